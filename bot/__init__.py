@@ -1,0 +1,1 @@
+"""Runtime: config, CLI, the app that wires everything, platform adapters, outbox sender."""

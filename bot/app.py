@@ -1,0 +1,121 @@
+"""The app: wires storage, the command registry, the due jobs and the outbox sender."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+
+from bot.adapters.base import Adapter
+from bot.config import Config
+from bot.seed import seed_directory
+from bot.sender import Sender
+from handlers import reports, texts
+from handlers.chat import ChatKind, Incoming
+from handlers.clock import Clock
+from handlers.context import Context, Settings, UserError
+from handlers.help import help_command
+from handlers.registry import Match, Registry, dispatch, has_control_chars
+from storage import Database
+
+log = logging.getLogger(__name__)
+
+DueJob = Callable[[Context], Awaitable[int]]
+DUE_JOBS: tuple[DueJob, ...] = (reports.escalate_due,)
+
+
+def build_registry(settings: Settings) -> Registry:
+    """Every command of every feature, in one list."""
+    registry = Registry(settings.bot_names)
+    registry.add(*reports.COMMANDS)
+    registry.add(help_command(registry))
+    return registry
+
+
+class App:
+    """One bot: handles Incoming messages, runs what is due, and delivers the outbox."""
+
+    def __init__(
+        self,
+        cfg: Config,
+        db: Database,
+        clock: Clock,
+        adapters: Mapping[str, Adapter],
+        *,
+        platforms: tuple[str, ...],
+    ) -> None:
+        self.cfg = cfg
+        self.db = db
+        self.clock = clock
+        self.settings = cfg.settings(platforms=platforms)
+        self.registry = build_registry(self.settings)
+        self.sender = Sender(db, clock, adapters)
+        self._help = next(c for c in self.registry.commands if c.name == "help")
+
+    async def start(self) -> None:
+        """Migrate the schema and load the directory from the config."""
+        await self.db.migrate()
+        await seed_directory(self.db, self.cfg, at=self.clock.now())
+
+    def _refusal(self, text: str) -> str | None:
+        if len(text) > self.settings.max_text:
+            return texts.TOO_LONG.format(limit=self.settings.max_text)
+        if has_control_chars(text):
+            return texts.CONTROL_CHARS
+        return None
+
+    async def handle(self, msg: Incoming) -> bool:
+        """Handle one message in one transaction; False if it was chatter or seen before."""
+        text = msg.action or msg.text
+        match = self.registry.match(text)
+        if match is None:
+            if msg.chat_kind is ChatKind.GROUP:
+                return False  # the bot does not chatter in groups
+            match = Match(self._help, "帮助", "")
+        async with self.db.unit_of_work() as uow:
+            if not await uow.inbound.remember(
+                platform=msg.platform, message_id=msg.message_id, at=self.clock.now()
+            ):
+                log.info("ignoring redelivered %s message %s", msg.platform, msg.message_id)
+                return False
+            person = await uow.people.by_account(platform=msg.platform, native_id=msg.sender_id)
+            if person is None:
+                person = await uow.people.register(
+                    platform=msg.platform,
+                    native_id=msg.sender_id,
+                    display_name=msg.sender_name[:100] or msg.sender_id,
+                    at=self.clock.now(),
+                )
+            ctx = Context(
+                uow=uow, clock=self.clock, settings=self.settings, incoming=msg, person=person
+            )
+            savepoint = await uow.conn.begin_nested()
+            try:
+                refusal = self._refusal(text)
+                if refusal:
+                    raise UserError(refusal)
+                await dispatch(match, ctx)
+                await savepoint.commit()
+            except UserError as exc:
+                await savepoint.rollback()
+                await ctx.reply(exc.reason)
+            except Exception:
+                log.exception(
+                    "handler %s failed on %s message %s",
+                    match.command.name if match.command else "?",
+                    msg.platform,
+                    msg.message_id,
+                )
+                await savepoint.rollback()
+                await ctx.reply(texts.APOLOGY)
+        self.sender.wake()
+        return True
+
+    async def run_due(self) -> int:
+        """Run every job whose time has come (escalations, …); return how much it did."""
+        done = 0
+        for job in DUE_JOBS:
+            async with self.db.unit_of_work() as uow:
+                done += await job(Context(uow=uow, clock=self.clock, settings=self.settings))
+        if done:
+            self.sender.wake()
+        return done

@@ -1,0 +1,85 @@
+"""The `linli` command: console, run, check-config."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from bot.config import Config, ConfigError, load_config
+from bot.console import BANNER, lines_from, run_console
+
+DEFAULT_CONFIG = "config.example.toml"
+
+
+def _load(path: str, db: str | None) -> Config:
+    cfg = load_config(path)
+    if db:
+        cfg = cfg.model_copy(
+            update={"storage": cfg.storage.model_copy(update={"url": f"sqlite:///{db}"})}
+        )
+    return cfg
+
+
+def _console(args: argparse.Namespace) -> int:
+    cfg = _load(args.config, args.db)
+    interactive = sys.stdin.isatty()
+    if interactive:
+        print(BANNER.format(community=cfg.community.name))
+    lines = lines_from(sys.stdin, "> " if interactive else None)
+    return asyncio.run(run_console(cfg, lines, sys.stdout, echo=not interactive))
+
+
+def _check(args: argparse.Namespace) -> int:
+    cfg = load_config(args.file)
+    grids = ", ".join(f"{g.name} ({len(g.buildings)} buildings)" for g in cfg.grids)
+    print(f"{args.file}: OK — {cfg.community.name}, {len(cfg.people)} people, {grids}")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from bot.runtime import run_platforms
+
+    cfg = _load(args.config, None)
+    return asyncio.run(run_platforms(cfg))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `linli` console script."""
+    parser = argparse.ArgumentParser(prog="linli", description="邻里 linli community bot")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("console", help="chat with the bot in this terminal (or from a script)")
+    p.add_argument("--config", default=DEFAULT_CONFIG)
+    p.add_argument("--db", help="SQLite file to use instead of the config's storage.url")
+    p.set_defaults(func=_console, level=logging.WARNING)
+
+    p = sub.add_parser("run", help="run the bot on every enabled platform")
+    p.add_argument("--config", default=DEFAULT_CONFIG)
+    p.set_defaults(func=_run, level=logging.INFO)
+
+    p = sub.add_parser("check-config", help="validate a config file without starting")
+    p.add_argument("file", nargs="?", default=DEFAULT_CONFIG)
+    p.set_defaults(func=_check, level=logging.WARNING)
+
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else args.level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("alembic", "httpx", "apscheduler"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+    try:
+        return int(args.func(args))
+    except ConfigError as exc:
+        print(f"配置错误 / config error:\n{exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

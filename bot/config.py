@@ -1,0 +1,357 @@
+"""The config file: one TOML file, validated at start; errors name the file, key and reason."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from handlers.context import Category, ReportSettings, Settings
+
+Role = Literal[
+    "resident",
+    "grid_worker",
+    "neighbor_lead",
+    "property",
+    "community",
+    "branch",
+    "canteen",
+    "admin",
+]
+PLATFORMS = ("console", "telegram", "wechat")
+
+# secrets may come from the environment instead of the file
+ENV_OVERRIDES = {
+    "LINLI_STORAGE_URL": ("storage", "url"),
+    "LINLI_TELEGRAM_TOKEN": ("telegram", "token"),
+    "LINLI_TELEGRAM_WEBHOOK_SECRET": ("telegram", "webhook_secret"),
+    "LINLI_WECHAT_TOKEN": ("wechat", "token"),
+}
+
+DEFAULT_CATEGORIES: list[dict[str, Any]] = [
+    {"name": "飞线充电", "keywords": ["飞线", "拉线充电", "私拉电线", "接线板充电"]},
+    {
+        "name": "电动车进楼",
+        "keywords": [
+            "电动车进楼",
+            "电瓶车进楼",
+            "楼道充电",
+            "电梯里电动车",
+            "电动车上楼",
+            "电瓶车上楼",
+            "电动车停楼道",
+        ],
+    },
+    {"name": "消防通道占用", "keywords": ["消防通道", "安全出口", "堵住通道", "占用通道"]},
+    {"name": "楼道堆物", "keywords": ["堆物", "堆放", "杂物", "纸箱", "堆积"]},
+    {
+        "name": "电线老化",
+        "keywords": ["电线老化", "漏电", "电线", "电箱", "冒火花", "跳闸"],
+        "also_roles": ["property"],
+    },
+    {"name": "燃气隐患", "keywords": ["燃气", "煤气", "天然气", "液化气"], "ack_minutes": 10},
+    {
+        "name": "消防设施损坏",
+        "keywords": ["灭火器", "消防栓", "消火栓", "烟感", "喷淋", "应急灯", "消防设施"],
+    },
+    {"name": "高空抛物", "keywords": ["高空抛物", "抛物", "扔东西", "往下扔"]},
+    {"name": "电梯故障", "keywords": ["电梯"], "also_roles": ["property"]},
+]
+DEFAULT_FIRE_WORDS = ["着火", "起火", "失火", "冒烟", "浓烟", "烧焦味", "火灾", "明火", "火苗"]
+DEFAULT_GAS_WORDS = ["燃气泄漏", "煤气泄漏", "天然气泄漏", "煤气味", "燃气味", "漏气", "液化气味"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CommunityConfig(Strict):
+    name: str = Field(min_length=1)
+    timezone: str = "Asia/Shanghai"
+    bot_names: list[str] = ["小区助手"]
+
+    @field_validator("timezone")
+    @classmethod
+    def known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+
+class StorageConfig(Strict):
+    url: str = "sqlite:///linli.db"
+
+    @field_validator("url")
+    @classmethod
+    def supported(cls, value: str) -> str:
+        if not value.startswith(("sqlite:///", "postgresql://")):
+            raise ValueError("must start with sqlite:/// or postgresql://")
+        return value
+
+
+class PersonConfig(Strict):
+    name: str = Field(min_length=1, max_length=50)
+    roles: list[Role] = ["resident"]
+    address: str | None = None
+    phone: str | None = None
+    elderly: bool = False
+    lives_alone: bool = False
+    accounts: list[Annotated[str, Field(pattern=r"^(telegram|wechat|console):\S+$")]] = []
+
+
+class GridConfig(Strict):
+    name: str = Field(min_length=1)
+    buildings: list[str]
+    workers: list[str] = []
+
+
+class CategoryConfig(Strict):
+    name: str
+    keywords: list[str]
+    ack_minutes: int | None = Field(default=None, gt=0)
+    resolve_hours: int | None = Field(default=None, gt=0)
+    also_roles: list[Role] = []
+
+
+class ReportsConfig(Strict):
+    ack_minutes: int = Field(default=30, gt=0)
+    urgent_ack_minutes: int = Field(default=5, gt=0)
+    resolve_hours: int = Field(default=24, gt=0)
+    fire_line: str = "119"
+    gas_line: str = "燃气抢修热线"
+    urgent_fire_words: list[str] = DEFAULT_FIRE_WORDS
+    urgent_gas_words: list[str] = DEFAULT_GAS_WORDS
+    categories: list[CategoryConfig] = [CategoryConfig(**c) for c in DEFAULT_CATEGORIES]
+
+
+class ConsoleConfig(Strict):
+    group: str = "业主群"
+    start: str | None = None  # ISO time the simulated clock starts at; default: now
+
+
+class TelegramConfig(Strict):
+    enabled: bool = False
+    token: str | None = None
+    base_url: str | None = None
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_path: str = "/telegram"
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+
+
+class WechatConfig(Strict):
+    enabled: bool = False
+    endpoint: str = "127.0.0.1:8788"
+    token: str | None = None
+    rooms: list[str] = []
+    bot_name: str = "小区助手"
+
+
+class Config(Strict):
+    community: CommunityConfig
+    storage: StorageConfig = StorageConfig()
+    buildings: list[str] = Field(min_length=1)
+    building_aliases: dict[str, str] = {}
+    grids: list[GridConfig] = []
+    people: list[PersonConfig] = []
+    reports: ReportsConfig = ReportsConfig()
+    max_text: int = Field(default=2000, gt=0)
+    console: ConsoleConfig = ConsoleConfig()
+    telegram: TelegramConfig = TelegramConfig()
+    wechat: WechatConfig = WechatConfig()
+
+    def person(self, name: str) -> PersonConfig:
+        return next(p for p in self.people if p.name == name)
+
+    def enabled_platforms(self, *, console: bool) -> tuple[str, ...]:
+        """The platforms people are reached on, in order of preference."""
+        found = []
+        if self.telegram.enabled:
+            found.append("telegram")
+        if self.wechat.enabled:
+            found.append("wechat")
+        if console:
+            found.insert(0, "console")
+        return tuple(found)
+
+    def settings(self, *, platforms: tuple[str, ...]) -> Settings:
+        """The policy handlers follow."""
+        r = self.reports
+        return Settings(
+            community=self.community.name,
+            timezone=ZoneInfo(self.community.timezone),
+            bot_names=tuple(self.community.bot_names),
+            platforms=platforms,
+            building_aliases=dict(self.building_aliases),
+            max_text=self.max_text,
+            reports=ReportSettings(
+                ack_minutes=r.ack_minutes,
+                urgent_ack_minutes=r.urgent_ack_minutes,
+                resolve_hours=r.resolve_hours,
+                categories=tuple(
+                    Category(
+                        c.name,
+                        tuple(c.keywords),
+                        c.ack_minutes,
+                        c.resolve_hours,
+                        tuple(c.also_roles),
+                    )
+                    for c in r.categories
+                ),
+                urgent_fire_words=tuple(r.urgent_fire_words),
+                urgent_gas_words=tuple(r.urgent_gas_words),
+                fire_line=r.fire_line,
+                gas_line=r.gas_line,
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    reason: str
+
+
+class ConfigError(Exception):
+    """The config cannot be used; says the file, and each key with its reason."""
+
+    def __init__(self, file: str, problems: list[Problem]) -> None:
+        self.file = file
+        self.problems = problems
+        super().__init__("\n".join(f"{file}: {p.path}: {p.reason}" for p in problems))
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def check_references(cfg: Config) -> list[Problem]:
+    """Problems that span keys: unknown people and buildings, duplicates, a building twice."""
+    problems: list[Problem] = []
+    names: dict[str, int] = {}
+    for i, person in enumerate(cfg.people):
+        if person.name in names:
+            problems.append(
+                Problem(
+                    f"people[{i}].name", f"{person.name!r} is already people[{names[person.name]}]"
+                )
+            )
+        names.setdefault(person.name, i)
+    seen_accounts: dict[str, str] = {}
+    for i, person in enumerate(cfg.people):
+        for j, account in enumerate(person.accounts):
+            if account in seen_accounts:
+                problems.append(
+                    Problem(
+                        f"people[{i}].accounts[{j}]",
+                        f"{account!r} already belongs to {seen_accounts[account]}",
+                    )
+                )
+            seen_accounts.setdefault(account, person.name)
+    known = set(cfg.buildings)
+    if len(known) != len(cfg.buildings):
+        problems.append(Problem("buildings", "a building is listed twice"))
+    owner: dict[str, str] = {}
+    grid_names: set[str] = set()
+    for i, grid in enumerate(cfg.grids):
+        if grid.name in grid_names:
+            problems.append(Problem(f"grids[{i}].name", f"grid {grid.name!r} is defined twice"))
+        grid_names.add(grid.name)
+        for j, building in enumerate(grid.buildings):
+            if building not in known:
+                problems.append(
+                    Problem(
+                        f"grids[{i}].buildings[{j}]",
+                        f"unknown building {building!r} (not in buildings)",
+                    )
+                )
+            elif building in owner:
+                problems.append(
+                    Problem(
+                        f"grids[{i}].buildings[{j}]",
+                        f"{building!r} is already in grid {owner[building]!r}",
+                    )
+                )
+            owner.setdefault(building, grid.name)
+        for j, worker in enumerate(grid.workers):
+            if worker not in names:
+                problems.append(
+                    Problem(
+                        f"grids[{i}].workers[{j}]", f"unknown person {worker!r} (not in [[people]])"
+                    )
+                )
+            elif "grid_worker" not in cfg.person(worker).roles:
+                problems.append(
+                    Problem(
+                        f"grids[{i}].workers[{j}]", f"{worker!r} does not have the role grid_worker"
+                    )
+                )
+    for alias, building in cfg.building_aliases.items():
+        if building not in known:
+            problems.append(
+                Problem(
+                    f"building_aliases.{alias}", f"unknown building {building!r} (not in buildings)"
+                )
+            )
+    if cfg.telegram.enabled and not cfg.telegram.token:
+        problems.append(
+            Problem(
+                "telegram.token", "required when telegram.enabled (or set LINLI_TELEGRAM_TOKEN)"
+            )
+        )
+    if cfg.telegram.enabled and cfg.telegram.mode == "webhook" and not cfg.telegram.webhook_url:
+        problems.append(Problem("telegram.webhook_url", "required in webhook mode"))
+    return problems
+
+
+def _apply_env(raw: dict[str, Any], environ: dict[str, str]) -> None:
+    for var, (section, key) in ENV_OVERRIDES.items():
+        if environ.get(var):
+            table = raw.setdefault(section, {})
+            if isinstance(table, dict):
+                table[key] = environ[var]
+
+
+def parse_config(text: str, file: str, environ: dict[str, str] | None = None) -> Config:
+    """Validate config text; ConfigError lists every problem found."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(file, [Problem("(syntax)", str(exc))]) from None
+    _apply_env(raw, dict(os.environ) if environ is None else environ)
+    try:
+        cfg = Config.model_validate(raw)
+    except ValidationError as exc:
+        problems = [
+            Problem(
+                _path(err["loc"]), "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+            )
+            for err in exc.errors()
+        ]
+        raise ConfigError(file, problems) from None
+    problems = check_references(cfg)
+    if problems:
+        raise ConfigError(file, problems)
+    return cfg
+
+
+def load_config(path: str | Path, environ: dict[str, str] | None = None) -> Config:
+    """Read and validate a config file."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(str(p), [Problem("(file)", exc.strerror or str(exc))]) from None
+    return parse_config(text, str(p), environ)

@@ -1,0 +1,52 @@
+"""`linli run`: every enabled platform in one process and one event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from bot.adapters.base import Adapter
+from bot.app import App
+from bot.config import Config
+from handlers.clock import SystemClock
+from storage import Database
+
+log = logging.getLogger(__name__)
+
+DUE_INTERVAL = 15.0  # seconds between looks at what has fallen due (escalations, …)
+
+
+async def run_platforms(cfg: Config) -> int:
+    """Start the enabled platforms and run until interrupted."""
+    platforms = cfg.enabled_platforms(console=False)
+    if not platforms:
+        log.error(
+            "no platform is enabled: set telegram.enabled or wechat.enabled, or use `linli console`"
+        )
+        return 2
+    adapters: dict[str, Adapter] = {}
+    clock = SystemClock()
+    async with Database(cfg.storage.url) as db:
+        app = App(cfg, db, clock, adapters, platforms=platforms)
+        await app.start()
+        async with contextlib.AsyncExitStack() as stack:
+            for platform in platforms:
+                adapters[platform] = await stack.enter_async_context(_adapter(platform, cfg, app))
+            sender = asyncio.create_task(app.sender.run(), name="sender")
+            try:
+                while True:
+                    try:
+                        await app.run_due()
+                    except Exception:
+                        log.exception("due jobs failed; trying again")
+                    await asyncio.sleep(DUE_INTERVAL)
+            finally:
+                sender.cancel()
+    return 0
+
+
+def _adapter(
+    platform: str, cfg: Config, app: App
+) -> contextlib.AbstractAsyncContextManager[Adapter]:
+    raise SystemExit(f"the {platform} adapter is not available in this version")

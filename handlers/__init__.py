@@ -1,0 +1,1 @@
+"""Platform-independent features: each module exposes its commands to the registry."""

@@ -1,0 +1,56 @@
+"""The neutral message types that adapters translate to and from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class ChatKind(StrEnum):
+    GROUP = "group"
+    PRIVATE = "private"
+
+
+@dataclass(frozen=True)
+class Button:
+    """An action offered to the reader; `action` is the text that typing would send."""
+
+    label: str
+    action: str
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One message, photo or button press, as an adapter saw it."""
+
+    platform: str
+    chat_id: str
+    chat_kind: ChatKind
+    sender_id: str
+    sender_name: str
+    text: str
+    message_id: str
+    at: datetime
+    attachments: tuple[str, ...] = ()
+    action: str | None = None  # set when this is a button press; the action text
+    mentioned: bool = False  # the bot was @-mentioned (the adapter may also leave it in text)
+
+    @property
+    def sender_key(self) -> str:
+        """The sender's identity, `platform:id`."""
+        return f"{self.platform}:{self.sender_id}"
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to send, in the form the outbox keeps it."""
+
+    platform: str
+    chat_id: str
+    text: str
+    buttons: tuple[Button, ...] = ()
+    photo: str | None = None
+    mention: str | None = None  # display name to @-mention where the platform renders it
+    person_id: int | None = None  # the person this goes to, when it is a private message
+    group: bool = field(default=False)

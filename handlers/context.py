@@ -1,0 +1,165 @@
+"""What a handler is given: repositories, clock, settings, the message and its sender."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from handlers import texts
+from handlers.chat import Button, ChatKind, Incoming
+from handlers.clock import Clock
+from storage.people import Person
+from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+class UserError(Exception):
+    """A reason shown to the user as it is; the handler's changes are rolled back."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Category:
+    """A kind of hazard: the words that name it and its deadlines."""
+
+    name: str
+    keywords: tuple[str, ...]
+    ack_minutes: int | None = None
+    resolve_hours: int | None = None
+    also_roles: tuple[str, ...] = ()  # roles told as well, e.g. 物业 for 电梯故障
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    ack_minutes: int = 30
+    urgent_ack_minutes: int = 5
+    resolve_hours: int = 24
+    categories: tuple[Category, ...] = ()
+    urgent_fire_words: tuple[str, ...] = ()
+    urgent_gas_words: tuple[str, ...] = ()
+    fire_line: str = "119"
+    gas_line: str = "燃气抢修电话"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The policy handlers follow, taken from the config at start."""
+
+    community: str
+    timezone: ZoneInfo
+    bot_names: tuple[str, ...]
+    platforms: tuple[str, ...]  # enabled platforms, in the order people are reached
+    building_aliases: Mapping[str, str] = field(default_factory=dict)
+    max_text: int = 2000
+    reports: ReportSettings = field(default_factory=ReportSettings)
+
+
+class Context:
+    """One handled message's view of the world; everything it sends goes to the outbox."""
+
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWork,
+        clock: Clock,
+        settings: Settings,
+        incoming: Incoming | None = None,
+        person: Person | None = None,
+    ) -> None:
+        self.uow = uow
+        self.clock = clock
+        self.settings = settings
+        self.incoming = incoming
+        self.person = person
+        self.now = clock.now()
+
+    @property
+    def sender(self) -> Person:
+        """The person who sent the message being handled."""
+        if self.person is None:
+            raise RuntimeError("no sender outside a message")
+        return self.person
+
+    @property
+    def in_group(self) -> bool:
+        return self.incoming is not None and self.incoming.chat_kind is ChatKind.GROUP
+
+    def local(self, at: datetime) -> datetime:
+        """A moment in the community's time zone."""
+        return at.astimezone(self.settings.timezone)
+
+    def fmt(self, at: datetime) -> str:
+        """A moment as residents read it: 11月26日 19:02, in local time."""
+        t = self.local(at)
+        return texts.TIME_FORMAT.format(month=t.month, day=t.day, hour=t.hour, minute=t.minute)
+
+    async def reply(self, text: str, buttons: Sequence[Button] = ()) -> None:
+        """Answer in the chat the message came from (@-mentioning the sender in a group)."""
+        msg = self.incoming
+        if msg is None:
+            raise RuntimeError("no chat to reply to outside a message")
+        group = msg.chat_kind is ChatKind.GROUP
+        await self.uow.outbox.enqueue(
+            platform=msg.platform,
+            chat_id=msg.chat_id,
+            is_group=group,
+            text=text,
+            buttons=[(b.label, b.action) for b in buttons],
+            photo=None,
+            mention=msg.sender_name if group else None,
+            person_id=None if group else self.sender.id,
+            at=self.now,
+        )
+
+    async def post(self, *, platform: str, chat_id: str, text: str) -> None:
+        """Post to a group chat."""
+        await self.uow.outbox.enqueue(
+            platform=platform,
+            chat_id=chat_id,
+            is_group=True,
+            text=text,
+            buttons=[],
+            photo=None,
+            mention=None,
+            person_id=None,
+            at=self.now,
+        )
+
+    async def tell(
+        self,
+        person: Person,
+        text: str,
+        buttons: Sequence[Button] = (),
+        photo: str | None = None,
+    ) -> bool:
+        """Message a person privately on their preferred platform; False if unreachable."""
+        accounts = {a.platform: a for a in await self.uow.people.accounts_of(person_id=person.id)}
+        order = list(self.settings.platforms)
+        if self.incoming is not None and self.incoming.platform in order:
+            order.remove(self.incoming.platform)
+            order.insert(0, self.incoming.platform)
+        for platform in order:
+            account = accounts.get(platform)
+            if account is None:
+                continue
+            await self.uow.outbox.enqueue(
+                platform=platform,
+                chat_id=account.native_id,
+                is_group=False,
+                text=text,
+                buttons=[(b.label, b.action) for b in buttons],
+                photo=photo,
+                mention=None,
+                person_id=person.id,
+                at=self.now,
+            )
+            return True
+        log.warning("person %s has no account on %s; message not queued", person.id, order)
+        return False

@@ -1,0 +1,128 @@
+"""Every command in one list: the registry matches text to a command and checks roles."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+
+from handlers import texts
+from handlers.context import Context, UserError
+
+Handler = Callable[[Context, str], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command: its Chinese keywords, its slash names, who may use it and how."""
+
+    name: str
+    keywords: tuple[str, ...]
+    slash: tuple[str, ...]
+    handler: Handler
+    summary: str  # one line for 帮助
+    usage: str
+    roles: frozenset[str] | None = None  # None: anyone
+    takes_args: bool = True  # False: the keyword must stand alone, so chatter never matches
+    private_only: bool = False
+
+
+@dataclass(frozen=True)
+class Match:
+    command: Command | None  # None: an unknown slash command
+    word: str  # what the user typed to name it
+    args: str
+
+
+_SLASH = re.compile(r"^/(?P<name>[A-Za-z0-9_]+)(?:@(?P<bot>\S+))?(?:\s+|$)")
+_ARG_LEAD = " \t\n\r:：,，、"
+_CONTROL_OK = {"\n", "\r", "\t"}
+
+
+def normalize(text: str) -> str:
+    """Fold full-width letters and digits (Ｈ１ → H1) and trim; Chinese stays as it is."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def has_control_chars(text: str) -> bool:
+    """Whether text carries control characters other than line breaks and tabs."""
+    return any(unicodedata.category(c) == "Cc" and c not in _CONTROL_OK for c in text)
+
+
+class Registry:
+    """Collects the commands of every feature module; refuses a name used twice."""
+
+    def __init__(self, bot_names: Iterable[str]) -> None:
+        self._commands: list[Command] = []
+        self._by_keyword: dict[str, Command] = {}
+        self._by_slash: dict[str, Command] = {}
+        self._bot_names = tuple(bot_names)
+
+    def add(self, *commands: Command) -> None:
+        """Register commands; a keyword or slash name already taken is an error at start."""
+        for cmd in commands:
+            for word in cmd.keywords:
+                if word in self._by_keyword:
+                    raise ValueError(
+                        f"keyword {word!r} of {cmd.name} is taken by {self._by_keyword[word].name}"
+                    )
+                self._by_keyword[word] = cmd
+            for name in cmd.slash:
+                if name in self._by_slash:
+                    raise ValueError(
+                        f"/{name} of {cmd.name} is taken by {self._by_slash[name].name}"
+                    )
+                self._by_slash[name] = cmd
+            self._commands.append(cmd)
+
+    @property
+    def commands(self) -> tuple[Command, ...]:
+        return tuple(self._commands)
+
+    def strip_mention(self, text: str) -> tuple[str, bool]:
+        """Remove a leading @mention of the bot; report whether there was one."""
+        for name in self._bot_names:
+            tag = "@" + name
+            if text.startswith(tag):
+                return text[len(tag) :].lstrip(" \u2005\u00a0\t"), True
+        return text, False
+
+    def match(self, text: str) -> Match | None:
+        """The command a text invokes, or None when it is no command (chatter)."""
+        text, _ = self.strip_mention(normalize(text))
+        m = _SLASH.match(text)
+        if m:
+            bot = m.group("bot")
+            if bot is not None and bot not in self._bot_names:
+                return None  # a command for another bot in the group
+            name = m.group("name").lower()
+            return Match(self._by_slash.get(name), "/" + name, text[m.end() :].strip())
+        for word in sorted(self._by_keyword, key=len, reverse=True):
+            if not text.startswith(word):
+                continue
+            cmd = self._by_keyword[word]
+            rest = text[len(word) :]
+            if not cmd.takes_args:
+                if rest.strip(" 。.!！?？"):
+                    continue
+                return Match(cmd, word, "")
+            return Match(cmd, word, rest.lstrip(_ARG_LEAD).strip())
+        return None
+
+    def visible_to(self, roles: frozenset[str]) -> list[Command]:
+        """The commands a person with `roles` may use, in registration order."""
+        return [c for c in self._commands if c.roles is None or not c.roles.isdisjoint(roles)]
+
+
+async def dispatch(match: Match, ctx: Context) -> None:
+    """Run a matched command after checking who may use it and where; UserError on refusal."""
+    cmd = match.command
+    if cmd is None:
+        raise UserError(texts.UNKNOWN_COMMAND.format(command=match.word))
+    if cmd.roles is not None and not ctx.sender.has_any(*cmd.roles):
+        names = "、".join(texts.ROLE_NAMES.get(r, r) for r in sorted(cmd.roles))
+        raise UserError(texts.NOT_ALLOWED.format(command=match.word, roles=names))
+    if cmd.private_only and ctx.in_group:
+        raise UserError(texts.PRIVATE_ONLY.format(command=match.word))
+    await cmd.handler(ctx, match.args)

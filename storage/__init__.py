@@ -1,0 +1,6 @@
+"""Database access: engine, schema and migrations, one repository per concept."""
+
+from storage.db import Database
+from storage.errors import NotFound
+
+__all__ = ["Database", "NotFound"]

@@ -1,0 +1,132 @@
+"""The outbox: every outbound message is a row first, committed with what caused it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.schema import inserted_id, outbox
+
+PENDING = "pending"
+SENT = "sent"
+DEAD = "dead"  # refused for good by the platform (blocked, never started)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: int
+    platform: str
+    chat_id: str
+    is_group: bool
+    person_id: int | None
+    text: str
+    buttons: tuple[tuple[str, str], ...]
+    photo: str | None
+    mention: str | None
+    attempts: int
+    created_at: datetime
+
+
+class OutboxRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def enqueue(
+        self,
+        *,
+        platform: str,
+        chat_id: str,
+        is_group: bool,
+        text: str,
+        buttons: list[tuple[str, str]],
+        photo: str | None,
+        mention: str | None,
+        person_id: int | None,
+        at: datetime,
+    ) -> int:
+        """Add a message to send; returns its row id."""
+        result = await self._conn.execute(
+            outbox.insert().values(
+                platform=platform,
+                chat_id=chat_id,
+                is_group=is_group,
+                person_id=person_id,
+                text=text,
+                buttons=[list(b) for b in buttons],
+                photo=photo,
+                mention=mention,
+                status=PENDING,
+                attempts=0,
+                not_before=at,
+                created_at=at,
+            )
+        )
+        return inserted_id(result)
+
+    async def due(self, *, now: datetime, platforms: list[str], limit: int) -> list[Delivery]:
+        """Pending rows for these platforms that may be tried now, oldest first."""
+        rows = await self._conn.execute(
+            outbox.select()
+            .where(
+                outbox.c.status == PENDING,
+                outbox.c.not_before <= now,
+                outbox.c.platform.in_(platforms),
+            )
+            .order_by(outbox.c.id)
+            .limit(limit)
+        )
+        return [
+            Delivery(
+                id=r.id,
+                platform=r.platform,
+                chat_id=r.chat_id,
+                is_group=r.is_group,
+                person_id=r.person_id,
+                text=r.text,
+                buttons=tuple((label, action) for label, action in r.buttons),
+                photo=r.photo,
+                mention=r.mention,
+                attempts=r.attempts,
+                created_at=r.created_at,
+            )
+            for r in rows
+        ]
+
+    async def next_due_at(self, *, platforms: list[str]) -> datetime | None:
+        """When the earliest pending row for these platforms may be tried."""
+        value: datetime | None = await self._conn.scalar(
+            sa.select(sa.func.min(outbox.c.not_before)).where(
+                outbox.c.status == PENDING, outbox.c.platform.in_(platforms)
+            )
+        )
+        return value  # min() keeps the column's type, so this is aware UTC
+
+    async def mark_sent(self, *, ids: list[int], at: datetime) -> None:
+        """Record rows as delivered."""
+        await self._conn.execute(
+            outbox.update().where(outbox.c.id.in_(ids)).values(status=SENT, sent_at=at)
+        )
+
+    async def mark_failed(self, *, delivery_id: int, error: str, retry_at: datetime | None) -> None:
+        """Record a failed try: retried at `retry_at`, or given up for good when None."""
+        values: dict[str, object] = {
+            "attempts": outbox.c.attempts + 1,
+            "last_error": error[:500],
+        }
+        if retry_at is None:
+            values["status"] = DEAD
+        else:
+            values["not_before"] = retry_at
+        await self._conn.execute(outbox.update().where(outbox.c.id == delivery_id).values(**values))
+
+    async def count(self, *, status: str) -> int:
+        """How many rows are in a status."""
+        return int(
+            await self._conn.scalar(
+                sa.select(sa.func.count()).select_from(outbox).where(outbox.c.status == status)
+            )
+            or 0
+        )

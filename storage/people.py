@@ -1,0 +1,213 @@
+"""People, their accounts and roles, and the grids and buildings they look after."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.errors import NotFound
+from storage.schema import (
+    accounts,
+    buildings,
+    grid_workers,
+    grids,
+    inserted_id,
+    people,
+    person_roles,
+)
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    name: str
+    address: str | None
+    phone: str | None
+    elderly: bool
+    lives_alone: bool
+    roles: frozenset[str]
+
+    def has_any(self, *roles: str) -> bool:
+        """Whether the person holds at least one of `roles`."""
+        return not self.roles.isdisjoint(roles)
+
+
+@dataclass(frozen=True)
+class Account:
+    platform: str
+    native_id: str
+    person_id: int
+    display_name: str
+
+
+@dataclass(frozen=True)
+class Grid:
+    id: int
+    name: str
+
+
+class PeopleRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def get(self, *, person_id: int) -> Person:
+        """The person with this id; NotFound otherwise."""
+        row = (await self._conn.execute(people.select().where(people.c.id == person_id))).first()
+        if row is None:
+            raise NotFound(f"person {person_id}")
+        roles = await self._conn.scalars(
+            sa.select(person_roles.c.role).where(person_roles.c.person_id == person_id)
+        )
+        return Person(
+            id=row.id,
+            name=row.name,
+            address=row.address,
+            phone=row.phone,
+            elderly=row.elderly,
+            lives_alone=row.lives_alone,
+            roles=frozenset(roles) | {"resident"},
+        )
+
+    async def find_by_name(self, *, name: str) -> Person | None:
+        """The person of that name (a config name first), or None."""
+        pid = await self._conn.scalar(
+            sa.select(people.c.id)
+            .where(sa.or_(people.c.config_name == name, people.c.name == name))
+            .order_by(people.c.config_name.is_(None), people.c.id)
+            .limit(1)
+        )
+        return None if pid is None else await self.get(person_id=pid)
+
+    async def by_account(self, *, platform: str, native_id: str) -> Person | None:
+        """The person behind a platform account, or None if never seen."""
+        pid = await self._conn.scalar(
+            sa.select(accounts.c.person_id).where(
+                accounts.c.platform == platform, accounts.c.native_id == native_id
+            )
+        )
+        return None if pid is None else await self.get(person_id=pid)
+
+    async def register(
+        self, *, platform: str, native_id: str, display_name: str, at: datetime
+    ) -> Person:
+        """Create a resident for an account seen for the first time."""
+        pid = inserted_id(
+            await self._conn.execute(
+                people.insert().values(
+                    name=display_name, elderly=False, lives_alone=False, created_at=at
+                )
+            )
+        )
+        await self._conn.execute(
+            accounts.insert().values(
+                platform=platform, native_id=native_id, person_id=pid, display_name=display_name
+            )
+        )
+        return await self.get(person_id=pid)
+
+    async def accounts_of(self, *, person_id: int) -> list[Account]:
+        """Every platform account of a person."""
+        rows = await self._conn.execute(
+            accounts.select().where(accounts.c.person_id == person_id).order_by(accounts.c.platform)
+        )
+        return [Account(r.platform, r.native_id, r.person_id, r.display_name) for r in rows]
+
+    async def with_role(self, *, role: str) -> list[Person]:
+        """Everyone holding `role`, in a stable order."""
+        ids = await self._conn.scalars(
+            sa.select(person_roles.c.person_id)
+            .where(person_roles.c.role == role)
+            .order_by(person_roles.c.person_id)
+        )
+        return [await self.get(person_id=pid) for pid in ids]
+
+    async def upsert_config_person(
+        self,
+        *,
+        name: str,
+        address: str | None,
+        phone: str | None,
+        elderly: bool,
+        lives_alone: bool,
+        roles: list[str],
+        accounts_: list[tuple[str, str]],
+        at: datetime,
+    ) -> int:
+        """Make the database agree with one [[people]] entry of the config; return its id."""
+        values = dict(
+            name=name, address=address, phone=phone, elderly=elderly, lives_alone=lives_alone
+        )
+        pid = await self._conn.scalar(sa.select(people.c.id).where(people.c.config_name == name))
+        if pid is None:
+            pid = inserted_id(
+                await self._conn.execute(
+                    people.insert().values(config_name=name, created_at=at, **values)
+                )
+            )
+        else:
+            await self._conn.execute(people.update().where(people.c.id == pid).values(**values))
+        await self._conn.execute(person_roles.delete().where(person_roles.c.person_id == pid))
+        for role in sorted(set(roles)):
+            await self._conn.execute(person_roles.insert().values(person_id=pid, role=role))
+        for platform, native_id in accounts_:
+            await self._conn.execute(
+                accounts.delete().where(
+                    accounts.c.platform == platform, accounts.c.native_id == native_id
+                )
+            )
+            await self._conn.execute(
+                accounts.insert().values(
+                    platform=platform, native_id=native_id, person_id=pid, display_name=name
+                )
+            )
+        return int(pid)
+
+    async def set_grids(self, *, layout: dict[str, tuple[list[str], list[int]]]) -> None:
+        """Replace grids with `{grid: (buildings, worker ids)}`; unknown buildings stay gridless."""
+        await self._conn.execute(grid_workers.delete())
+        await self._conn.execute(buildings.update().values(grid_id=None))
+        for grid_name, (names, worker_ids) in layout.items():
+            gid = await self._conn.scalar(sa.select(grids.c.id).where(grids.c.name == grid_name))
+            if gid is None:
+                gid = inserted_id(await self._conn.execute(grids.insert().values(name=grid_name)))
+            for building in names:
+                await self._conn.execute(
+                    buildings.update().where(buildings.c.name == building).values(grid_id=gid)
+                )
+            for wid in worker_ids:
+                await self._conn.execute(grid_workers.insert().values(grid_id=gid, person_id=wid))
+
+    async def add_buildings(self, *, names: list[str]) -> None:
+        """Make sure each building exists."""
+        existing = set(await self._conn.scalars(sa.select(buildings.c.name)))
+        for name in names:
+            if name not in existing:
+                await self._conn.execute(buildings.insert().values(name=name, grid_id=None))
+
+    async def building_exists(self, *, name: str) -> bool:
+        """Whether the community has this building."""
+        found = await self._conn.scalar(sa.select(buildings.c.name).where(buildings.c.name == name))
+        return found is not None
+
+    async def grid_of_building(self, *, name: str) -> Grid | None:
+        """The grid a building belongs to, or None."""
+        row = (
+            await self._conn.execute(
+                sa.select(grids.c.id, grids.c.name)
+                .join(buildings, buildings.c.grid_id == grids.c.id)
+                .where(buildings.c.name == name)
+            )
+        ).first()
+        return None if row is None else Grid(row.id, row.name)
+
+    async def workers_of_grid(self, *, grid_id: int) -> list[Person]:
+        """The grid workers of a grid, in a stable order."""
+        ids = await self._conn.scalars(
+            sa.select(grid_workers.c.person_id)
+            .where(grid_workers.c.grid_id == grid_id)
+            .order_by(grid_workers.c.person_id)
+        )
+        return [await self.get(person_id=pid) for pid in ids]

@@ -1,0 +1,162 @@
+"""Hazard reports (H1, H2, …) and their audit trail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.errors import NotFound
+from storage.schema import inserted_id, report_events, reports
+
+OPEN = "open"
+ACKNOWLEDGED = "acknowledged"
+RESOLVED = "resolved"
+ACTIVE = (OPEN, ACKNOWLEDGED)
+
+
+@dataclass(frozen=True)
+class Report:
+    id: int
+    reporter_id: int
+    building: str | None
+    known_building: bool
+    unit: str | None
+    room: str | None
+    text: str
+    category: str
+    urgent: bool
+    status: str
+    assignee_id: int | None
+    level: int
+    origin_platform: str
+    origin_chat: str
+    photo: str | None
+    created_at: datetime
+    ack_due: datetime | None
+    acknowledged_at: datetime | None
+    resolve_due: datetime | None
+    resolved_at: datetime | None
+    resolution: str | None
+
+    @property
+    def number(self) -> str:
+        """The number residents see: H1, H2, …"""
+        return f"H{self.id}"
+
+    @property
+    def place(self) -> str:
+        """Building, unit and room as far as they are known."""
+        return "".join(p for p in (self.building, self.unit, self.room) if p) or "未注明楼栋"
+
+
+@dataclass(frozen=True)
+class ReportEvent:
+    kind: str
+    actor_id: int | None
+    at: datetime
+    note: str | None
+
+
+class ReportRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def file(
+        self,
+        *,
+        reporter_id: int,
+        building: str | None,
+        known_building: bool,
+        unit: str | None,
+        room: str | None,
+        text: str,
+        category: str,
+        urgent: bool,
+        assignee_id: int | None,
+        level: int,
+        origin_platform: str,
+        origin_chat: str,
+        photo: str | None,
+        at: datetime,
+        ack_due: datetime,
+    ) -> Report:
+        """File a new report, open and unacknowledged, with its first event."""
+        rid = inserted_id(
+            await self._conn.execute(
+                reports.insert().values(
+                    reporter_id=reporter_id,
+                    building=building,
+                    known_building=known_building,
+                    unit=unit,
+                    room=room,
+                    text=text,
+                    category=category,
+                    urgent=urgent,
+                    status=OPEN,
+                    assignee_id=assignee_id,
+                    level=level,
+                    origin_platform=origin_platform,
+                    origin_chat=origin_chat,
+                    photo=photo,
+                    created_at=at,
+                    ack_due=ack_due,
+                )
+            )
+        )
+        await self.add_event(report_id=rid, kind="filed", actor_id=reporter_id, at=at, note=text)
+        return await self.get(report_id=rid)
+
+    async def get(self, *, report_id: int) -> Report:
+        """The report with this id; NotFound otherwise."""
+        row = (await self._conn.execute(reports.select().where(reports.c.id == report_id))).first()
+        if row is None:
+            raise NotFound(f"H{report_id}")
+        return Report(**row._asdict())
+
+    async def update(self, *, report_id: int, **values: Any) -> Report:
+        """Change columns of a report and return it as it now is."""
+        await self._conn.execute(reports.update().where(reports.c.id == report_id).values(**values))
+        return await self.get(report_id=report_id)
+
+    async def add_event(
+        self, *, report_id: int, kind: str, actor_id: int | None, at: datetime, note: str | None
+    ) -> None:
+        """Append to a report's audit trail."""
+        await self._conn.execute(
+            report_events.insert().values(
+                report_id=report_id, kind=kind, actor_id=actor_id, at=at, note=note
+            )
+        )
+
+    async def events(self, *, report_id: int) -> list[ReportEvent]:
+        """A report's audit trail, oldest first."""
+        rows = await self._conn.execute(
+            report_events.select()
+            .where(report_events.c.report_id == report_id)
+            .order_by(report_events.c.id)
+        )
+        return [ReportEvent(r.kind, r.actor_id, r.at, r.note) for r in rows]
+
+    async def active_of_reporter(self, *, person_id: int) -> list[Report]:
+        """Reports a person filed that are not yet resolved."""
+        return await self._select(
+            (reports.c.reporter_id == person_id) & reports.c.status.in_(ACTIVE)
+        )
+
+    async def active_of_assignee(self, *, person_id: int) -> list[Report]:
+        """Reports assigned to a person that are not yet resolved."""
+        return await self._select(
+            (reports.c.assignee_id == person_id) & reports.c.status.in_(ACTIVE)
+        )
+
+    async def unacknowledged_due(self, *, now: datetime) -> list[Report]:
+        """Open reports whose acknowledgement deadline has passed."""
+        return await self._select((reports.c.status == OPEN) & (reports.c.ack_due <= now))
+
+    async def _select(self, where: sa.ColumnElement[bool]) -> list[Report]:
+        rows = await self._conn.execute(reports.select().where(where).order_by(reports.c.id))
+        return [Report(**r._asdict()) for r in rows]

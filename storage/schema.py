@@ -1,0 +1,156 @@
+"""Table definitions used by the repositories; the migrations create them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+
+class UtcDateTime(sa.TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on every backend."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = sa.MetaData()
+
+people = sa.Table(
+    "people",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("config_name", sa.String(100), unique=True),
+    sa.Column("address", sa.String(100)),
+    sa.Column("phone", sa.String(40)),
+    sa.Column("elderly", sa.Boolean, nullable=False, default=False),
+    sa.Column("lives_alone", sa.Boolean, nullable=False, default=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+accounts = sa.Table(
+    "accounts",
+    metadata,
+    sa.Column("platform", sa.String(20), primary_key=True),
+    sa.Column("native_id", sa.String(100), primary_key=True),
+    sa.Column("person_id", sa.Integer, sa.ForeignKey("people.id"), nullable=False, index=True),
+    sa.Column("display_name", sa.String(100), nullable=False),
+)
+
+person_roles = sa.Table(
+    "person_roles",
+    metadata,
+    sa.Column("person_id", sa.Integer, sa.ForeignKey("people.id"), primary_key=True),
+    sa.Column("role", sa.String(30), primary_key=True),
+)
+
+grids = sa.Table(
+    "grids",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(100), nullable=False, unique=True),
+)
+
+buildings = sa.Table(
+    "buildings",
+    metadata,
+    sa.Column("name", sa.String(50), primary_key=True),
+    sa.Column("grid_id", sa.Integer, sa.ForeignKey("grids.id")),
+)
+
+grid_workers = sa.Table(
+    "grid_workers",
+    metadata,
+    sa.Column("grid_id", sa.Integer, sa.ForeignKey("grids.id"), primary_key=True),
+    sa.Column("person_id", sa.Integer, sa.ForeignKey("people.id"), primary_key=True),
+)
+
+reports = sa.Table(
+    "reports",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("reporter_id", sa.Integer, sa.ForeignKey("people.id"), nullable=False, index=True),
+    sa.Column("building", sa.String(50)),
+    sa.Column("known_building", sa.Boolean, nullable=False),
+    sa.Column("unit", sa.String(20)),
+    sa.Column("room", sa.String(20)),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("category", sa.String(30), nullable=False),
+    sa.Column("urgent", sa.Boolean, nullable=False, default=False),
+    sa.Column("status", sa.String(20), nullable=False, index=True),
+    sa.Column("assignee_id", sa.Integer, sa.ForeignKey("people.id"), index=True),
+    sa.Column("level", sa.Integer, nullable=False, default=0),
+    sa.Column("origin_platform", sa.String(20), nullable=False),
+    sa.Column("origin_chat", sa.String(100), nullable=False),
+    sa.Column("photo", sa.String(300)),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("ack_due", UtcDateTime),
+    sa.Column("acknowledged_at", UtcDateTime),
+    sa.Column("resolve_due", UtcDateTime),
+    sa.Column("resolved_at", UtcDateTime),
+    sa.Column("resolution", sa.Text),
+)
+
+report_events = sa.Table(
+    "report_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("report_id", sa.Integer, sa.ForeignKey("reports.id"), nullable=False, index=True),
+    sa.Column("kind", sa.String(30), nullable=False),
+    sa.Column("actor_id", sa.Integer, sa.ForeignKey("people.id")),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("note", sa.Text),
+)
+
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("platform", sa.String(20), nullable=False),
+    sa.Column("chat_id", sa.String(100), nullable=False),
+    sa.Column("is_group", sa.Boolean, nullable=False, default=False),
+    sa.Column("person_id", sa.Integer, sa.ForeignKey("people.id")),
+    sa.Column("text", sa.Text, nullable=False),
+    # [[label, action], ...]: a rendering payload, never queried
+    sa.Column("buttons", sa.JSON, nullable=False),
+    sa.Column("photo", sa.String(300)),
+    sa.Column("mention", sa.String(100)),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("not_before", UtcDateTime, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("sent_at", UtcDateTime),
+    sa.Column("last_error", sa.Text),
+    sa.Index("ix_outbox_due", "status", "not_before"),
+)
+
+inbound = sa.Table(
+    "inbound",
+    metadata,
+    sa.Column("platform", sa.String(20), primary_key=True),
+    sa.Column("message_id", sa.String(200), primary_key=True),
+    sa.Column("received_at", UtcDateTime, nullable=False),
+)
+
+
+def inserted_id(result: sa.CursorResult[Any]) -> int:
+    """The primary key an INSERT produced."""
+    key = result.inserted_primary_key
+    if key is None:
+        raise RuntimeError("the statement inserted no row")
+    return int(key[0])

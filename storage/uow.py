@@ -1,0 +1,21 @@
+"""The repositories of one transaction."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.inbound import InboundRepository
+from storage.outbox import OutboxRepository
+from storage.people import PeopleRepository
+from storage.reports import ReportRepository
+
+
+class UnitOfWork:
+    """Repositories sharing one connection and its transaction."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+        self.people = PeopleRepository(conn)
+        self.reports = ReportRepository(conn)
+        self.outbox = OutboxRepository(conn)
+        self.inbound = InboundRepository(conn)
