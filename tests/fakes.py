@@ -1,0 +1,119 @@
+"""Shared fakes and factories: messages, people, a recording adapter, a bot harness."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from bot.adapters.base import DeliveryFailed
+from bot.app import App
+from bot.config import Config, load_config
+from handlers.chat import ChatKind, Incoming
+from handlers.clock import ManualClock
+from storage import Database
+from storage.outbox import Delivery
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "config.example.toml"
+_ids = itertools.count(1)
+
+
+def example_config(db_path: Path) -> Config:
+    """The demo config, on a SQLite file of the test's own."""
+    cfg = load_config(EXAMPLE, environ={})
+    storage = cfg.storage.model_copy(update={"url": f"sqlite:///{db_path}"})
+    return cfg.model_copy(update={"storage": storage})
+
+
+def incoming(
+    name: str,
+    text: str,
+    *,
+    at: datetime,
+    private: bool = False,
+    platform: str = "console",
+    message_id: str | None = None,
+    attachments: tuple[str, ...] = (),
+    action: str | None = None,
+) -> Incoming:
+    """A message from `name`, in the group or in private."""
+    return Incoming(
+        platform=platform,
+        chat_id=name if private else "group",
+        chat_kind=ChatKind.PRIVATE if private else ChatKind.GROUP,
+        sender_id=name,
+        sender_name=name,
+        text=text,
+        message_id=message_id or f"m{next(_ids)}",
+        at=at,
+        attachments=attachments,
+        action=action,
+    )
+
+
+@dataclass
+class RecordingAdapter:
+    """Keeps what it was asked to send; can be told to fail."""
+
+    platform: str = "console"
+    sent: list[Delivery] = field(default_factory=list)
+    fail_with: DeliveryFailed | None = None
+    calls: int = 0
+
+    async def send(self, delivery: Delivery) -> None:
+        self.calls += 1
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.sent.append(delivery)
+
+
+@dataclass(frozen=True)
+class Said:
+    """One delivered message as a reader sees it."""
+
+    where: str  # "群" or the private chat's person
+    text: str
+    buttons: tuple[str, ...]
+
+
+class Bot:
+    """The real App on a real SQLite file, with a recording adapter and a hand-moved clock."""
+
+    def __init__(self, cfg: Config, clock: ManualClock, db: Database) -> None:
+        self.cfg = cfg
+        self.clock = clock
+        self.db = db
+        self.adapter = RecordingAdapter()
+        self.app = App(cfg, db, clock, {"console": self.adapter}, platforms=("console",))
+        self._seen = 0
+
+    async def say(self, name: str, text: str, **kw: object) -> list[Said]:
+        """`name` writes in the group; returns what the bot sent because of it."""
+        await self.app.handle(incoming(name, text, at=self.clock.now(), **kw))  # type: ignore[arg-type]
+        return await self.flush()
+
+    async def dm(self, name: str, text: str, **kw: object) -> list[Said]:
+        """`name` writes to the bot privately; returns what the bot sent because of it."""
+        return await self.say(name, text, private=True, **kw)
+
+    async def tick(self, delta: timedelta) -> list[Said]:
+        """Move the clock, run what fell due, deliver; returns what was sent."""
+        self.clock.advance(delta)
+        await self.app.run_due()
+        return await self.flush()
+
+    async def flush(self) -> list[Said]:
+        await self.app.sender.drain()
+        new = self.adapter.sent[self._seen :]
+        self._seen = len(self.adapter.sent)
+        return [
+            Said("群" if d.is_group else d.chat_id, d.text, tuple(a for _, a in d.buttons))
+            for d in new
+        ]
+
+
+def to(said: list[Said], where: str) -> list[Said]:
+    """The messages among `said` that went to `where`."""
+    return [s for s in said if s.where == where]

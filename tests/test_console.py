@@ -1,0 +1,60 @@
+"""End to end: the `linli console` command with a scripted session, as `make run` runs it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.fakes import EXAMPLE, ROOT
+
+SCRIPT = "王辉: 上报 3栋 楼道飞线充电\n李娜> 接单 H1\n李娜> 办结 H1 已清理\n"
+
+
+def console(db: Path, script: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "console", "--config", str(EXAMPLE), "--db", str(db)],
+        input=script,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_scripted_session_shows_the_whole_report_life_cycle(tmp_path: Path) -> None:
+    run = console(tmp_path / "demo.db", SCRIPT)
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    group = [line for line in lines if line.startswith("[群]")]
+    assert len(group) == 1 and "H1" in group[0] and "李娜" in group[0]
+    alert = lines.index(
+        next(line for line in lines if line.startswith("[私聊 李娜] 【隐患上报 H1】"))
+    )
+    assert "    [接单 H1] [办结 H1]" in lines[alert : alert + 10]
+    to_reporter = [line for line in lines if line.startswith("[私聊 王辉]")]
+    assert len(to_reporter) == 2
+    assert "接单" in to_reporter[0] and "已清理" in to_reporter[1]
+    assert run.stderr == ""
+
+
+def test_restart_on_the_same_database_keeps_everything(tmp_path: Path) -> None:
+    db = tmp_path / "keep.db"
+    assert console(db, "王辉: 上报 3栋 楼道飞线充电\n").returncode == 0
+    run = console(db, "王辉> 我的\n王辉: 上报 5栋 楼道堆物\n")
+    assert run.returncode == 0, run.stderr
+    mine = next(line for line in run.stdout.splitlines() if line.startswith("[私聊 王辉]"))
+    assert "未办结" in mine
+    assert "H1" in run.stdout and "H2" in run.stdout
+
+
+def test_tick_escalates_and_bad_lines_get_a_hint(tmp_path: Path) -> None:
+    run = console(
+        tmp_path / "tick.db", "王辉: 上报 3栋 楼道飞线充电\n/tick 31m\nnonsense\n/tick x\n"
+    )
+    assert run.returncode == 0, run.stderr
+    assert any(
+        line.startswith("[私聊 张正芳] 【超时未接单 H1】") for line in run.stdout.splitlines()
+    )
+    assert "（格式：" in run.stdout and "（用法：/tick" in run.stdout

@@ -1,0 +1,159 @@
+"""The hazard report life cycle through the real App, on a real SQLite file."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from storage import Database
+from storage.reports import ACKNOWLEDGED, OPEN, RESOLVED
+from tests.fakes import Bot, to
+
+
+async def test_report_is_filed_answered_in_group_and_routed_to_grid_worker(bot: Bot) -> None:
+    said = await bot.say("王辉", "上报 3栋 楼道飞线充电")
+    group = to(said, "群")
+    assert len(group) == 1
+    assert "H1" in group[0].text and "李娜" in group[0].text
+    assert "501" not in group[0].text  # no private data of the reporter in the group
+    alert = to(said, "李娜")
+    assert len(alert) == 1
+    assert "H1" in alert[0].text and "楼道飞线充电" in alert[0].text
+    assert "王辉" in alert[0].text and "3栋2单元501" in alert[0].text
+    assert alert[0].buttons == ("接单 H1", "办结 H1")
+    async with bot.db.unit_of_work() as uow:
+        report = await uow.reports.get(report_id=1)
+        worker = await uow.people.find_by_name(name="李娜")
+    assert report.status == OPEN and report.building == "3栋" and report.category == "飞线充电"
+    assert worker is not None and report.assignee_id == worker.id
+
+
+async def test_acknowledge_and_resolve_tell_the_reporter(bot: Bot) -> None:
+    await bot.say("王辉", "上报 3栋 楼道飞线充电")
+    said = await bot.dm("李娜", "接单 H1")
+    assert "已接单 H1" in to(said, "李娜")[0].text
+    assert "李娜接单" in to(said, "王辉")[0].text
+    said = await bot.dm("李娜", "办结 H1 已清理")
+    assert "已办结 H1" in to(said, "李娜")[0].text
+    assert "已清理" in to(said, "王辉")[0].text
+    async with bot.db.unit_of_work() as uow:
+        report = await uow.reports.get(report_id=1)
+        events = [e.kind for e in await uow.reports.events(report_id=1)]
+    assert report.status == RESOLVED and report.resolution == "已清理"
+    assert events == ["filed", "acknowledged", "resolved"]
+
+
+async def test_button_press_reaches_the_same_handler_as_typing(bot: Bot) -> None:
+    await bot.say("王辉", "上报 3栋 楼道飞线充电")
+    said = await bot.dm("李娜", "", action="接单 H1")
+    assert "已接单 H1" in to(said, "李娜")[0].text
+    async with bot.db.unit_of_work() as uow:
+        assert (await uow.reports.get(report_id=1)).status == ACKNOWLEDGED
+
+
+async def test_unknown_building_goes_to_the_community(bot: Bot) -> None:
+    said = await bot.say("王辉", "上报 12栋 消防通道被堵")
+    assert "没有「12栋」" in to(said, "群")[0].text and "张正芳" in to(said, "群")[0].text
+    assert "12栋" in to(said, "张正芳")[0].text
+    assert to(said, "李娜") == [] and to(said, "陈刚") == []
+
+
+async def test_report_without_building_gets_usage_and_files_nothing(bot: Bot) -> None:
+    said = await bot.say("王辉", "上报 楼道飞线充电")
+    assert len(said) == 1 and "哪一栋" in said[0].text
+    said = await bot.say("王辉", "上报 3栋")
+    assert len(said) == 1 and "发现了什么隐患" in said[0].text
+    said = await bot.say("王辉", "上报")
+    assert len(said) == 1 and "用法" in said[0].text
+    async with bot.db.unit_of_work() as uow:
+        assert await uow.reports.active_of_reporter(person_id=1) == []
+
+
+async def test_actions_refused_for_the_wrong_person_or_report(bot: Bot) -> None:
+    await bot.say("王辉", "上报 3栋 楼道飞线充电")
+    said = await bot.dm("陈刚", "接单 H1")  # a worker of the other grid
+    assert "不是派给您的" in said[0].text
+    said = await bot.dm("王辉", "接单 H1")  # a resident
+    assert "只有" in said[0].text
+    said = await bot.dm("李娜", "接单 H9")
+    assert "没有找到工单 H9" in said[0].text
+    said = await bot.dm("李娜", "接单")
+    assert "用法" in said[0].text
+    async with bot.db.unit_of_work() as uow:
+        assert (await uow.reports.get(report_id=1)).status == OPEN
+
+
+async def test_over_long_text_and_control_characters_are_refused(bot: Bot) -> None:
+    said = await bot.say("王辉", "上报 3栋 " + "飞" * 2001)
+    assert len(said) == 1 and "太长" in said[0].text
+    said = await bot.say("王辉", "上报 3栋 楼道\x07飞线")
+    assert len(said) == 1 and "特殊字符" in said[0].text
+    async with bot.db.unit_of_work() as uow:
+        assert await uow.reports.active_of_reporter(person_id=1) == []
+
+
+async def test_group_chatter_is_ignored_and_private_chatter_gets_help(bot: Bot) -> None:
+    assert await bot.say("王辉", "今天天气真好") == []
+    assert await bot.say("王辉", "我的车停在哪里了") == []  # starts like 我的, is chatter
+    said = await bot.dm("王辉", "你好")
+    assert "上报" in said[0].text and "接单" not in said[0].text
+
+
+async def test_help_depends_on_role(bot: Bot) -> None:
+    resident = (await bot.dm("王辉", "帮助"))[0].text
+    worker = (await bot.dm("李娜", "/help"))[0].text
+    assert "工单" not in resident and "工单" in worker
+
+
+async def test_unknown_command_gets_a_short_answer(bot: Bot) -> None:
+    said = await bot.say("王辉", "/frobnicate now")
+    assert said[0].text.startswith("没有「/frobnicate」")
+    assert await bot.say("王辉", "/report@another_bot 3栋 x") == []
+
+
+async def test_redelivered_message_is_handled_once(bot: Bot) -> None:
+    first = await bot.say("王辉", "上报 3栋 楼道飞线充电", message_id="tg-77")
+    again = await bot.say("王辉", "上报 3栋 楼道飞线充电", message_id="tg-77")
+    assert len(first) == 2 and again == []
+    async with bot.db.unit_of_work() as uow:
+        assert len(await uow.reports.active_of_reporter(person_id=1)) == 1
+
+
+async def test_my_lists_open_reports(bot: Bot) -> None:
+    assert "没有未办结" in (await bot.dm("王辉", "我的"))[0].text
+    await bot.say("王辉", "上报 3栋 楼道飞线充电")
+    await bot.say("王辉", "@小区助手 上报 三号楼 灭火器过期")
+    text = (await bot.dm("王辉", "我的"))[0].text
+    assert "H1" in text and "H2" in text and "待接单" in text
+
+
+async def test_unacknowledged_report_escalates_to_the_community(bot: Bot) -> None:
+    await bot.say("王辉", "上报 3栋 楼道飞线充电")
+    assert await bot.tick(timedelta(minutes=29)) == []
+    said = await bot.tick(timedelta(minutes=2))
+    up = to(said, "张正芳")
+    assert len(up) == 1 and "超时未接单" in up[0].text and "H1" in up[0].text
+    assert "张正芳" in to(said, "李娜")[0].text
+    assert await bot.tick(timedelta(minutes=1)) == []  # escalated once, not again
+    said = await bot.tick(timedelta(minutes=30))
+    assert len(to(said, "朱东")) == 1  # then to the branch
+
+
+async def test_urgent_report_reaches_every_level_and_tells_group_to_call_119(bot: Bot) -> None:
+    said = await bot.say("王辉", "上报 5栋 地下室冒烟了")
+    assert "119" in to(said, "群")[0].text
+    for person in ("陈刚", "张正芳", "朱东"):
+        assert "紧急" in to(said, person)[0].text
+    said = await bot.say("郭先德", "上报 5栋1单元 楼道有煤气味")
+    assert "燃气" in to(said, "群")[0].text and "96777" in to(said, "群")[0].text
+
+
+async def test_everything_survives_a_restart(bot: Bot) -> None:
+    await bot.say("王辉", "上报 3栋 楼道飞线充电")
+    await bot.db.close()
+    async with Database(bot.cfg.storage.url) as db:
+        again = Bot(bot.cfg, bot.clock, db)
+        await again.app.start()
+        text = (await again.dm("王辉", "我的"))[0].text
+        assert "H1" in text
+        said = await again.say("王辉", "上报 4栋 电梯故障")
+        assert "H2" in to(said, "群")[0].text

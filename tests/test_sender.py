@@ -1,0 +1,71 @@
+"""The outbox and the Sender: nothing lost when a platform fails, retried with backoff."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.adapters.base import DeliveryFailed
+from storage.outbox import DEAD, PENDING, SENT
+from tests.fakes import Bot
+
+
+async def counts(bot: Bot) -> dict[str, int]:
+    async with bot.db.unit_of_work() as uow:
+        return {s: await uow.outbox.count(status=s) for s in (PENDING, SENT, DEAD)}
+
+
+async def test_outage_loses_nothing_and_retries_with_backoff(bot: Bot) -> None:
+    bot.adapter.fail_with = DeliveryFailed("HTTP 502")
+    assert await bot.say("王辉", "上报 3栋 楼道飞线充电") == []
+    assert await counts(bot) == {PENDING: 2, SENT: 0, DEAD: 0}
+    # the first failure blocks its chat; the next try waits for the backoff (2 s and jitter)
+    calls = bot.adapter.calls
+    assert await bot.tick(timedelta(seconds=1)) == []
+    assert bot.adapter.calls == calls
+    bot.adapter.fail_with = None
+    said = await bot.tick(timedelta(seconds=3))
+    assert {s.where for s in said} == {"李娜", "群"}
+    assert await counts(bot) == {PENDING: 0, SENT: 2, DEAD: 0}
+
+
+async def test_retry_after_is_honoured(bot: Bot) -> None:
+    bot.adapter.fail_with = DeliveryFailed("429", retry_after=30)
+    await bot.say("王辉", "上报 3栋 楼道飞线充电")
+    bot.adapter.fail_with = None
+    assert await bot.tick(timedelta(seconds=29)) == []
+    assert len(await bot.tick(timedelta(seconds=1))) == 2
+
+
+async def test_permanent_failure_is_not_retried(bot: Bot) -> None:
+    bot.adapter.fail_with = DeliveryFailed("403 blocked", permanent=True)
+    await bot.say("王辉", "上报 3栋 楼道飞线充电")
+    bot.adapter.fail_with = None
+    assert await bot.tick(timedelta(minutes=10)) == []  # before any escalation is due
+    assert (await counts(bot))[DEAD] == 2
+
+
+async def test_order_per_chat_is_kept_after_a_failure(bot: Bot) -> None:
+    bot.adapter.fail_with = DeliveryFailed("timeout")
+    await bot.say("王辉", "上报 3栋 楼道飞线充电")
+    await bot.say("王辉", "上报 4栋 楼道堆物")
+    bot.adapter.fail_with = None
+    said = await bot.tick(timedelta(minutes=5))
+    group = [s.text for s in said if s.where == "群"]
+    assert len(group) == 2 and "H1" in group[0] and "H2" in group[1]
+
+
+async def test_a_crashing_adapter_does_not_stop_other_chats(bot: Bot) -> None:
+    class Boom(Exception):
+        pass
+
+    original = bot.adapter.send
+
+    async def flaky(delivery: object) -> None:
+        if getattr(delivery, "is_group", False):
+            raise Boom("bug")
+        await original(delivery)  # type: ignore[arg-type]
+
+    bot.adapter.send = flaky  # type: ignore[method-assign]
+    said = await bot.say("王辉", "上报 3栋 楼道飞线充电")
+    assert [s.where for s in said] == ["李娜"]
+    assert (await counts(bot))[PENDING] == 1
