@@ -9,7 +9,7 @@ from bot.adapters.base import Adapter
 from bot.config import Config
 from bot.seed import seed_directory
 from bot.sender import Sender
-from handlers import reports, texts
+from handlers import reports, texts, tickets
 from handlers.chat import ChatKind, Incoming
 from handlers.clock import Clock
 from handlers.context import Context, Settings, UserError
@@ -20,14 +20,16 @@ from storage import Database
 log = logging.getLogger(__name__)
 
 DueJob = Callable[[Context], Awaitable[int]]
-DUE_JOBS: tuple[DueJob, ...] = (reports.escalate_due,)
+DUE_JOBS: tuple[DueJob, ...] = (reports.report_due,)
 
 
 def build_registry(settings: Settings) -> Registry:
     """Every command of every feature, in one list."""
     registry = Registry(settings.bot_names)
-    registry.add(*reports.COMMANDS)
+    registry.add(*reports.COMMANDS, *tickets.COMMANDS)
     registry.add(help_command(registry))
+    for kind, cmd in reports.CONTINUATIONS.items():
+        registry.add_continuation(kind, cmd)
     return registry
 
 
@@ -66,18 +68,30 @@ class App:
     async def handle(self, msg: Incoming) -> bool:
         """Handle one message in one transaction; False if it was chatter or seen before."""
         text = msg.action or msg.text
-        match = self.registry.match(text)
-        if match is None:
-            if msg.chat_kind is ChatKind.GROUP:
-                return False  # the bot does not chatter in groups
-            match = Match(self._help, "帮助", "")
+        group = msg.chat_kind is ChatKind.GROUP
+        match = self.registry.match(text, group=group)
         async with self.db.unit_of_work() as uow:
+            person = await uow.people.by_account(platform=msg.platform, native_id=msg.sender_id)
+            if match is None and person is not None:
+                # no command: perhaps the answer to a question the bot asked this person here
+                asked = await uow.questions.pending(
+                    platform=msg.platform,
+                    chat_id=msg.chat_id,
+                    person_id=person.id,
+                    now=self.clock.now(),
+                )
+                cmd = self.registry.continuation(asked.kind) if asked else None
+                if cmd is not None:
+                    match = Match(cmd, "", text.strip())
+            if match is None:
+                if group:
+                    return False  # the bot does not chatter in groups
+                match = Match(self._help, "帮助", "")
             if not await uow.inbound.remember(
                 platform=msg.platform, message_id=msg.message_id, at=self.clock.now()
             ):
                 log.info("ignoring redelivered %s message %s", msg.platform, msg.message_id)
                 return False
-            person = await uow.people.by_account(platform=msg.platform, native_id=msg.sender_id)
             if person is None:
                 person = await uow.people.register(
                     platform=msg.platform,

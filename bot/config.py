@@ -126,6 +126,11 @@ class ReportsConfig(Strict):
     resolve_hours: int = Field(default=24, gt=0)
     fire_line: str = "119"
     gas_line: str = "燃气抢修热线"
+    duplicate_window_hours: int = Field(default=24, ge=0)
+    resolve_grace_hours: int = Field(default=4, gt=0)
+    recheck_days: int = Field(default=7, gt=0)
+    recheck_categories: list[str] = ["飞线充电", "电动车进楼"]
+    question_minutes: int = Field(default=10, gt=0)
     urgent_fire_words: list[str] = DEFAULT_FIRE_WORDS
     urgent_gas_words: list[str] = DEFAULT_GAS_WORDS
     categories: list[CategoryConfig] = [CategoryConfig(**c) for c in DEFAULT_CATEGORIES]
@@ -211,6 +216,11 @@ class Config(Strict):
                 urgent_gas_words=tuple(r.urgent_gas_words),
                 fire_line=r.fire_line,
                 gas_line=r.gas_line,
+                duplicate_window_hours=r.duplicate_window_hours,
+                resolve_grace_hours=r.resolve_grace_hours,
+                recheck_days=r.recheck_days,
+                recheck_categories=tuple(r.recheck_categories),
+                question_minutes=r.question_minutes,
             ),
         )
 

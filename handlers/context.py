@@ -46,6 +46,11 @@ class ReportSettings:
     urgent_gas_words: tuple[str, ...] = ()
     fire_line: str = "119"
     gas_line: str = "燃气抢修电话"
+    duplicate_window_hours: int = 24
+    resolve_grace_hours: int = 4  # after the resolution reminder, until it escalates
+    recheck_days: int = 7
+    recheck_categories: tuple[str, ...] = ("飞线充电", "电动车进楼")
+    question_minutes: int = 10  # how long a question the bot asked waits for its answer
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,8 @@ class Command:
     usage: str
     roles: frozenset[str] | None = None  # None: anyone
     takes_args: bool = True  # False: the keyword must stand alone, so chatter never matches
-    private_only: bool = False
+    private_only: bool = False  # in a group it is not even recognised: no chatter there
+    pattern: str | None = None  # a regular expression the whole text may match instead
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,8 @@ class Registry:
         self._commands: list[Command] = []
         self._by_keyword: dict[str, Command] = {}
         self._by_slash: dict[str, Command] = {}
+        self._patterns: list[tuple[re.Pattern[str], Command]] = []
+        self._continuations: dict[str, Command] = {}
         self._bot_names = tuple(bot_names)
 
     def add(self, *commands: Command) -> None:
@@ -74,7 +77,18 @@ class Registry:
                         f"/{name} of {cmd.name} is taken by {self._by_slash[name].name}"
                     )
                 self._by_slash[name] = cmd
+            if cmd.pattern is not None:
+                self._patterns.append((re.compile(cmd.pattern, re.S), cmd))
             self._commands.append(cmd)
+
+    def add_continuation(self, kind: str, cmd: Command) -> None:
+        """The command that takes the answer to a question of `kind` the bot asked."""
+        if kind in self._continuations:
+            raise ValueError(f"continuation {kind!r} is registered twice")
+        self._continuations[kind] = cmd
+
+    def continuation(self, kind: str) -> Command | None:
+        return self._continuations.get(kind)
 
     @property
     def commands(self) -> tuple[Command, ...]:
@@ -88,8 +102,14 @@ class Registry:
                 return text[len(tag) :].lstrip(" \u2005\u00a0\t"), True
         return text, False
 
-    def match(self, text: str) -> Match | None:
+    def match(self, text: str, *, group: bool = False) -> Match | None:
         """The command a text invokes, or None when it is no command (chatter)."""
+        found = self._match(text)
+        if group and found is not None and found.command and found.command.private_only:
+            return None
+        return found
+
+    def _match(self, text: str) -> Match | None:
         text, _ = self.strip_mention(normalize(text))
         m = _SLASH.match(text)
         if m:
@@ -108,6 +128,9 @@ class Registry:
                     continue
                 return Match(cmd, word, "")
             return Match(cmd, word, rest.lstrip(_ARG_LEAD).strip())
+        for pattern, cmd in self._patterns:
+            if pattern.fullmatch(text):
+                return Match(cmd, text, text)
         return None
 
     def visible_to(self, roles: frozenset[str]) -> list[Command]:
@@ -116,13 +139,11 @@ class Registry:
 
 
 async def dispatch(match: Match, ctx: Context) -> None:
-    """Run a matched command after checking who may use it and where; UserError on refusal."""
+    """Run a matched command after checking who may use it; UserError on refusal."""
     cmd = match.command
     if cmd is None:
         raise UserError(texts.UNKNOWN_COMMAND.format(command=match.word))
     if cmd.roles is not None and not ctx.sender.has_any(*cmd.roles):
         names = "、".join(texts.ROLE_NAMES.get(r, r) for r in sorted(cmd.roles))
         raise UserError(texts.NOT_ALLOWED.format(command=match.word, roles=names))
-    if cmd.private_only and ctx.in_group:
-        raise UserError(texts.PRIVATE_ONLY.format(command=match.word))
     await cmd.handler(ctx, match.args)

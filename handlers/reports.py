@@ -1,23 +1,24 @@
-"""Hazard reports (隐患上报): file, route to the grid worker, acknowledge, resolve, escalate."""
+"""Hazard reports (隐患上报, 接诉即办): understand, file, route, merge duplicates, escalate."""
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 from handlers import texts
 from handlers.chat import Button
 from handlers.context import Category, Context, UserError
-from handlers.places import find_place, without
+from handlers.places import Place, find_place, parse_address, without
 from handlers.registry import Command
-from storage import NotFound
 from storage.people import Person
-from storage.reports import ACKNOWLEDGED, OPEN, RESOLVED, Report
+from storage.reports import OPEN, Report
 
 OTHER = "其他"
 LEVELS = 3  # grid worker → community → branch
-_NUMBER = re.compile(r"^[Hh]?(\d{1,9})\b\s*(.*)$", re.S)
 OVERSEERS = ("community", "branch", "admin")
+WORKERS = frozenset({"grid_worker", "community", "branch", "admin", "property", "neighbor_lead"})
+ASK_BUILDING = "report_building"
 
 
 def categorize(ctx: Context, text: str) -> Category:
@@ -26,6 +27,13 @@ def categorize(ctx: Context, text: str) -> Category:
         if any(word in text for word in category.keywords):
             return category
     return Category(OTHER, ())
+
+
+def category_named(ctx: Context, name: str) -> Category:
+    for category in ctx.settings.reports.categories:
+        if category.name == name:
+            return category
+    return Category(name, ())
 
 
 def urgency(ctx: Context, text: str) -> str | None:
@@ -47,13 +55,13 @@ async def responders(ctx: Context, *, level: int, building: str | None) -> list[
     return await people.with_role(role="community" if level == 1 else "branch")
 
 
-async def first_responders(ctx: Context, building: str | None) -> tuple[int, list[Person]]:
-    """The lowest level that has anyone for this building, and those people."""
-    for level in range(LEVELS):
+async def next_level(ctx: Context, *, above: int, building: str | None) -> tuple[int, list[Person]]:
+    """The first level above `above` that has anyone; (level, []) when none has."""
+    for level in range(above + 1, LEVELS):
         found = await responders(ctx, level=level, building=building)
         if found:
             return level, found
-    return LEVELS - 1, []
+    return above, []
 
 
 def ack_minutes(ctx: Context, category: Category, urgent: bool) -> int:
@@ -64,33 +72,38 @@ def ack_minutes(ctx: Context, category: Category, urgent: bool) -> int:
 
 
 def resolve_hours(ctx: Context, category_name: str) -> int:
-    policy = ctx.settings.reports
-    for category in policy.categories:
-        if category.name == category_name and category.resolve_hours:
-            return category.resolve_hours
-    return policy.resolve_hours
+    return category_named(ctx, category_name).resolve_hours or ctx.settings.reports.resolve_hours
 
 
 async def alert_text(ctx: Context, report: Report) -> str:
     """The private alert a responder receives, with the reporter's details."""
     reporter = await ctx.uow.people.get(person_id=report.reporter_id)
+    filer = ""
+    if report.filed_by_id and report.filed_by_id != report.reporter_id:
+        filer = texts.ON_BEHALF_MARK.format(
+            filer=(await ctx.uow.people.get(person_id=report.filed_by_id)).name
+        )
     text = texts.ALERT.format(
         number=report.number,
         urgent=texts.ALERT_URGENT_MARK if report.urgent else "",
         place=report.place,
         category=report.category,
         text=report.text,
-        reporter=reporter.name,
+        reporter=reporter.name + filer,
         address=f"（{reporter.address}）" if reporter.address else "",
         time=ctx.fmt(report.created_at),
         deadline=ctx.fmt(report.ack_due) if report.ack_due else "",
     )
     if not report.known_building and report.building:
         text += texts.ALERT_UNKNOWN_BUILDING.format(building=report.building)
+    followers = await ctx.uow.reports.followers(report_id=report.id)
+    if followers:
+        text += texts.FOLLOWERS_LINE.format(count=len(followers))
     return text
 
 
 def ticket_buttons(report: Report) -> list[Button]:
+    """接单 while it waits for someone, and 办结 until it is resolved."""
     number = report.number
     buttons = [Button(texts.RESOLVE_BUTTON.format(number=number), f"办结 {number}")]
     if report.status == OPEN:
@@ -98,78 +111,109 @@ def ticket_buttons(report: Report) -> list[Button]:
     return buttons
 
 
-async def report(ctx: Context, args: str) -> None:
-    """上报 3栋 楼道飞线充电: file a report and alert whoever answers for the building."""
+async def tell_residents(
+    ctx: Context, report: Report, text: str, buttons: Sequence[Button] = ()
+) -> None:
+    """Tell the reporter and every follower; whoever filed on a reporter's behalf stands in."""
+    ids = [report.reporter_id, *await ctx.uow.reports.followers(report_id=report.id)]
+    for pid in dict.fromkeys(ids):
+        if ctx.person is not None and pid == ctx.person.id:
+            continue
+        person = await ctx.uow.people.get(person_id=pid)
+        if await ctx.tell(person, text, buttons):
+            continue
+        if pid == report.reporter_id and report.filed_by_id and report.filed_by_id != pid:
+            filer = await ctx.uow.people.get(person_id=report.filed_by_id)
+            await ctx.tell(filer, f"（代{person.name}转告）{text}", buttons)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What a report will say, before it is filed."""
+
+    reporter: Person
+    place: Place
+    text: str
+    photo: str | None
+
+
+async def file_report(ctx: Context, draft: Draft, *, on_behalf: bool = False) -> None:
+    """File a report (or merge it into an open duplicate), alert, and answer the chat."""
     msg = ctx.incoming
     assert msg is not None
-    if not args:
-        raise UserError(texts.REPORT_USAGE)
-    place = find_place(args, ctx.settings.building_aliases)
-    if place is None:
-        raise UserError(texts.REPORT_NEED_BUILDING.format(text=args))
-    description = without(args, place)
-    if not description:
-        raise UserError(texts.REPORT_NEED_TEXT.format(place=place.label))
-
+    policy = ctx.settings.reports
+    place = draft.place
     known = await ctx.uow.people.building_exists(name=place.building)
-    category = categorize(ctx, description)
-    danger = urgency(ctx, description)
+    category = categorize(ctx, draft.text)
+    danger = urgency(ctx, draft.text)
+
+    if known and not danger and category.name != OTHER and policy.duplicate_window_hours:
+        since = ctx.now - timedelta(hours=policy.duplicate_window_hours)
+        dup = await ctx.uow.reports.open_duplicate(
+            building=place.building, category=category.name, since=since
+        )
+        if dup is not None:
+            await follow_report(ctx, dup, draft.reporter, draft.text)
+            return
+
     if known:
-        level, chain = await first_responders(ctx, place.building)
-    else:
-        level = 1
-        chain = await responders(ctx, level=1, building=None)
+        level, chain = 0, await responders(ctx, level=0, building=place.building)
         if not chain:
-            level, chain = 2, await responders(ctx, level=2, building=None)
+            level, chain = await next_level(ctx, above=0, building=place.building)
+    else:
+        level, chain = await next_level(ctx, above=0, building=None)
     filed = await ctx.uow.reports.file(
-        reporter_id=ctx.sender.id,
+        reporter_id=draft.reporter.id,
         building=place.building,
         known_building=known,
         unit=place.unit,
         room=place.room,
-        text=description,
+        text=draft.text,
         category=category.name,
         urgent=danger is not None,
         assignee_id=chain[0].id if chain else None,
         level=level,
         origin_platform=msg.platform,
         origin_chat=msg.chat_id,
-        photo=msg.attachments[0] if msg.attachments else None,
+        photo=draft.photo,
         at=ctx.now,
         ack_due=ctx.now + timedelta(minutes=ack_minutes(ctx, category, danger is not None)),
+        filed_by_id=ctx.sender.id if on_behalf else None,
     )
 
-    # who is alerted: the responders of the level, and for an urgent report every level above
+    # alerted: the level's responders, the category's extra roles, and for an urgent report
+    # every level above at once
     alerted: list[Person] = list(chain)
+    extra_roles = list(category.also_roles)
     if danger:
         for upper in range(level + 1, LEVELS):
-            alerted += [
-                p for p in await responders(ctx, level=upper, building=None) if p not in alerted
-            ]
+            alerted += await responders(ctx, level=upper, building=None)
+    for role in extra_roles:
+        alerted += await ctx.uow.people.with_role(role=role)
     body = await alert_text(ctx, filed)
-    unreachable = [
-        p.name
-        for p in alerted
-        if not await ctx.tell(p, body, ticket_buttons(filed), photo=filed.photo)
-    ]
+    unreachable = []
+    for person in {p.id: p for p in alerted}.values():
+        if not await ctx.tell(person, body, ticket_buttons(filed), photo=filed.photo):
+            unreachable.append(person.name)
 
-    handler_names = "、".join(p.name for p in chain) or texts.LEVEL_NAMES[level]
-    if known:
-        handler = f"{texts.LEVEL_NAMES[level]}{handler_names}" if level else handler_names
-        if level == 0:
-            grid = await ctx.uow.people.grid_of_building(name=place.building)
-            handler = f"{grid.name if grid else ''}网格员{handler_names}"
-        answer = texts.REPORT_FILED.format(
-            number=filed.number, place=place.building, text=description, handler=handler
+    names = "、".join(p.name for p in chain) or texts.LEVEL_NAMES[level]
+    if not known:
+        answer = texts.REPORT_FILED_UNKNOWN_BUILDING.format(
+            number=filed.number, text=draft.text, building=place.building, handler=names
         )
     else:
-        answer = texts.REPORT_FILED_UNKNOWN_BUILDING.format(
+        handler = f"{texts.LEVEL_NAMES[level]}{names}"
+        if level == 0:
+            grid = await ctx.uow.people.grid_of_building(name=place.building)
+            handler = f"{grid.name if grid else ''}网格员{names}"
+        template = texts.ON_BEHALF_FILED if on_behalf else texts.REPORT_FILED
+        answer = template.format(
             number=filed.number,
-            text=description,
-            building=place.building,
-            handler=handler_names,
+            place=place.building,
+            text=draft.text,
+            handler=handler,
+            name=draft.reporter.name,
         )
-    policy = ctx.settings.reports
     if danger == "fire":
         answer = texts.REPORT_URGENT_FIRE.format(line=policy.fire_line) + "\n" + answer
     elif danger == "gas":
@@ -179,158 +223,139 @@ async def report(ctx: Context, args: str) -> None:
     await ctx.reply(answer)
 
 
-async def _ticket(ctx: Context, args: str, verb: str) -> tuple[Report, str]:
-    m = _NUMBER.match(args.strip())
-    if not m:
-        raise UserError(texts.TICKET_USAGE.format(verb=verb))
-    number = f"H{int(m.group(1))}"
-    try:
-        found = await ctx.uow.reports.get(report_id=int(m.group(1)))
-    except NotFound:
-        raise UserError(texts.NO_SUCH_REPORT.format(number=number)) from None
-    return found, m.group(2).strip()
-
-
-async def may_act(ctx: Context, found: Report) -> bool:
-    """The assignee, a grid worker of the building's grid, or anyone above may act on it."""
-    person = ctx.sender
-    if found.assignee_id == person.id or person.has_any(*OVERSEERS):
-        return True
-    if found.building and person.has_any("grid_worker"):
-        grid_workers = await responders(ctx, level=0, building=found.building)
-        return any(w.id == person.id for w in grid_workers)
-    return False
-
-
-async def acknowledge(ctx: Context, args: str) -> None:
-    """接单 H1: the responder takes the report; its reporter is told."""
-    found, _ = await _ticket(ctx, args, "接单")
-    if not await may_act(ctx, found):
-        raise UserError(texts.NOT_YOUR_REPORT.format(number=found.number))
-    if found.status == RESOLVED:
-        raise UserError(texts.ALREADY_RESOLVED.format(number=found.number))
-    if found.status == ACKNOWLEDGED:
-        raise UserError(texts.ALREADY_ACKED.format(number=found.number))
-    due = ctx.now + timedelta(hours=resolve_hours(ctx, found.category))
-    updated = await ctx.uow.reports.update(
-        report_id=found.id,
-        status=ACKNOWLEDGED,
-        assignee_id=ctx.sender.id,
-        acknowledged_at=ctx.now,
-        resolve_due=due,
-    )
-    await ctx.uow.reports.add_event(
-        report_id=found.id, kind="acknowledged", actor_id=ctx.sender.id, at=ctx.now, note=None
-    )
-    await ctx.reply(
-        texts.ACKED_WORKER.format(number=found.number, deadline=ctx.fmt(due)),
-        ticket_buttons(updated),
-    )
-    reporter = await ctx.uow.people.get(person_id=found.reporter_id)
-    if reporter.id != ctx.sender.id:
-        await ctx.tell(
-            reporter,
-            texts.ACKED_REPORTER.format(
-                number=found.number, place=found.place, text=found.text, worker=ctx.sender.name
-            ),
-        )
-
-
-async def resolve(ctx: Context, args: str) -> None:
-    """办结 H1 已清理: the report is resolved; its reporter is told with the note."""
-    if not args:
-        raise UserError(texts.RESOLVE_USAGE)
-    found, note = await _ticket(ctx, args, "办结")
-    if not await may_act(ctx, found):
-        raise UserError(texts.NOT_YOUR_REPORT.format(number=found.number))
-    if found.status == RESOLVED:
-        raise UserError(texts.ALREADY_RESOLVED.format(number=found.number))
-    await ctx.uow.reports.update(
-        report_id=found.id,
-        status=RESOLVED,
-        assignee_id=found.assignee_id or ctx.sender.id,
-        acknowledged_at=found.acknowledged_at or ctx.now,
-        resolved_at=ctx.now,
-        resolution=note or None,
-    )
-    await ctx.uow.reports.add_event(
-        report_id=found.id, kind="resolved", actor_id=ctx.sender.id, at=ctx.now, note=note or None
-    )
-    await ctx.reply(texts.RESOLVED_WORKER.format(number=found.number))
-    reporter = await ctx.uow.people.get(person_id=found.reporter_id)
-    if reporter.id != ctx.sender.id:
-        await ctx.tell(
-            reporter,
-            texts.RESOLVED_REPORTER.format(
-                number=found.number, place=found.place, text=found.text, note=note or texts.NO_NOTE
-            ),
-        )
-
-
-async def status_text(ctx: Context, found: Report) -> str:
-    if found.status == OPEN:
-        return texts.STATUS_OPEN
-    if found.status == ACKNOWLEDGED and found.assignee_id is not None:
-        worker = await ctx.uow.people.get(person_id=found.assignee_id)
-        return texts.STATUS_ACKED.format(worker=worker.name)
-    return texts.STATUS_RESOLVED
-
-
-async def my_reports(ctx: Context) -> list[str]:
-    """Lines for 我的: the sender's reports not yet resolved."""
-    found = await ctx.uow.reports.active_of_reporter(person_id=ctx.sender.id)
-    return [
-        texts.MY_LINE.format(
-            number=r.number, place=r.place, text=r.text, status=await status_text(ctx, r)
-        )
-        for r in found
-    ]
-
-
-async def my(ctx: Context, args: str) -> None:
-    """我的: what the sender has open."""
-    lines = await my_reports(ctx)
-    await ctx.reply("\n".join([texts.MY_HEADER, *lines]) if lines else texts.MY_NONE)
-
-
-async def tickets(ctx: Context, args: str) -> None:
-    """工单: a worker's open tickets with their deadlines."""
-    found = await ctx.uow.reports.active_of_assignee(person_id=ctx.sender.id)
-    if not found:
-        await ctx.reply(texts.TICKETS_NONE)
-        return
-    lines = [texts.TICKETS_HEADER]
-    for r in found:
-        if r.status == OPEN and r.ack_due:
-            due = texts.DUE_ACK.format(time=ctx.fmt(r.ack_due))
-        else:
-            due = texts.DUE_RESOLVE.format(time=ctx.fmt(r.resolve_due)) if r.resolve_due else ""
-        lines.append(
-            texts.TICKET_LINE.format(
-                number=r.number,
-                place=r.place,
-                text=r.text,
-                status=await status_text(ctx, r),
-                due=due,
+async def follow_report(ctx: Context, found: Report, person: Person, text: str) -> None:
+    """Add a resident to an open report instead of filing it twice; its handler sees the count."""
+    if person.id == found.reporter_id:
+        await ctx.reply(
+            texts.REPORT_DUPLICATE_OWN.format(
+                number=found.number, place=found.place, text=found.text
             )
         )
-    await ctx.reply("\n".join(lines))
+        return
+    if not await ctx.uow.reports.follow(report_id=found.id, person_id=person.id, at=ctx.now):
+        await ctx.reply(texts.FOLLOW_ALREADY.format(number=found.number))
+        return
+    await ctx.uow.reports.add_event(
+        report_id=found.id, kind="followed", actor_id=person.id, at=ctx.now, note=text
+    )
+    await ctx.reply(
+        texts.REPORT_DUPLICATE.format(number=found.number, place=found.place, text=found.text)
+    )
+    count = 1 + len(await ctx.uow.reports.followers(report_id=found.id))
+    if found.assignee_id is not None:
+        assignee = await ctx.uow.people.get(person_id=found.assignee_id)
+        await ctx.tell(
+            assignee,
+            texts.FOLLOW_ALERT.format(
+                number=found.number, name=person.name, text=text, count=count
+            ),
+            ticket_buttons(found),
+        )
 
 
-async def escalate_due(ctx: Context) -> int:
+def _draft_place(ctx: Context, text: str, reporter: Person) -> tuple[Place | None, str]:
+    """The place named in text, else the reporter's bound building; and the rest of the text."""
+    place = find_place(text, ctx.settings.building_aliases)
+    if place is not None:
+        return place, without(text, place)
+    home = parse_address(reporter.address or "", ctx.settings.building_aliases)
+    if home is not None:
+        return Place(home.building, home.unit, None, 0, 0), text.strip()
+    return None, text.strip()
+
+
+async def report(ctx: Context, args: str) -> None:
+    """上报 3栋 楼道飞线充电: file a report and alert whoever answers for the building."""
+    msg = ctx.incoming
+    assert msg is not None
+    photo = msg.attachments[0] if msg.attachments else None
+    if not args and photo is None:
+        raise UserError(texts.REPORT_USAGE)
+    place, description = _draft_place(ctx, args, ctx.sender)
+    if place is None:
+        if not description:
+            raise UserError(texts.REPORT_USAGE)
+        await ctx.uow.questions.ask(
+            platform=msg.platform,
+            chat_id=msg.chat_id,
+            person_id=ctx.sender.id,
+            kind=ASK_BUILDING,
+            text=description,
+            photo=photo,
+            expires_at=ctx.now + timedelta(minutes=ctx.settings.reports.question_minutes),
+        )
+        await ctx.reply(texts.REPORT_ASK_BUILDING)
+        return
+    if not description:
+        raise UserError(texts.REPORT_NEED_TEXT.format(place=place.label))
+    await file_report(ctx, Draft(ctx.sender, place, description, photo))
+
+
+async def answer_building(ctx: Context, args: str) -> None:
+    """The answer to "which building?": finish the report that was waiting for it."""
+    msg = ctx.incoming
+    assert msg is not None
+    pending = await ctx.uow.questions.pending(
+        platform=msg.platform, chat_id=msg.chat_id, person_id=ctx.sender.id, now=ctx.now
+    )
+    if pending is None:
+        return
+    place = find_place(args, ctx.settings.building_aliases)
+    if place is None:
+        if not ctx.in_group:
+            await ctx.reply(texts.REPORT_ASK_AGAIN)
+        return
+    await ctx.uow.questions.forget(
+        platform=msg.platform, chat_id=msg.chat_id, person_id=ctx.sender.id
+    )
+    extra = without(args, place)
+    text = f"{pending.text} {extra}".strip() if extra else pending.text
+    await file_report(ctx, Draft(ctx.sender, place, text, pending.photo))
+
+
+async def on_behalf(ctx: Context, args: str) -> None:
+    """代报 郭先德 5栋 楼道堆物: a worker or 邻长 files for a resident without chat."""
+    name, _, rest = args.partition(" ")
+    if not name or not rest.strip():
+        raise UserError(texts.ON_BEHALF_USAGE)
+    resident = await ctx.uow.people.find_by_name(name=name)
+    if resident is None:
+        raise UserError(texts.ON_BEHALF_UNKNOWN.format(name=name))
+    place, description = _draft_place(ctx, rest, resident)
+    if place is None:
+        raise UserError(texts.ON_BEHALF_USAGE)
+    if not description:
+        raise UserError(texts.REPORT_NEED_TEXT.format(place=place.label))
+    msg = ctx.incoming
+    assert msg is not None
+    photo = msg.attachments[0] if msg.attachments else None
+    await file_report(ctx, Draft(resident, place, description, photo), on_behalf=True)
+
+
+async def bind(ctx: Context, args: str) -> None:
+    """绑定 3栋2单元501: remember where the sender lives."""
+    place = parse_address(args, ctx.settings.building_aliases)
+    if place is None:
+        raise UserError(texts.BIND_USAGE)
+    if not await ctx.uow.people.building_exists(name=place.building):
+        raise UserError(texts.BIND_UNKNOWN.format(building=place.building))
+    await ctx.uow.people.set_address(person_id=ctx.sender.id, address=place.label)
+    done = texts.BIND_DONE.format(address=place.label)
+    if ctx.in_group:
+        await ctx.reply(texts.BIND_DONE_GROUP)
+        await ctx.tell(ctx.sender, done)
+    else:
+        await ctx.reply(done)
+
+
+async def escalate_unacknowledged(ctx: Context) -> int:
     """Hand every report not acknowledged in time to the next level; returns how many."""
     moved = 0
     for found in await ctx.uow.reports.unacknowledged_due(now=ctx.now):
-        if found.level >= LEVELS - 1:
-            continue
-        level = found.level + 1
-        chain = await responders(ctx, level=level, building=found.building)
-        if not chain and level + 1 < LEVELS:
-            level += 1
-            chain = await responders(ctx, level=level, building=found.building)
+        level, chain = await next_level(ctx, above=found.level, building=found.building)
         if not chain:
-            continue
-        category = Category(found.category, ())
+            continue  # the top of the chain has it already
+        category = category_named(ctx, found.category)
         updated = await ctx.uow.reports.update(
             report_id=found.id,
             level=level,
@@ -351,65 +376,146 @@ async def escalate_due(ctx: Context) -> int:
         )
         for person in chain:
             await ctx.tell(person, body, ticket_buttons(updated))
-        previous = await responders(ctx, level=found.level, building=found.building)
         notice = texts.ESCALATED_DOWN.format(
             number=found.number,
             level=texts.LEVEL_NAMES[level],
             who="、".join(p.name for p in chain),
         )
-        for person in previous:
+        for person in await responders(ctx, level=found.level, building=found.building):
             if person not in chain:
                 await ctx.tell(person, notice, ticket_buttons(updated))
         moved += 1
     return moved
 
 
-WORKERS = frozenset({"grid_worker", "community", "branch", "admin", "property", "neighbor_lead"})
+async def chase_unresolved(ctx: Context) -> int:
+    """Remind the assignee of a report past its resolution deadline, then escalate it."""
+    grace = timedelta(hours=ctx.settings.reports.resolve_grace_hours)
+    done = 0
+    for found in await ctx.uow.reports.unresolved_due(now=ctx.now):
+        assert found.assignee_id is not None and found.resolve_due is not None
+        assignee = await ctx.uow.people.get(person_id=found.assignee_id)
+        level, chain = await next_level(ctx, above=found.level, building=found.building)
+        if not found.resolve_reminded:
+            await ctx.uow.reports.update(
+                report_id=found.id, resolve_reminded=True, resolve_due=ctx.now + grace
+            )
+            await ctx.uow.reports.add_event(
+                report_id=found.id, kind="resolve_overdue", actor_id=None, at=ctx.now, note=None
+            )
+            await ctx.tell(
+                assignee,
+                texts.RESOLVE_OVERDUE.format(
+                    number=found.number,
+                    place=found.place,
+                    text=found.text,
+                    deadline=ctx.fmt(found.resolve_due),
+                    grace=f"{ctx.settings.reports.resolve_grace_hours}小时",
+                    level=texts.LEVEL_NAMES[level],
+                ),
+                ticket_buttons(found),
+            )
+            done += 1
+            continue
+        hours = resolve_hours(ctx, found.category)
+        updated = await ctx.uow.reports.update(
+            report_id=found.id,
+            level=level,
+            resolve_reminded=False,
+            resolve_due=ctx.now + timedelta(hours=hours),
+        )
+        if not chain:
+            continue  # nobody above: keep reminding at each deadline
+        await ctx.uow.reports.add_event(
+            report_id=found.id,
+            kind="resolve_escalated",
+            actor_id=None,
+            at=ctx.now,
+            note=texts.LEVEL_NAMES[level],
+        )
+        body = texts.RESOLVE_ESCALATED_UP.format(
+            number=found.number,
+            worker=assignee.name,
+            deadline=ctx.fmt(found.resolve_due),
+            alert=await alert_text(ctx, updated),
+        )
+        for person in chain:
+            await ctx.tell(person, body, ticket_buttons(updated))
+        await ctx.tell(
+            assignee,
+            texts.RESOLVE_ESCALATED_DOWN.format(
+                number=found.number,
+                level=texts.LEVEL_NAMES[level],
+                who="、".join(p.name for p in chain),
+            ),
+            ticket_buttons(updated),
+        )
+        done += 1
+    return done
+
+
+async def recheck(ctx: Context) -> int:
+    """回头看: remind the worker to re-check a closed 飞线充电 / 电动车 case."""
+    found = await ctx.uow.reports.recheck_due_at(now=ctx.now)
+    for r in found:
+        await ctx.uow.reports.update(report_id=r.id, recheck_due=None)
+        await ctx.uow.reports.add_event(
+            report_id=r.id, kind="recheck", actor_id=None, at=ctx.now, note=None
+        )
+        if r.assignee_id is not None:
+            worker = await ctx.uow.people.get(person_id=r.assignee_id)
+            await ctx.tell(
+                worker,
+                texts.RECHECK.format(
+                    number=r.number,
+                    place=r.place,
+                    text=r.text,
+                    resolved=ctx.fmt(r.resolved_at) if r.resolved_at else "",
+                ),
+            )
+    return len(found)
+
+
+async def report_due(ctx: Context) -> int:
+    """Everything about reports that falls due at ctx.now."""
+    return await escalate_unacknowledged(ctx) + await chase_unresolved(ctx) + await recheck(ctx)
+
 
 COMMANDS = (
     Command(
         name="report",
-        keywords=("上报", "隐患", "报告隐患"),
+        keywords=("上报", "隐患", "报告隐患", "反映"),
         slash=("report",),
         handler=report,
-        summary="上报 3栋 楼道飞线充电 —— 上报安全隐患",
+        summary="上报 3栋 楼道飞线充电 —— 上报安全隐患（可附照片）",
         usage=texts.REPORT_USAGE,
     ),
     Command(
-        name="acknowledge",
-        keywords=("接单",),
-        slash=("ack",),
-        handler=acknowledge,
-        summary="接单 H1 —— 接下工单",
-        usage=texts.TICKET_USAGE.format(verb="接单"),
-        roles=WORKERS,
+        name="bind",
+        keywords=("绑定",),
+        slash=("bind",),
+        handler=bind,
+        summary="绑定 3栋2单元501 —— 登记住址，以后上报可不写楼栋",
+        usage=texts.BIND_USAGE,
     ),
     Command(
-        name="resolve",
-        keywords=("办结",),
-        slash=("resolve",),
-        handler=resolve,
-        summary="办结 H1 处理说明 —— 办结工单并告知上报人",
-        usage=texts.RESOLVE_USAGE,
+        name="on_behalf",
+        keywords=("代报",),
+        slash=("report_for",),
+        handler=on_behalf,
+        summary="代报 郭先德 5栋 楼道堆物 —— 替不用手机的居民上报",
+        usage=texts.ON_BEHALF_USAGE,
         roles=WORKERS,
-    ),
-    Command(
-        name="tickets",
-        keywords=("工单",),
-        slash=("tickets",),
-        handler=tickets,
-        summary="工单 —— 查看我的待办工单",
-        usage="工单",
-        roles=WORKERS,
-        takes_args=False,
-    ),
-    Command(
-        name="my",
-        keywords=("我的",),
-        slash=("my",),
-        handler=my,
-        summary="我的 —— 查看我未办结的上报",
-        usage="我的",
-        takes_args=False,
     ),
 )
+
+CONTINUATIONS = {
+    ASK_BUILDING: Command(
+        name="report_building",
+        keywords=(),
+        slash=(),
+        handler=answer_building,
+        summary="",
+        usage=texts.REPORT_ASK_BUILDING,
+    ),
+}

@@ -6,7 +6,6 @@ UNKNOWN_COMMAND = "没有「{command}」这个命令。发送「帮助」查看�
 TOO_LONG = "消息太长了（超过{limit}字），请精简后再发。"
 CONTROL_CHARS = "消息里有无法识别的特殊字符，请重新输入。"
 NOT_ALLOWED = "抱歉，「{command}」只有{roles}可以使用。"
-PRIVATE_ONLY = "「{command}」请私聊我使用。"
 
 ROLE_NAMES = {
     "resident": "居民",
@@ -82,3 +81,72 @@ LEVEL_NAMES = ("网格员", "社区", "党支部")
 
 # time
 TIME_FORMAT = "{month}月{day}日 {hour:02d}:{minute:02d}"
+
+# reports in full
+REPORT_ASK_BUILDING = "请问是在哪一栋？请直接回复楼栋，例如：3栋（10分钟内有效）。"
+REPORT_ASK_AGAIN = "没看出是哪一栋，请回复楼栋，例如：3栋、三号楼。"
+REPORT_DUPLICATE = (
+    "已有人上报 {number}（{place}：{text}），正在处理中。已把您加入关注，处理进展会私信告诉您。"
+)
+REPORT_DUPLICATE_OWN = "您已经上报过 {number}（{place}：{text}），正在处理中，请耐心等待。"
+FOLLOW_ALERT = "【{number} 又有居民反映】{name}也反映了：{text}（共{count}人反映）"
+FOLLOW_DONE = "已关注 {number}，处理进展会私信告诉您。"
+FOLLOW_ALREADY = "您已经在关注 {number} 了。"
+FOLLOW_USAGE = "用法：我也遇到 H1"
+FOLLOWERS_LINE = "\n另有{count}位居民反映了同一问题。"
+ON_BEHALF_USAGE = "用法：代报 居民姓名 楼栋 隐患情况，例如：代报 郭先德 5栋 楼道堆物"
+ON_BEHALF_UNKNOWN = "没有找到居民「{name}」，请核对姓名。"
+ON_BEHALF_FILED = "已为{name}代报隐患 {number}（{place}：{text}），已转交{handler}处理。"
+ON_BEHALF_MARK = "（由{filer}代报）"
+
+BIND_USAGE = "用法：绑定 楼栋单元门牌，例如：绑定 3栋2单元501"
+BIND_UNKNOWN = "本小区没有「{building}」，请核对后再绑定。"
+BIND_DONE = "已记录您的住址：{address}。以后上报时可以不写楼栋。"
+BIND_DONE_GROUP = "已记录您的住址（详情已私信告诉您）。"
+
+REASSIGN_USAGE = "用法：转派 H1 5栋 或 转派 H1 姓名"
+REASSIGN_UNKNOWN = "没有找到「{target}」：请写本小区的楼栋（如 5栋）或工作人员姓名。"
+REASSIGN_NOT_WORKER = "{name}不是工作人员，不能接收工单。"
+REASSIGN_NO_ONE = "{building}没有网格员，无法转派。"
+REASSIGN_DONE = "已将 {number} 转派给{who}。"
+REASSIGN_ALERT = "【工单转派 {number}】{by}把这个工单转给您处理：\n{alert}"
+REASSIGN_REPORTER = "您上报的隐患 {number} 已转交{who}处理。"
+
+NOTE_USAGE = "用法：备注 H1 说明，例如：备注 H1 已联系物业，明天上午处理"
+NOTE_DONE = "已把备注告诉上报的居民。"
+NOTE_REPORTER = "关于您上报的隐患 {number}（{place}）：{who}说：{note}"
+
+RESOLVE_ASK_RATING = "请评价本次处理：回复「满意」「基本满意」或「不满意 原因」。"
+RATING_NAMES = {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意"}
+RATING_NOTHING = "您目前没有待评价的上报。"
+RATING_NOT_YOURS = "工单 {number} 不是您上报或关注的，不能评价。"
+RATING_NOT_RESOLVED = "工单 {number} 还没有办结，办结后再评价。"
+RATING_THANKS = "感谢您的评价（{rating}）！"
+RATING_REOPENED = "已收到您的意见，{number} 已退回{worker}重新处理。"
+REOPEN_ALERT = "【工单退回 {number}】居民{name}对处理结果不满意：{reason}\n请重新处理，办结后回复「办结 {number} 处理说明」。\n{alert}"
+NO_REASON = "（未说明原因）"
+
+RESOLVE_OVERDUE = "【办结超时提醒 {number}】{place} {text}\n已超过办结时限（{deadline}），请尽快处理；{grace}后仍未办结将上报{level}。"
+RESOLVE_ESCALATED_UP = (
+    "【超时未办结 {number}】{worker}接单后未在{deadline}前办结，请督办：\n{alert}"
+)
+RESOLVE_ESCALATED_DOWN = "工单 {number} 超时未办结，已上报{level}（{who}）督办。"
+RECHECK = "【回头看 {number}】{place} {text}\n已于{resolved}办结，请到现场复查是否再次出现。"
+
+HISTORY_HEADER = "{number} {place} {category}：{text}\n状态：{status}"
+HISTORY_LINE = "{time} {what}{who}{note}"
+HISTORY_NOT_ALLOWED = "只有上报人、关注的居民、处理人和管理人员可以查看 {number}。"
+EVENT_NAMES = {
+    "filed": "上报",
+    "followed": "有居民也反映",
+    "acknowledged": "接单",
+    "resolved": "办结",
+    "escalated": "超时未接单，上报",
+    "resolve_overdue": "办结超时提醒",
+    "resolve_escalated": "超时未办结，上报",
+    "reassigned": "转派",
+    "note": "备注",
+    "rated": "评价",
+    "reopened": "退回重办",
+    "recheck": "回头看提醒",
+}

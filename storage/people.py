@@ -115,6 +115,12 @@ class PeopleRepository:
         )
         return [Account(r.platform, r.native_id, r.person_id, r.display_name) for r in rows]
 
+    async def set_address(self, *, person_id: int, address: str) -> None:
+        """Bind a person's home address (绑定)."""
+        await self._conn.execute(
+            people.update().where(people.c.id == person_id).values(address=address)
+        )
+
     async def with_role(self, *, role: str) -> list[Person]:
         """Everyone holding `role`, in a stable order."""
         ids = await self._conn.scalars(
@@ -137,9 +143,12 @@ class PeopleRepository:
         at: datetime,
     ) -> int:
         """Make the database agree with one [[people]] entry of the config; return its id."""
-        values = dict(
-            name=name, address=address, phone=phone, elderly=elderly, lives_alone=lives_alone
-        )
+        values: dict[str, object] = dict(name=name, elderly=elderly, lives_alone=lives_alone)
+        # an address or phone bound in chat stays unless the config says otherwise
+        if address is not None:
+            values["address"] = address
+        if phone is not None:
+            values["phone"] = phone
         pid = await self._conn.scalar(sa.select(people.c.id).where(people.c.config_name == name))
         if pid is None:
             pid = inserted_id(

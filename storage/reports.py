@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.errors import NotFound
-from storage.schema import inserted_id, report_events, reports
+from storage.schema import inserted_id, report_events, report_followers, report_ratings, reports
 
 OPEN = "open"
 ACKNOWLEDGED = "acknowledged"
@@ -41,6 +41,9 @@ class Report:
     resolve_due: datetime | None
     resolved_at: datetime | None
     resolution: str | None
+    filed_by_id: int | None
+    resolve_reminded: bool
+    recheck_due: datetime | None
 
     @property
     def number(self) -> str:
@@ -83,6 +86,7 @@ class ReportRepository:
         photo: str | None,
         at: datetime,
         ack_due: datetime,
+        filed_by_id: int | None = None,
     ) -> Report:
         """File a new report, open and unacknowledged, with its first event."""
         rid = inserted_id(
@@ -104,10 +108,14 @@ class ReportRepository:
                     photo=photo,
                     created_at=at,
                     ack_due=ack_due,
+                    filed_by_id=filed_by_id,
+                    resolve_reminded=False,
                 )
             )
         )
-        await self.add_event(report_id=rid, kind="filed", actor_id=reporter_id, at=at, note=text)
+        await self.add_event(
+            report_id=rid, kind="filed", actor_id=filed_by_id or reporter_id, at=at, note=text
+        )
         return await self.get(report_id=rid)
 
     async def get(self, *, report_id: int) -> Report:
@@ -156,6 +164,92 @@ class ReportRepository:
     async def unacknowledged_due(self, *, now: datetime) -> list[Report]:
         """Open reports whose acknowledgement deadline has passed."""
         return await self._select((reports.c.status == OPEN) & (reports.c.ack_due <= now))
+
+    async def open_duplicate(
+        self, *, building: str, category: str, since: datetime
+    ) -> Report | None:
+        """An unresolved report of the same building and category filed since `since`."""
+        found = await self._select(
+            (reports.c.building == building)
+            & (reports.c.category == category)
+            & reports.c.status.in_(ACTIVE)
+            & (reports.c.created_at >= since)
+        )
+        return found[0] if found else None
+
+    async def unresolved_due(self, *, now: datetime) -> list[Report]:
+        """Acknowledged reports whose resolution deadline has passed."""
+        return await self._select(
+            (reports.c.status == ACKNOWLEDGED) & (reports.c.resolve_due <= now)
+        )
+
+    async def recheck_due_at(self, *, now: datetime) -> list[Report]:
+        """Resolved reports whose re-check (回头看) has fallen due."""
+        return await self._select((reports.c.status == RESOLVED) & (reports.c.recheck_due <= now))
+
+    async def follow(self, *, report_id: int, person_id: int, at: datetime) -> bool:
+        """Add a follower; False if they already followed it."""
+        seen = await self._conn.scalar(
+            sa.select(sa.func.count())
+            .select_from(report_followers)
+            .where(
+                report_followers.c.report_id == report_id,
+                report_followers.c.person_id == person_id,
+            )
+        )
+        if seen:
+            return False
+        await self._conn.execute(
+            report_followers.insert().values(report_id=report_id, person_id=person_id, at=at)
+        )
+        return True
+
+    async def followers(self, *, report_id: int) -> list[int]:
+        """Ids of the people following a report, in the order they joined."""
+        ids = await self._conn.scalars(
+            sa.select(report_followers.c.person_id)
+            .where(report_followers.c.report_id == report_id)
+            .order_by(report_followers.c.at, report_followers.c.person_id)
+        )
+        return list(ids)
+
+    async def rate(
+        self, *, report_id: int, person_id: int, rating: str, reason: str | None, at: datetime
+    ) -> None:
+        """Record one person's rating (评议) of a resolved report."""
+        await self._conn.execute(
+            report_ratings.insert().values(
+                report_id=report_id, person_id=person_id, rating=rating, reason=reason, at=at
+            )
+        )
+
+    async def awaiting_rating(self, *, person_id: int) -> Report | None:
+        """The latest resolved report this person reported or followed and has not rated since."""
+        followed = sa.select(report_followers.c.report_id).where(
+            report_followers.c.person_id == person_id
+        )
+        rated_since_resolved = (
+            sa.select(report_ratings.c.id)
+            .where(
+                report_ratings.c.report_id == reports.c.id,
+                report_ratings.c.person_id == person_id,
+                report_ratings.c.at >= reports.c.resolved_at,
+            )
+            .exists()
+        )
+        row = (
+            await self._conn.execute(
+                reports.select()
+                .where(
+                    reports.c.status == RESOLVED,
+                    sa.or_(reports.c.reporter_id == person_id, reports.c.id.in_(followed)),
+                    ~rated_since_resolved,
+                )
+                .order_by(reports.c.resolved_at.desc(), reports.c.id.desc())
+                .limit(1)
+            )
+        ).first()
+        return None if row is None else Report(**row._asdict())
 
     async def _select(self, where: sa.ColumnElement[bool]) -> list[Report]:
         rows = await self._conn.execute(reports.select().where(where).order_by(reports.c.id))

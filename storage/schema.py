@@ -104,6 +104,41 @@ reports = sa.Table(
     sa.Column("resolve_due", UtcDateTime),
     sa.Column("resolved_at", UtcDateTime),
     sa.Column("resolution", sa.Text),
+    sa.Column("filed_by_id", sa.Integer, sa.ForeignKey("people.id")),
+    sa.Column("resolve_reminded", sa.Boolean, nullable=False, default=False),
+    sa.Column("recheck_due", UtcDateTime),
+)
+
+report_followers = sa.Table(
+    "report_followers",
+    metadata,
+    sa.Column("report_id", sa.Integer, sa.ForeignKey("reports.id"), primary_key=True),
+    sa.Column("person_id", sa.Integer, sa.ForeignKey("people.id"), primary_key=True),
+    sa.Column("at", UtcDateTime, nullable=False),
+)
+
+report_ratings = sa.Table(
+    "report_ratings",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("report_id", sa.Integer, sa.ForeignKey("reports.id"), nullable=False, index=True),
+    sa.Column("person_id", sa.Integer, sa.ForeignKey("people.id"), nullable=False),
+    sa.Column("rating", sa.String(20), nullable=False),
+    sa.Column("reason", sa.Text),
+    sa.Column("at", UtcDateTime, nullable=False),
+)
+
+# a question the bot asked and waits for an answer to (e.g. "which building?")
+pending_questions = sa.Table(
+    "pending_questions",
+    metadata,
+    sa.Column("platform", sa.String(20), primary_key=True),
+    sa.Column("chat_id", sa.String(100), primary_key=True),
+    sa.Column("person_id", sa.Integer, sa.ForeignKey("people.id"), primary_key=True),
+    sa.Column("kind", sa.String(30), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("photo", sa.String(300)),
+    sa.Column("expires_at", UtcDateTime, nullable=False),
 )
 
 report_events = sa.Table(

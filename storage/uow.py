@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from storage.inbound import InboundRepository
 from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository
+from storage.questions import QuestionRepository
 from storage.reports import ReportRepository
 
 
@@ -19,3 +20,4 @@ class UnitOfWork:
         self.reports = ReportRepository(conn)
         self.outbox = OutboxRepository(conn)
         self.inbound = InboundRepository(conn)
+        self.questions = QuestionRepository(conn)

@@ -7,8 +7,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.script import ScriptDirectory
 
 from storage import Database, NotFound
+from storage.db import MIGRATIONS
 
 AT = datetime(2026, 11, 26, 1, 0, tzinfo=UTC)
 
@@ -22,7 +26,48 @@ async def test_migrations_create_the_schema_and_are_idempotent(tmp_path: Path) -
             mode = await conn.scalar(sa.text("PRAGMA journal_mode"))
             version = await conn.scalar(sa.text("SELECT version_num FROM alembic_version"))
     assert {"people", "reports", "report_events", "outbox", "inbound"} <= set(tables)
-    assert mode == "wal" and version == "0001"
+    assert mode == "wal" and version == head_revision()
+
+
+def head_revision() -> str:
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    assert head is not None
+    return head
+
+
+async def test_an_old_database_is_upgraded_with_its_rows(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    db = Database(url)
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+
+    def to_0001(sync_conn: sa.Connection) -> None:
+        cfg.attributes["connection"] = sync_conn
+        command.upgrade(cfg, "0001")
+
+    async with db.engine.begin() as conn:
+        await conn.run_sync(to_0001)
+        await conn.execute(
+            sa.text(
+                "INSERT INTO people (id, name, elderly, lives_alone, created_at) "
+                "VALUES (1, '王辉', 0, 0, '2026-11-26 01:00:00')"
+            )
+        )
+        await conn.execute(
+            sa.text(
+                "INSERT INTO reports (id, reporter_id, building, known_building, text, category,"
+                " urgent, status, level, origin_platform, origin_chat, created_at) VALUES (1, 1,"
+                " '3栋', 1, '飞线', '飞线充电', 0, 'open', 0, 'console', 'group',"
+                " '2026-11-26 01:00:00')"
+            )
+        )
+    await db.migrate()
+    async with db.unit_of_work() as uow:
+        report = await uow.reports.get(report_id=1)
+    await db.close()
+    assert report.text == "飞线" and report.resolve_reminded is False and report.created_at == AT
 
 
 async def test_unit_of_work_rolls_back_on_error(tmp_path: Path) -> None:

@@ -1,0 +1,430 @@
+"""Acting on reports: 接单, 办结, 转派, 备注, 工单, 我的, 我也遇到, 评议 and the history (H3)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from handlers import texts
+from handlers.chat import Button
+from handlers.context import Context, UserError
+from handlers.places import find_place
+from handlers.registry import Command, Handler
+from handlers.reports import (
+    OVERSEERS,
+    WORKERS,
+    alert_text,
+    follow_report,
+    resolve_hours,
+    responders,
+    tell_residents,
+    ticket_buttons,
+)
+from storage import NotFound
+from storage.reports import ACKNOWLEDGED, OPEN, RESOLVED, Report
+
+_NUMBER = re.compile(r"^[Hh]?(\d{1,9})(?![\d])\s*(.*)$", re.S)
+RATINGS = {"满意": "satisfied", "基本满意": "basic", "不满意": "unsatisfied"}
+
+
+async def _ticket(ctx: Context, args: str, usage: str) -> tuple[Report, str]:
+    m = _NUMBER.match(args.strip())
+    if not m:
+        raise UserError(usage)
+    try:
+        found = await ctx.uow.reports.get(report_id=int(m.group(1)))
+    except NotFound:
+        raise UserError(texts.NO_SUCH_REPORT.format(number=f"H{int(m.group(1))}")) from None
+    return found, m.group(2).strip()
+
+
+async def may_act(ctx: Context, found: Report) -> bool:
+    """The assignee, a grid worker of the building's grid, or anyone above may act on it."""
+    person = ctx.sender
+    if found.assignee_id == person.id or person.has_any(*OVERSEERS):
+        return True
+    if found.building and person.has_any("grid_worker"):
+        grid_workers = await responders(ctx, level=0, building=found.building)
+        return any(w.id == person.id for w in grid_workers)
+    return False
+
+
+async def _actionable(ctx: Context, args: str, usage: str) -> tuple[Report, str]:
+    found, rest = await _ticket(ctx, args, usage)
+    if not await may_act(ctx, found):
+        raise UserError(texts.NOT_YOUR_REPORT.format(number=found.number))
+    if found.status == RESOLVED:
+        raise UserError(texts.ALREADY_RESOLVED.format(number=found.number))
+    return found, rest
+
+
+async def acknowledge(ctx: Context, args: str) -> None:
+    """接单 H1: the responder takes the report; its reporter is told."""
+    found, _ = await _actionable(ctx, args, texts.TICKET_USAGE.format(verb="接单"))
+    if found.status == ACKNOWLEDGED:
+        raise UserError(texts.ALREADY_ACKED.format(number=found.number))
+    due = ctx.now + timedelta(hours=resolve_hours(ctx, found.category))
+    updated = await ctx.uow.reports.update(
+        report_id=found.id,
+        status=ACKNOWLEDGED,
+        assignee_id=ctx.sender.id,
+        acknowledged_at=ctx.now,
+        resolve_due=due,
+        resolve_reminded=False,
+    )
+    await ctx.uow.reports.add_event(
+        report_id=found.id, kind="acknowledged", actor_id=ctx.sender.id, at=ctx.now, note=None
+    )
+    await ctx.reply(
+        texts.ACKED_WORKER.format(number=found.number, deadline=ctx.fmt(due)),
+        ticket_buttons(updated),
+    )
+    await tell_residents(
+        ctx,
+        found,
+        texts.ACKED_REPORTER.format(
+            number=found.number, place=found.place, text=found.text, worker=ctx.sender.name
+        ),
+    )
+
+
+async def resolve(ctx: Context, args: str) -> None:
+    """办结 H1 已清理: resolved; reporter and followers are told and asked to rate it."""
+    found, note = await _actionable(ctx, args, texts.RESOLVE_USAGE)
+    recheck = None
+    if found.category in ctx.settings.reports.recheck_categories:
+        recheck = ctx.now + timedelta(days=ctx.settings.reports.recheck_days)
+    await ctx.uow.reports.update(
+        report_id=found.id,
+        status=RESOLVED,
+        assignee_id=found.assignee_id if found.status == ACKNOWLEDGED else ctx.sender.id,
+        acknowledged_at=found.acknowledged_at or ctx.now,
+        resolved_at=ctx.now,
+        resolution=note or None,
+        recheck_due=recheck,
+    )
+    await ctx.uow.reports.add_event(
+        report_id=found.id, kind="resolved", actor_id=ctx.sender.id, at=ctx.now, note=note or None
+    )
+    await ctx.reply(texts.RESOLVED_WORKER.format(number=found.number))
+    text = texts.RESOLVED_REPORTER.format(
+        number=found.number, place=found.place, text=found.text, note=note or texts.NO_NOTE
+    )
+    buttons = [Button(word, f"{word} {found.number}") for word in RATINGS]
+    await tell_residents(ctx, found, f"{text}\n{texts.RESOLVE_ASK_RATING}", buttons)
+
+
+async def reassign(ctx: Context, args: str) -> None:
+    """转派 H1 5栋 / 转派 H1 陈刚: hand the report to another building's grid or a person."""
+    found, target = await _actionable(ctx, args, texts.REASSIGN_USAGE)
+    if not target:
+        raise UserError(texts.REASSIGN_USAGE)
+    person = await ctx.uow.people.find_by_name(name=target)
+    place = None if person else find_place(target, ctx.settings.building_aliases)
+    changes: dict[str, object] = {}
+    if person is not None:
+        if not person.has_any(*WORKERS):
+            raise UserError(texts.REASSIGN_NOT_WORKER.format(name=person.name))
+        chain = [person]
+    elif place is not None and await ctx.uow.people.building_exists(name=place.building):
+        chain = await responders(ctx, level=0, building=place.building)
+        if not chain:
+            raise UserError(texts.REASSIGN_NO_ONE.format(building=place.building))
+        changes = {
+            "building": place.building,
+            "known_building": True,
+            "level": 0,
+            "unit": place.unit,
+            "room": place.room,
+        }
+    else:
+        raise UserError(texts.REASSIGN_UNKNOWN.format(target=target))
+    updated = await ctx.uow.reports.update(
+        report_id=found.id,
+        assignee_id=chain[0].id,
+        status=OPEN,
+        acknowledged_at=None,
+        resolve_due=None,
+        ack_due=ctx.now + timedelta(minutes=ctx.settings.reports.ack_minutes),
+        **changes,
+    )
+    who = "、".join(p.name for p in chain)
+    await ctx.uow.reports.add_event(
+        report_id=found.id, kind="reassigned", actor_id=ctx.sender.id, at=ctx.now, note=who
+    )
+    body = texts.REASSIGN_ALERT.format(
+        number=found.number, by=ctx.sender.name, alert=await alert_text(ctx, updated)
+    )
+    for p in chain:
+        await ctx.tell(p, body, ticket_buttons(updated))
+    await ctx.reply(texts.REASSIGN_DONE.format(number=found.number, who=who))
+    await tell_residents(ctx, updated, texts.REASSIGN_REPORTER.format(number=found.number, who=who))
+
+
+async def note(ctx: Context, args: str) -> None:
+    """备注 H1 明天上午处理: a note the reporter and followers see."""
+    found, text = await _actionable(ctx, args, texts.NOTE_USAGE)
+    if not text:
+        raise UserError(texts.NOTE_USAGE)
+    await ctx.uow.reports.add_event(
+        report_id=found.id, kind="note", actor_id=ctx.sender.id, at=ctx.now, note=text
+    )
+    await tell_residents(
+        ctx,
+        found,
+        texts.NOTE_REPORTER.format(
+            number=found.number, place=found.place, who=ctx.sender.name, note=text
+        ),
+    )
+    await ctx.reply(texts.NOTE_DONE)
+
+
+async def follow(ctx: Context, args: str) -> None:
+    """我也遇到 H1: a resident joins a report and hears of its progress."""
+    found, rest = await _ticket(ctx, args, texts.FOLLOW_USAGE)
+    if found.status == RESOLVED:
+        raise UserError(texts.ALREADY_RESOLVED.format(number=found.number))
+    await follow_report(ctx, found, ctx.sender, rest or found.text)
+
+
+def rating_handler(word: str) -> Handler:
+    """The handler of one verdict: 满意, 基本满意 or 不满意."""
+
+    async def rate_it(ctx: Context, args: str) -> None:
+        await rate(ctx, word, args)
+
+    return rate_it
+
+
+async def rate(ctx: Context, word: str, args: str) -> None:
+    """满意 / 基本满意 / 不满意 [H1] [原因]: the resident's verdict; 不满意 reopens it."""
+    m = _NUMBER.match(args)
+    if m:
+        found, reason = await _ticket(ctx, args, texts.TICKET_USAGE.format(verb=word))
+        followers = await ctx.uow.reports.followers(report_id=found.id)
+        if ctx.sender.id != found.reporter_id and ctx.sender.id not in followers:
+            raise UserError(texts.RATING_NOT_YOURS.format(number=found.number))
+        if found.status != RESOLVED:
+            raise UserError(texts.RATING_NOT_RESOLVED.format(number=found.number))
+    else:
+        waiting = await ctx.uow.reports.awaiting_rating(person_id=ctx.sender.id)
+        if waiting is None:
+            raise UserError(texts.RATING_NOTHING)
+        found, reason = waiting, args.strip()
+    rating = RATINGS[word]
+    await ctx.uow.reports.rate(
+        report_id=found.id,
+        person_id=ctx.sender.id,
+        rating=rating,
+        reason=reason or None,
+        at=ctx.now,
+    )
+    await ctx.uow.reports.add_event(
+        report_id=found.id,
+        kind="rated",
+        actor_id=ctx.sender.id,
+        at=ctx.now,
+        note=f"{word} {reason}".strip(),
+    )
+    if rating != "unsatisfied" or found.assignee_id is None:
+        await ctx.reply(texts.RATING_THANKS.format(rating=word))
+        return
+    updated = await ctx.uow.reports.update(
+        report_id=found.id,
+        status=ACKNOWLEDGED,
+        resolved_at=None,
+        resolution=None,
+        recheck_due=None,
+        resolve_reminded=False,
+        resolve_due=ctx.now + timedelta(hours=resolve_hours(ctx, found.category)),
+    )
+    await ctx.uow.reports.add_event(
+        report_id=found.id,
+        kind="reopened",
+        actor_id=ctx.sender.id,
+        at=ctx.now,
+        note=reason or None,
+    )
+    worker = await ctx.uow.people.get(person_id=found.assignee_id)
+    await ctx.tell(
+        worker,
+        texts.REOPEN_ALERT.format(
+            number=found.number,
+            name=ctx.sender.name,
+            reason=reason or texts.NO_REASON,
+            alert=await alert_text(ctx, updated),
+        ),
+        ticket_buttons(updated),
+    )
+    await ctx.reply(texts.RATING_REOPENED.format(number=found.number, worker=worker.name))
+
+
+async def status_text(ctx: Context, found: Report) -> str:
+    if found.status == OPEN:
+        return texts.STATUS_OPEN
+    if found.status == ACKNOWLEDGED and found.assignee_id is not None:
+        worker = await ctx.uow.people.get(person_id=found.assignee_id)
+        return texts.STATUS_ACKED.format(worker=worker.name)
+    return texts.STATUS_RESOLVED
+
+
+async def history(ctx: Context, args: str) -> None:
+    """H3: a report's state and audit trail, for those involved in it."""
+    found, _ = await _ticket(ctx, args, texts.TICKET_USAGE.format(verb="查询"))
+    followers = await ctx.uow.reports.followers(report_id=found.id)
+    allowed = ctx.sender.id in (found.reporter_id, *followers) or await may_act(ctx, found)
+    if not allowed:
+        raise UserError(texts.HISTORY_NOT_ALLOWED.format(number=found.number))
+    lines = [
+        texts.HISTORY_HEADER.format(
+            number=found.number,
+            place=found.place,
+            category=found.category,
+            text=found.text,
+            status=await status_text(ctx, found),
+        )
+    ]
+    for event in await ctx.uow.reports.events(report_id=found.id):
+        who = ""
+        if event.actor_id is not None:
+            who = f"（{(await ctx.uow.people.get(person_id=event.actor_id)).name}）"
+        lines.append(
+            texts.HISTORY_LINE.format(
+                time=ctx.fmt(event.at),
+                what=texts.EVENT_NAMES.get(event.kind, event.kind),
+                who=who,
+                note=f"：{event.note}" if event.note and event.kind != "filed" else "",
+            )
+        )
+    await ctx.reply("\n".join(lines))
+
+
+async def my_reports(ctx: Context) -> list[str]:
+    """Lines for 我的: the sender's reports not yet resolved."""
+    found = await ctx.uow.reports.active_of_reporter(person_id=ctx.sender.id)
+    return [
+        texts.MY_LINE.format(
+            number=r.number, place=r.place, text=r.text, status=await status_text(ctx, r)
+        )
+        for r in found
+    ]
+
+
+async def my(ctx: Context, args: str) -> None:
+    """我的: what the sender has open."""
+    lines = await my_reports(ctx)
+    await ctx.reply("\n".join([texts.MY_HEADER, *lines]) if lines else texts.MY_NONE)
+
+
+async def tickets(ctx: Context, args: str) -> None:
+    """工单: a worker's open tickets with their deadlines."""
+    found = await ctx.uow.reports.active_of_assignee(person_id=ctx.sender.id)
+    if not found:
+        await ctx.reply(texts.TICKETS_NONE)
+        return
+    lines = [texts.TICKETS_HEADER]
+    for r in found:
+        if r.status == OPEN and r.ack_due:
+            due = texts.DUE_ACK.format(time=ctx.fmt(r.ack_due))
+        else:
+            due = texts.DUE_RESOLVE.format(time=ctx.fmt(r.resolve_due)) if r.resolve_due else ""
+        lines.append(
+            texts.TICKET_LINE.format(
+                number=r.number,
+                place=r.place,
+                text=r.text,
+                status=await status_text(ctx, r),
+                due=due,
+            )
+        )
+    await ctx.reply("\n".join(lines))
+
+
+COMMANDS = (
+    Command(
+        name="acknowledge",
+        keywords=("接单",),
+        slash=("ack",),
+        handler=acknowledge,
+        summary="接单 H1 —— 接下工单",
+        usage=texts.TICKET_USAGE.format(verb="接单"),
+        roles=WORKERS,
+    ),
+    Command(
+        name="resolve",
+        keywords=("办结",),
+        slash=("resolve",),
+        handler=resolve,
+        summary="办结 H1 处理说明 —— 办结工单并告知上报人",
+        usage=texts.RESOLVE_USAGE,
+        roles=WORKERS,
+    ),
+    Command(
+        name="reassign",
+        keywords=("转派",),
+        slash=("reassign",),
+        handler=reassign,
+        summary="转派 H1 5栋 / 转派 H1 陈刚 —— 转给其他网格或工作人员",
+        usage=texts.REASSIGN_USAGE,
+        roles=WORKERS,
+    ),
+    Command(
+        name="note",
+        keywords=("备注",),
+        slash=("note",),
+        handler=note,
+        summary="备注 H1 说明 —— 给上报的居民留言",
+        usage=texts.NOTE_USAGE,
+        roles=WORKERS,
+    ),
+    Command(
+        name="tickets",
+        keywords=("工单",),
+        slash=("tickets",),
+        handler=tickets,
+        summary="工单 —— 查看我的待办工单",
+        usage="工单",
+        roles=WORKERS,
+        takes_args=False,
+    ),
+    Command(
+        name="my",
+        keywords=("我的",),
+        slash=("my",),
+        handler=my,
+        summary="我的 —— 查看我未办结的上报",
+        usage="我的",
+        takes_args=False,
+    ),
+    Command(
+        name="follow",
+        keywords=("我也遇到", "我也反映"),
+        slash=("metoo",),
+        handler=follow,
+        summary="我也遇到 H1 —— 关注别人已上报的同一问题",
+        usage=texts.FOLLOW_USAGE,
+    ),
+    *(
+        Command(
+            name=f"rate_{rating}",
+            keywords=(word,),
+            slash=(f"rate_{rating}",),
+            handler=rating_handler(word),
+            summary="满意 / 基本满意 / 不满意 原因 —— 评价已办结的上报"
+            if rating == "satisfied"
+            else "",
+            usage=texts.RESOLVE_ASK_RATING,
+            private_only=True,
+        )
+        for word, rating in RATINGS.items()
+    ),
+    Command(
+        name="history",
+        keywords=("进度", "查询"),
+        slash=("status",),
+        handler=history,
+        summary="H1 或 进度 H1 —— 查看上报的处理经过",
+        usage=texts.TICKET_USAGE.format(verb="进度"),
+        pattern=r"[Hh]\d{1,9}",
+    ),
+)
