@@ -41,9 +41,21 @@ _ARG_LEAD = " \t\n\r:：,，、"
 _CONTROL_OK = {"\n", "\r", "\t"}
 
 
+_FULL_WIDTH = {
+    **{c: c - 0xFEE0 for c in range(0xFF10, 0xFF1A)},  # ０-９
+    **{c: c - 0xFEE0 for c in range(0xFF21, 0xFF3B)},  # Ａ-Ｚ
+    **{c: c - 0xFEE0 for c in range(0xFF41, 0xFF5B)},  # ａ-ｚ
+    ord("＃"): ord("#"),
+    ord("＠"): ord("@"),
+    ord("／"): ord("/"),
+    ord("－"): ord("-"),
+    0x3000: ord(" "),
+}
+
+
 def normalize(text: str) -> str:
-    """Fold full-width letters and digits (Ｈ１ → H1) and trim; Chinese stays as it is."""
-    return unicodedata.normalize("NFKC", text).strip()
+    """Fold full-width letters, digits and symbols (Ｈ１ → H1) and trim; Chinese stays as is."""
+    return text.translate(_FULL_WIDTH).strip()
 
 
 def has_control_chars(text: str) -> bool:

@@ -24,6 +24,7 @@ from storage import NotFound
 from storage.reports import ACKNOWLEDGED, OPEN, RESOLVED, Report
 
 _NUMBER = re.compile(r"^[Hh]?(\d{1,9})(?![\d])\s*(.*)$", re.S)
+_NAMES_A_TICKET = re.compile(r"^(?:[Hh]\d|\d{1,9}(?:\s|$))")  # not "3栋又有人充电"
 RATINGS = {"满意": "satisfied", "基本满意": "basic", "不满意": "unsatisfied"}
 
 
@@ -198,8 +199,7 @@ def rating_handler(word: str) -> Handler:
 
 async def rate(ctx: Context, word: str, args: str) -> None:
     """满意 / 基本满意 / 不满意 [H1] [原因]: the resident's verdict; 不满意 reopens it."""
-    m = _NUMBER.match(args)
-    if m:
+    if _NAMES_A_TICKET.match(args):
         found, reason = await _ticket(ctx, args, texts.TICKET_USAGE.format(verb=word))
         followers = await ctx.uow.reports.followers(report_id=found.id)
         if ctx.sender.id != found.reporter_id and ctx.sender.id not in followers:

@@ -1,0 +1,211 @@
+"""接诉即办 in full: understanding, urgency, routing, escalation, duplicates, feedback."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from storage.reports import ACKNOWLEDGED, OPEN, RESOLVED, Report
+from tests.fakes import Bot, incoming, to
+
+
+async def report_of(bot: Bot, number: int) -> Report:
+    async with bot.db.unit_of_work() as uow:
+        return await uow.reports.get(report_id=number)
+
+
+async def events_of(bot: Bot, number: int) -> list[str]:
+    async with bot.db.unit_of_work() as uow:
+        return [e.kind for e in await uow.reports.events(report_id=number)]
+
+
+async def test_building_written_many_ways_and_anywhere(bot: Bot) -> None:
+    said = await bot.say("小赵", "上报 三号楼2单元 楼道有人飞线充电")
+    assert "3栋" in to(said, "群")[0].text and to(said, "李娜")
+    said = await bot.say("小赵", "隐患 消防通道被堵住了，在6#楼下")
+    assert "6栋" in to(said, "群")[0].text and to(said, "陈刚")
+    report = await report_of(bot, 2)
+    assert report.category == "消防通道占用" and report.text == "消防通道被堵住了，在 楼下"
+
+
+async def test_category_routes_to_property_as_well(bot: Bot) -> None:
+    said = await bot.say("小赵", "上报 7栋 电梯故障 困人了吗不清楚")
+    assert to(said, "陈刚") and to(said, "吴经理")
+    assert "电梯故障" in to(said, "吴经理")[0].text
+
+
+async def test_photo_with_caption_is_forwarded(bot: Bot) -> None:
+    await bot.app.handle(
+        incoming("王辉", "上报 3栋 楼道堆物", at=bot.clock.now(), attachments=("file-abc",))
+    )
+    await bot.app.sender.drain()
+    alert = next(d for d in bot.adapter.sent if d.chat_id == "李娜")
+    assert alert.photo == "file-abc"
+    assert (await report_of(bot, 1)).photo == "file-abc"
+
+
+async def test_bound_address_lets_the_building_be_left_out(bot: Bot) -> None:
+    said = await bot.dm("小赵", "绑定 6号楼1单元302")
+    assert "6栋1单元302" in said[0].text
+    said = await bot.say("小赵", "绑定 3栋2单元501")
+    assert to(said, "群")[0].text == "已记录您的住址（详情已私信告诉您）。"
+    assert "501" in to(said, "小赵")[0].text
+    said = await bot.say("小赵", "上报 楼道堆满纸箱")
+    assert "3栋" in to(said, "群")[0].text and to(said, "李娜")
+    said = await bot.dm("小赵", "绑定 99栋1单元1")
+    assert "没有「99栋」" in said[0].text
+
+
+async def test_no_building_asks_and_finishes_the_report_on_the_answer(bot: Bot) -> None:
+    said = await bot.say("小赵", "上报 楼道飞线充电")
+    assert len(said) == 1 and "哪一栋" in said[0].text
+    assert await bot.say("小赵", "大家好") == []  # chatter in the group stays ignored
+    said = await bot.say("小赵", "三号楼")
+    assert "H1" in to(said, "群")[0].text and "楼道飞线充电" in to(said, "李娜")[0].text
+
+
+async def test_the_building_question_expires(bot: Bot) -> None:
+    await bot.dm("小赵", "上报 楼道飞线充电")
+    said = await bot.dm("小赵", "不知道")
+    assert "没看出是哪一栋" in said[0].text
+    await bot.tick(timedelta(minutes=11))
+    said = await bot.dm("小赵", "3栋")
+    assert len(said) == 1 and "您可以这样说" in said[0].text  # help, not a report
+    async with bot.db.unit_of_work() as uow:
+        assert await uow.reports.unacknowledged_due(now=bot.clock.now() + timedelta(days=1)) == []
+
+
+async def test_urgent_deadline_is_five_minutes(bot: Bot) -> None:
+    await bot.say("王辉", "上报 3栋 电箱冒烟了")
+    report = await report_of(bot, 1)
+    assert report.urgent
+    assert report.ack_due == report.created_at + timedelta(minutes=5)
+
+
+async def test_each_level_is_told_it_is_overdue(bot: Bot) -> None:
+    await bot.say("王辉", "上报 3栋 楼道堆物")
+    said = await bot.tick(timedelta(minutes=30))
+    assert "超时未接单" in to(said, "张正芳")[0].text and "张正芳" in to(said, "李娜")[0].text
+    said = await bot.tick(timedelta(minutes=30))
+    assert "超时未接单" in to(said, "朱东")[0].text and "朱东" in to(said, "张正芳")[0].text
+    assert await bot.tick(timedelta(hours=5)) == []  # the top of the chain keeps it
+    assert (await events_of(bot, 1)).count("escalated") == 2
+
+
+async def test_unresolved_report_reminds_then_escalates(bot: Bot) -> None:
+    await bot.say("王辉", "上报 3栋 楼道堆物")
+    await bot.dm("李娜", "接单 H1")
+    said = await bot.tick(timedelta(hours=24))
+    assert "办结超时提醒" in to(said, "李娜")[0].text and not to(said, "张正芳")
+    said = await bot.tick(timedelta(hours=4))
+    assert "超时未办结" in to(said, "张正芳")[0].text and "张正芳" in to(said, "李娜")[0].text
+    assert (await report_of(bot, 1)).status == ACKNOWLEDGED
+
+
+async def test_duplicate_is_merged_and_the_follower_hears_of_progress(bot: Bot) -> None:
+    await bot.say("王辉", "上报 3栋 楼道飞线充电")
+    said = await bot.say("小赵", "上报 3号楼 一楼有人拉线充电")
+    assert "已有人上报 H1" in to(said, "群")[0].text
+    assert "共2人反映" in to(said, "李娜")[0].text
+    said = await bot.say("王辉", "上报 3栋 又有飞线")
+    assert "您已经上报过 H1" in said[0].text
+    async with bot.db.unit_of_work() as uow:
+        assert len(await uow.reports.active_of_assignee(person_id=3)) == 1
+    said = await bot.dm("李娜", "接单 H1")
+    assert to(said, "王辉") and to(said, "小赵")
+    said = await bot.dm("李娜", "办结 H1 已劝离")
+    assert "满意" in to(said, "小赵")[0].text
+    # another building or another category is another report
+    said = await bot.say("小赵", "上报 4栋 楼道飞线充电")
+    assert "H2" in to(said, "群")[0].text
+
+
+async def test_me_too_and_window(bot: Bot) -> None:
+    await bot.say("王辉", "上报 3栋 楼道堆物")
+    said = await bot.say("小赵", "我也遇到 H1")
+    assert "已有人上报 H1" in to(said, "群")[0].text
+    said = await bot.say("小赵", "我也遇到 H1")
+    assert "已经在关注" in said[0].text
+    await bot.tick(timedelta(hours=25))
+    said = await bot.say("小钱", "上报 3栋 楼道堆物")
+    assert "H2" in to(said, "群")[0].text  # outside the 24 h window: a new report
+
+
+async def test_rating_and_unsatisfied_reopens_to_the_same_worker(bot: Bot) -> None:
+    await bot.say("王辉", "上报 3栋 楼道飞线充电")
+    await bot.dm("李娜", "接单 H1")
+    said = await bot.dm("李娜", "办结 H1 已清理")
+    assert to(said, "王辉")[0].buttons == ("满意 H1", "基本满意 H1", "不满意 H1")
+    said = await bot.dm("王辉", "不满意 3栋晚上又有人充电")
+    assert "退回李娜" in to(said, "王辉")[0].text
+    assert "3栋晚上又有人充电" in to(said, "李娜")[0].text
+    report = await report_of(bot, 1)
+    assert report.status == ACKNOWLEDGED and report.resolved_at is None
+    await bot.dm("李娜", "办结 H1 已没收充电线")
+    said = await bot.dm("王辉", "", action="满意 H1")
+    assert "感谢" in said[0].text
+    assert (await report_of(bot, 1)).status == RESOLVED
+    said = await bot.dm("王辉", "满意")
+    assert "没有待评价" in said[0].text
+    assert await bot.say("王辉", "满意了吧") == []  # ratings are private: no chatter in groups
+
+
+async def test_only_the_reporter_or_a_follower_may_rate(bot: Bot) -> None:
+    await bot.say("王辉", "上报 3栋 楼道飞线充电")
+    await bot.dm("李娜", "办结 H1 已清理")
+    said = await bot.dm("小赵", "不满意 H1")
+    assert "不能评价" in said[0].text
+    assert (await report_of(bot, 1)).status == RESOLVED
+
+
+async def test_recheck_reminder_after_seven_days(bot: Bot) -> None:
+    await bot.say("王辉", "上报 3栋 楼道飞线充电")
+    await bot.dm("李娜", "办结 H1 已清理")
+    assert await bot.tick(timedelta(days=6)) == []
+    said = await bot.tick(timedelta(days=1))
+    assert "回头看 H1" in to(said, "李娜")[0].text
+    assert await bot.tick(timedelta(days=7)) == []
+    await bot.say("王辉", "上报 4栋 楼道堆物")
+    await bot.dm("李娜", "办结 H2 已清")
+    assert not [s for s in await bot.tick(timedelta(days=8)) if "回头看" in s.text]
+
+
+async def test_reassign_to_a_building_or_a_person_and_notes(bot: Bot) -> None:
+    await bot.say("王辉", "上报 3栋 楼道堆物")
+    said = await bot.dm("李娜", "转派 H1 5栋")
+    assert "转派给陈刚" in to(said, "李娜")[0].text and "工单转派 H1" in to(said, "陈刚")[0].text
+    assert "陈刚" in to(said, "王辉")[0].text
+    report = await report_of(bot, 1)
+    assert report.building == "5栋" and report.status == OPEN
+    said = await bot.dm("陈刚", "转派 H1 吴经理")
+    assert to(said, "吴经理")
+    said = await bot.dm("吴经理", "备注 H1 已联系清运，明天上午处理")
+    assert "明天上午处理" in to(said, "王辉")[0].text
+    said = await bot.dm("吴经理", "转派 H1 王辉")
+    assert "不是工作人员" in said[0].text
+    said = await bot.dm("吴经理", "转派 H1 火星")
+    assert "没有找到「火星」" in said[0].text
+
+
+async def test_on_behalf_of_a_resident_without_chat(bot: Bot) -> None:
+    said = await bot.dm("陈刚", "代报 郭先德 5栋 楼道堆物")
+    assert "已为郭先德代报隐患 H1" in to(said, "陈刚")[-1].text
+    assert "由陈刚代报" in next(s for s in said if "【隐患上报" in s.text).text
+    report = await report_of(bot, 1)
+    async with bot.db.unit_of_work() as uow:
+        guo = await uow.people.find_by_name(name="郭先德")
+    assert guo is not None and report.reporter_id == guo.id
+    said = await bot.dm("王辉", "代报 郭先德 5栋 楼道堆物")
+    assert "只有" in said[0].text
+    said = await bot.dm("陈刚", "代报 不存在的人 5栋 堆物")
+    assert "没有找到居民" in said[0].text
+
+
+async def test_history_for_those_involved_only(bot: Bot) -> None:
+    await bot.say("王辉", "上报 3栋 楼道飞线充电")
+    await bot.dm("李娜", "接单 H1")
+    await bot.dm("李娜", "备注 H1 正在联系车主")
+    text = (await bot.dm("王辉", "H1"))[0].text
+    assert "上报（王辉）" in text and "接单（李娜）" in text and "正在联系车主" in text
+    assert "处理中" in (await bot.dm("朱东", "进度 H1"))[0].text
+    assert "只有上报人" in (await bot.dm("小赵", "H1"))[0].text
+    assert "没有找到工单 H7" in (await bot.dm("王辉", "H7"))[0].text
