@@ -359,7 +359,8 @@ async def escalate_unacknowledged(ctx: Context) -> int:
         updated = await ctx.uow.reports.update(
             report_id=found.id,
             level=level,
-            assignee_id=chain[0].id,
+            # the grid worker stays the assignee; the level above now oversees it too
+            assignee_id=found.assignee_id or chain[0].id,
             ack_due=ctx.now + timedelta(minutes=ack_minutes(ctx, category, found.urgent)),
         )
         await ctx.uow.reports.add_event(

@@ -318,7 +318,14 @@ async def my(ctx: Context, args: str) -> None:
 
 async def tickets(ctx: Context, args: str) -> None:
     """工单: a worker's open tickets with their deadlines."""
-    found = await ctx.uow.reports.active_of_assignee(person_id=ctx.sender.id)
+    level = None  # the community and the branch also see what has been escalated to them
+    if ctx.sender.has_any("community"):
+        level = 1
+    if ctx.sender.has_any("branch", "admin"):
+        level = 2 if level is None else level
+    found = await ctx.uow.reports.active_of_assignee(
+        person_id=ctx.sender.id, escalated_to_level=level
+    )
     if not found:
         await ctx.reply(texts.TICKETS_NONE)
         return

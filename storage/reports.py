@@ -155,11 +155,14 @@ class ReportRepository:
             (reports.c.reporter_id == person_id) & reports.c.status.in_(ACTIVE)
         )
 
-    async def active_of_assignee(self, *, person_id: int) -> list[Report]:
-        """Reports assigned to a person that are not yet resolved."""
-        return await self._select(
-            (reports.c.assignee_id == person_id) & reports.c.status.in_(ACTIVE)
-        )
+    async def active_of_assignee(
+        self, *, person_id: int, escalated_to_level: int | None = None
+    ) -> list[Report]:
+        """Unresolved reports assigned to a person, or escalated to a level they oversee."""
+        mine = reports.c.assignee_id == person_id
+        if escalated_to_level is not None:
+            mine = mine | (reports.c.level >= escalated_to_level)
+        return await self._select(mine & reports.c.status.in_(ACTIVE))
 
     async def unacknowledged_due(self, *, now: datetime) -> list[Report]:
         """Open reports whose acknowledgement deadline has passed."""

@@ -85,8 +85,12 @@ async def test_each_level_is_told_it_is_overdue(bot: Bot) -> None:
     await bot.say("王辉", "上报 3栋 楼道堆物")
     said = await bot.tick(timedelta(minutes=30))
     assert "超时未接单" in to(said, "张正芳")[0].text and "张正芳" in to(said, "李娜")[0].text
+    assert "H1" in (await bot.dm("李娜", "工单"))[0].text  # still hers to do
+    assert "H1" in (await bot.dm("张正芳", "工单"))[0].text  # and the community's to chase
+    assert "没有待办" in (await bot.dm("朱东", "工单"))[0].text
     said = await bot.tick(timedelta(minutes=30))
     assert "超时未接单" in to(said, "朱东")[0].text and "朱东" in to(said, "张正芳")[0].text
+    assert "H1" in (await bot.dm("朱东", "工单"))[0].text
     assert await bot.tick(timedelta(hours=5)) == []  # the top of the chain keeps it
     assert (await events_of(bot, 1)).count("escalated") == 2
 
