@@ -9,7 +9,7 @@ from bot.adapters.base import Adapter
 from bot.config import Config
 from bot.seed import seed_directory
 from bot.sender import Sender
-from handlers import reports, texts, tickets
+from handlers import people, reports, texts, tickets
 from handlers.chat import ChatKind, Incoming
 from handlers.clock import Clock
 from handlers.context import Context, Settings, UserError
@@ -26,7 +26,7 @@ DUE_JOBS: tuple[DueJob, ...] = (reports.report_due,)
 def build_registry(settings: Settings) -> Registry:
     """Every command of every feature, in one list."""
     registry = Registry(settings.bot_names)
-    registry.add(*reports.COMMANDS, *tickets.COMMANDS)
+    registry.add(*reports.COMMANDS, *tickets.COMMANDS, *people.COMMANDS)
     registry.add(help_command(registry))
     for kind, cmd in reports.CONTINUATIONS.items():
         registry.add_continuation(kind, cmd)
@@ -50,8 +50,16 @@ class App:
         self.clock = clock
         self.settings = cfg.settings(platforms=platforms)
         self.registry = build_registry(self.settings)
-        self.sender = Sender(db, clock, adapters)
+        self.sender = Sender(db, clock, adapters, on_unreachable=self._unreachable)
         self._help = next(c for c in self.registry.commands if c.name == "help")
+
+    def menu(self) -> list[tuple[str, str, str]]:
+        """(slash name, Chinese, English) for each command that has a slash name."""
+        return [
+            (c.slash[0], c.summary or c.usage, c.english or c.summary or c.name)
+            for c in self.registry.commands
+            if c.slash and (c.summary or c.english)
+        ]
 
     async def start(self) -> None:
         """Migrate the schema and load the directory from the config."""
@@ -92,6 +100,9 @@ class App:
             ):
                 log.info("ignoring redelivered %s message %s", msg.platform, msg.message_id)
                 return False
+            if person is not None and not group:
+                # writing to the bot privately is what lets a platform deliver to them again
+                await uow.people.mark_reachable(platform=msg.platform, native_id=msg.sender_id)
             if person is None:
                 person = await uow.people.register(
                     platform=msg.platform,
@@ -123,6 +134,19 @@ class App:
                 await ctx.reply(texts.APOLOGY)
         self.sender.wake()
         return True
+
+    async def _unreachable(
+        self, platform: str, chat_id: str, person_id: int | None, reason: str
+    ) -> None:
+        if person_id is None:
+            log.warning("%s group %s refuses the bot: %s", platform, chat_id, reason)
+            return
+        async with self.db.unit_of_work() as uow:
+            ctx = Context(uow=uow, clock=self.clock, settings=self.settings)
+            await people.record_unreachable(
+                ctx, platform=platform, native_id=chat_id, reason=reason
+            )
+        self.sender.wake()
 
     async def run_due(self) -> int:
         """Run every job whose time has come (escalations, …); return how much it did."""

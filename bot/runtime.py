@@ -49,4 +49,9 @@ async def run_platforms(cfg: Config) -> int:
 def _adapter(
     platform: str, cfg: Config, app: App
 ) -> contextlib.AbstractAsyncContextManager[Adapter]:
+    if platform == "telegram":
+        from bot.adapters.telegram import MenuEntry, TelegramAdapter
+
+        menu = [MenuEntry(name, zh, en) for name, zh, en in app.menu()]
+        return TelegramAdapter(cfg.telegram, app.handle, menu=menu)
     raise SystemExit(f"the {platform} adapter is not available in this version")

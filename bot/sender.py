@@ -1,21 +1,27 @@
-"""The Sender: delivers outbox rows through the adapters, retrying failures with backoff."""
+"""The Sender: delivers outbox rows through the adapters, paced, merged, retried with backoff."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import random
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 
 from bot.adapters.base import Adapter, DeliveryFailed
 from handlers.clock import Clock
 from storage import Database
+from storage.outbox import Delivery
 
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = 300.0
+MERGE_MAX = 50  # rows looked at when merging a group's queued answers
+
+# told when a platform refuses a person for good: (platform, chat id, person id, reason)
+Unreachable = Callable[[str, str, int | None, str], Awaitable[None]]
 
 
 def backoff(attempts: int, rng: random.Random) -> float:
@@ -24,8 +30,12 @@ def backoff(attempts: int, rng: random.Random) -> float:
     return base * (1 + 0.25 * rng.random())
 
 
+def _rendered(row: Delivery) -> str:
+    return f"@{row.mention} {row.text}" if row.mention else row.text
+
+
 class Sender:
-    """Takes due rows from the outbox in order and hands them to their platform's adapter."""
+    """Takes due rows from the outbox, oldest first per chat, to their platform's adapter."""
 
     def __init__(
         self,
@@ -33,8 +43,9 @@ class Sender:
         clock: Clock,
         adapters: Mapping[str, Adapter],
         *,
-        batch: int = 100,
+        batch: int = 200,
         rng: random.Random | None = None,
+        on_unreachable: Unreachable | None = None,
     ) -> None:
         self._db = db
         self._clock = clock
@@ -42,75 +53,109 @@ class Sender:
         self._batch = batch
         self._rng = rng or random.Random()
         self._wake = asyncio.Event()
+        self._on_unreachable = on_unreachable
+        self.next_ready: datetime | None = None  # when a paced chat may send again
 
     def wake(self) -> None:
         """Something was queued: look at the outbox now."""
         self._wake.set()
 
+    async def _merge(self, row: Delivery, adapter: Adapter, now: datetime) -> list[Delivery]:
+        """A group's queued plain answers, to go out as one message (at least `row`)."""
+        if not row.is_group or row.buttons or row.photo:
+            return [row]
+        async with self._db.unit_of_work() as uow:
+            queued = await uow.outbox.queued_for_chat(
+                platform=row.platform, chat_id=row.chat_id, now=now, limit=MERGE_MAX
+            )
+        merged, size = [row], len(_rendered(row))
+        for nxt in queued[1:]:
+            if nxt.buttons or nxt.photo or size + 2 + len(_rendered(nxt)) > adapter.max_text:
+                break
+            merged.append(nxt)
+            size += 2 + len(_rendered(nxt))
+        return merged
+
     async def deliver_due(self) -> int:
-        """Try every row that is due now, once; return how many went out."""
+        """Try the head row of every chat that is due and within its limits; return rows sent."""
         now = self._clock.now()
+        self.next_ready = None
         async with self._db.unit_of_work() as uow:
             rows = await uow.outbox.due(now=now, platforms=list(self._adapters), limit=self._batch)
-        blocked: set[tuple[str, str]] = set()  # a chat whose row failed waits: order per chat
         sent = 0
         for row in rows:
-            chat = (row.platform, row.chat_id)
-            if chat in blocked:
-                continue
+            adapter = self._adapters[row.platform]
+            if adapter.pacer is not None:
+                ready = adapter.pacer.ready_at(row.chat_id, row.is_group, self._clock.now())
+                if ready > self._clock.now():
+                    self.next_ready = min(ready, self.next_ready or ready)
+                    continue
+            parts = await self._merge(row, adapter, now)
+            delivery = row
+            if len(parts) > 1:
+                text = "\n\n".join(_rendered(p) for p in parts)
+                delivery = dataclasses.replace(row, text=text, mention=None)
             try:
-                await self._adapters[row.platform].send(row)
+                await adapter.send(delivery)
             except DeliveryFailed as exc:
-                blocked.add(chat)
-                await self._failed(row.id, row.attempts, str(exc), exc.retry_after, exc.permanent)
+                await self._failed(row, str(exc), exc.retry_after, exc.permanent)
+                if exc.unreachable and self._on_unreachable is not None:
+                    await self._on_unreachable(row.platform, row.chat_id, row.person_id, str(exc))
                 continue
-            except Exception as exc:  # an adapter bug must not stop delivery of the rest
+            except Exception as exc:  # an adapter bug must not stop delivery to other chats
                 log.exception("adapter %s raised on outbox row %s", row.platform, row.id)
-                blocked.add(chat)
-                await self._failed(row.id, row.attempts, repr(exc), None, False)
+                await self._failed(row, repr(exc), None, False)
                 continue
+            if adapter.pacer is not None:
+                adapter.pacer.record(row.chat_id, row.is_group, self._clock.now())
             async with self._db.unit_of_work() as uow:
-                await uow.outbox.mark_sent(ids=[row.id], at=self._clock.now())
-            sent += 1
+                await uow.outbox.mark_sent(ids=[p.id for p in parts], at=self._clock.now())
+            sent += len(parts)
         return sent
 
     async def _failed(
-        self, row_id: int, attempts: int, error: str, retry_after: float | None, permanent: bool
+        self, row: Delivery, error: str, retry_after: float | None, permanent: bool
     ) -> None:
         now = self._clock.now()
         retry_at: datetime | None = None
         if not permanent:
-            wait = retry_after if retry_after is not None else backoff(attempts, self._rng)
+            wait = retry_after if retry_after is not None else backoff(row.attempts, self._rng)
             retry_at = now + timedelta(seconds=wait)
         log.warning(
-            "outbox row %s not delivered (%s); %s",
-            row_id,
+            "outbox row %s to %s:%s not delivered (%s); %s",
+            row.id,
+            row.platform,
+            row.chat_id,
             error,
             "giving up" if retry_at is None else f"retry at {retry_at.isoformat()}",
         )
         async with self._db.unit_of_work() as uow:
-            await uow.outbox.mark_failed(delivery_id=row_id, error=error, retry_at=retry_at)
+            await uow.outbox.mark_failed(delivery_id=row.id, error=error, retry_at=retry_at)
 
     async def drain(self) -> int:
-        """Deliver until nothing more is due now; return how many went out."""
+        """Deliver until nothing more may go out now; return how many rows went out."""
         total = 0
         while (n := await self.deliver_due()) > 0:
             total += n
         return total
 
     async def run(self) -> None:
-        """Deliver for ever: when woken, or when the next retry falls due."""
+        """Deliver for ever: when woken, when a retry falls due, when a paced chat may send."""
         while True:
             self._wake.clear()  # before draining, so a row queued meanwhile wakes us again
+            nxt: datetime | None = None
             try:
                 await self.drain()
                 async with self._db.unit_of_work() as uow:
                     nxt = await uow.outbox.next_due_at(platforms=list(self._adapters))
             except Exception:
                 log.exception("outbox delivery failed; trying again shortly")
-                nxt = None
+            now = self._clock.now()
+            candidates = [t for t in (nxt, self.next_ready) if t is not None and t > now]
             wait = 5.0
-            if nxt is not None:
-                wait = min(wait, max(0.05, (nxt - self._clock.now()).total_seconds()))
+            if candidates:
+                wait = min(wait, max(0.01, (min(candidates) - now).total_seconds()))
+            elif nxt is not None or self.next_ready is not None:
+                wait = 0.01
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=wait)

@@ -152,7 +152,7 @@ class Context:
             order.insert(0, self.incoming.platform)
         for platform in order:
             account = accounts.get(platform)
-            if account is None:
+            if account is None or account.unreachable_since is not None:
                 continue
             await self.uow.outbox.enqueue(
                 platform=platform,

@@ -18,6 +18,7 @@ def help_command(registry: Registry) -> Command:
 
     return Command(
         name="help",
+        english="What the bot can do",
         keywords=("帮助", "help", "Help", "?", "？"),
         slash=("help", "start"),
         handler=show_help,

@@ -23,6 +23,7 @@ class Command:
     handler: Handler
     summary: str  # one line for 帮助
     usage: str
+    english: str = ""  # the commands menu in English (Telegram)
     roles: frozenset[str] | None = None  # None: anyone
     takes_args: bool = True  # False: the keyword must stand alone, so chatter never matches
     private_only: bool = False  # in a group it is not even recognised: no chatter there

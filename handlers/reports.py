@@ -485,6 +485,7 @@ async def report_due(ctx: Context) -> int:
 COMMANDS = (
     Command(
         name="report",
+        english="Report a safety hazard: /report 3栋 楼道飞线充电",
         keywords=("上报", "隐患", "报告隐患", "反映"),
         slash=("report",),
         handler=report,
@@ -493,6 +494,7 @@ COMMANDS = (
     ),
     Command(
         name="bind",
+        english="Register your address: /bind 3栋2单元501",
         keywords=("绑定",),
         slash=("bind",),
         handler=bind,
@@ -501,6 +503,7 @@ COMMANDS = (
     ),
     Command(
         name="on_behalf",
+        english="Report for a resident without chat",
         keywords=("代报",),
         slash=("report_for",),
         handler=on_behalf,

@@ -150,3 +150,12 @@ EVENT_NAMES = {
     "reopened": "退回重办",
     "recheck": "回头看提醒",
 }
+
+# people the bot cannot reach
+PLATFORM_NAMES = {"telegram": "Telegram", "wechat": "微信", "console": "控制台"}
+UNREACHABLE_ADMIN = "【无法私信】{name}（{platform}）收不到机器人的私信：{reason}。请提醒其先私聊机器人发送 /start 或「帮助」。"
+WHO_HEADER = "无法接收私信提醒的工作人员："
+WHO_LINE = "· {name}（{roles}）：{why}"
+WHO_BLOCKED = "{platform}自{since}起无法私信（{reason}）"
+WHO_NO_ACCOUNT = "没有已启用平台的账号"
+WHO_ALL_GOOD = "所有工作人员都能收到私信提醒。"

@@ -350,6 +350,7 @@ async def tickets(ctx: Context, args: str) -> None:
 COMMANDS = (
     Command(
         name="acknowledge",
+        english="Take a ticket: /ack H1",
         keywords=("接单",),
         slash=("ack",),
         handler=acknowledge,
@@ -359,6 +360,7 @@ COMMANDS = (
     ),
     Command(
         name="resolve",
+        english="Resolve a ticket: /resolve H1 note",
         keywords=("办结",),
         slash=("resolve",),
         handler=resolve,
@@ -368,6 +370,7 @@ COMMANDS = (
     ),
     Command(
         name="reassign",
+        english="Hand a ticket on: /reassign H1 5栋",
         keywords=("转派",),
         slash=("reassign",),
         handler=reassign,
@@ -377,6 +380,7 @@ COMMANDS = (
     ),
     Command(
         name="note",
+        english="Tell the reporter: /note H1 text",
         keywords=("备注",),
         slash=("note",),
         handler=note,
@@ -386,6 +390,7 @@ COMMANDS = (
     ),
     Command(
         name="tickets",
+        english="My open tickets",
         keywords=("工单",),
         slash=("tickets",),
         handler=tickets,
@@ -396,6 +401,7 @@ COMMANDS = (
     ),
     Command(
         name="my",
+        english="My open reports",
         keywords=("我的",),
         slash=("my",),
         handler=my,
@@ -405,6 +411,7 @@ COMMANDS = (
     ),
     Command(
         name="follow",
+        english="Me too: follow a report, /metoo H1",
         keywords=("我也遇到", "我也反映"),
         slash=("metoo",),
         handler=follow,
@@ -421,12 +428,14 @@ COMMANDS = (
             if rating == "satisfied"
             else "",
             usage=texts.RESOLVE_ASK_RATING,
+            english=f"Rate a resolved report: {word}",
             private_only=True,
         )
         for word, rating in RATINGS.items()
     ),
     Command(
         name="history",
+        english="A report's progress: /status H1",
         keywords=("进度", "查询"),
         slash=("status",),
         handler=history,

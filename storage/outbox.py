@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -67,17 +68,45 @@ class OutboxRepository:
         return inserted_id(result)
 
     async def due(self, *, now: datetime, platforms: list[str], limit: int) -> list[Delivery]:
-        """Pending rows for these platforms that may be tried now, oldest first."""
+        """The oldest pending row of each chat, where it may be tried now; oldest first.
+
+        Only a chat's oldest row is offered, so a row waiting for its retry holds back the
+        rows queued after it for the same chat (order per chat), and a busy chat cannot
+        starve the others."""
+        heads = (
+            sa.select(sa.func.min(outbox.c.id).label("id"))
+            .where(outbox.c.status == PENDING, outbox.c.platform.in_(platforms))
+            .group_by(outbox.c.platform, outbox.c.chat_id)
+            .subquery()
+        )
+        rows = await self._conn.execute(
+            outbox.select()
+            .join(heads, heads.c.id == outbox.c.id)
+            .where(outbox.c.not_before <= now)
+            .order_by(outbox.c.id)
+            .limit(limit)
+        )
+        return self._deliveries(rows)
+
+    async def queued_for_chat(
+        self, *, platform: str, chat_id: str, now: datetime, limit: int
+    ) -> list[Delivery]:
+        """Pending rows of one chat that may be tried now, in order."""
         rows = await self._conn.execute(
             outbox.select()
             .where(
                 outbox.c.status == PENDING,
+                outbox.c.platform == platform,
+                outbox.c.chat_id == chat_id,
                 outbox.c.not_before <= now,
-                outbox.c.platform.in_(platforms),
             )
             .order_by(outbox.c.id)
             .limit(limit)
         )
+        return self._deliveries(rows)
+
+    @staticmethod
+    def _deliveries(rows: sa.CursorResult[Any]) -> list[Delivery]:
         return [
             Delivery(
                 id=r.id,

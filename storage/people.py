@@ -41,6 +41,8 @@ class Account:
     native_id: str
     person_id: int
     display_name: str
+    unreachable_since: datetime | None = None
+    unreachable_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,50 @@ class PeopleRepository:
         rows = await self._conn.execute(
             accounts.select().where(accounts.c.person_id == person_id).order_by(accounts.c.platform)
         )
-        return [Account(r.platform, r.native_id, r.person_id, r.display_name) for r in rows]
+        return [Account(**r._asdict()) for r in rows]
+
+    async def mark_unreachable(
+        self, *, platform: str, native_id: str, reason: str, at: datetime
+    ) -> Account | None:
+        """The platform refuses to message this account; returns it if it was reachable."""
+        row = (
+            await self._conn.execute(
+                accounts.select().where(
+                    accounts.c.platform == platform, accounts.c.native_id == native_id
+                )
+            )
+        ).first()
+        if row is None or row.unreachable_since is not None:
+            return None
+        await self._conn.execute(
+            accounts.update()
+            .where(accounts.c.platform == platform, accounts.c.native_id == native_id)
+            .values(unreachable_since=at, unreachable_reason=reason[:200])
+        )
+        return Account(**row._asdict())
+
+    async def mark_reachable(self, *, platform: str, native_id: str) -> bool:
+        """The account wrote to the bot privately: it can be messaged again."""
+        result = await self._conn.execute(
+            accounts.update()
+            .where(
+                accounts.c.platform == platform,
+                accounts.c.native_id == native_id,
+                accounts.c.unreachable_since.is_not(None),
+            )
+            .values(unreachable_since=None, unreachable_reason=None)
+        )
+        return bool(result.rowcount)
+
+    async def staff(self) -> list[Person]:
+        """Everyone holding a role beyond resident, in a stable order."""
+        ids = await self._conn.scalars(
+            sa.select(person_roles.c.person_id)
+            .where(person_roles.c.role != "resident")
+            .distinct()
+            .order_by(person_roles.c.person_id)
+        )
+        return [await self.get(person_id=pid) for pid in ids]
 
     async def set_address(self, *, person_id: int, address: str) -> None:
         """Bind a person's home address (绑定)."""

@@ -50,6 +50,8 @@ accounts = sa.Table(
     sa.Column("native_id", sa.String(100), primary_key=True),
     sa.Column("person_id", sa.Integer, sa.ForeignKey("people.id"), nullable=False, index=True),
     sa.Column("display_name", sa.String(100), nullable=False),
+    sa.Column("unreachable_since", UtcDateTime),
+    sa.Column("unreachable_reason", sa.String(200)),
 )
 
 person_roles = sa.Table(
@@ -172,6 +174,7 @@ outbox = sa.Table(
     sa.Column("sent_at", UtcDateTime),
     sa.Column("last_error", sa.Text),
     sa.Index("ix_outbox_due", "status", "not_before"),
+    sa.Index("ix_outbox_chat", "status", "platform", "chat_id", "id"),
 )
 
 inbound = sa.Table(

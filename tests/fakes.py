@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import itertools
+import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
+
+import tomli_w
 
 from bot.adapters.base import DeliveryFailed
 from bot.app import App
-from bot.config import Config, load_config
+from bot.config import Config, load_config, parse_config
+from bot.pacing import Pacer
 from handlers.chat import ChatKind, Incoming
 from handlers.clock import ManualClock
 from storage import Database
@@ -25,6 +30,17 @@ def example_config(db_path: Path) -> Config:
     cfg = load_config(EXAMPLE, environ={})
     storage = cfg.storage.model_copy(update={"url": f"sqlite:///{db_path}"})
     return cfg.model_copy(update={"storage": storage})
+
+
+def example_raw() -> dict[str, Any]:
+    """The demo config as a plain dict, to change before validating."""
+    return tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))
+
+
+def config_from(raw: dict[str, Any], db_path: Path) -> Config:
+    """A validated config from a dict, on a SQLite file of the test's own."""
+    raw = {**raw, "storage": {"url": f"sqlite:///{db_path}"}}
+    return parse_config(tomli_w.dumps(raw), "test.toml", environ={})
 
 
 def incoming(
@@ -58,6 +74,8 @@ class RecordingAdapter:
     """Keeps what it was asked to send; can be told to fail."""
 
     platform: str = "console"
+    pacer: Pacer | None = None
+    max_text: int = 4096
     sent: list[Delivery] = field(default_factory=list)
     fail_with: DeliveryFailed | None = None
     calls: int = 0

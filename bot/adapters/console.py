@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TextIO
 
+from bot.pacing import Pacer
 from handlers.chat import ChatKind, Incoming
 from handlers.clock import ManualClock
 from storage.outbox import Delivery
@@ -43,6 +44,8 @@ class ConsoleAdapter:
     """Prints deliveries as `[群] …` and `[私聊 NAME] …`; turns input lines into Incoming."""
 
     platform = "console"
+    pacer: Pacer | None = None
+    max_text = 100_000
 
     def __init__(self, clock: ManualClock, out: TextIO | None = None) -> None:
         self._clock = clock

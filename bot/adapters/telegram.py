@@ -1,0 +1,314 @@
+"""Telegram through python-telegram-bot 22: polling or webhook, buttons, photos, pacing."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import warnings
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.adapters.base import DeliveryFailed
+from bot.config import TelegramConfig
+from bot.pacing import Limits, Pacer
+from handlers.chat import ChatKind, Incoming
+from storage.outbox import Delivery
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 4096
+MAX_CAPTION = 1024
+HANDLE_RETRIES = 5  # a message whose handling fails (database down) is retried before giving up
+
+Handle = Callable[[Incoming], Awaitable[bool]]
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    """One line of the commands menu: /name, Chinese and English descriptions."""
+
+    name: str
+    zh: str
+    en: str
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Pieces of at most `limit` characters, cut at line breaks where possible."""
+    pieces: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit)
+        if cut <= 0:
+            cut = limit
+        pieces.append(text[:cut])
+        text = text[cut:].lstrip("\n")
+    pieces.append(text)
+    return pieces
+
+
+def _seconds(value: int | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def failure(exc: TelegramError) -> DeliveryFailed:
+    """What a Bot API error means for the outbox row."""
+    if isinstance(exc, RetryAfter):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return DeliveryFailed(str(exc), retry_after=_seconds(exc.retry_after))
+    if isinstance(exc, Forbidden):
+        return DeliveryFailed(f"Telegram 403: {exc.message}", unreachable=True)
+    if isinstance(exc, BadRequest):
+        unreachable = "chat not found" in exc.message.lower()
+        return DeliveryFailed(
+            f"Telegram 400: {exc.message}", permanent=True, unreachable=unreachable
+        )
+    return DeliveryFailed(f"Telegram: {exc}")  # network errors, time-outs, 5xx: retried
+
+
+class TelegramAdapter:
+    """Translates updates to Incoming and outbox rows to Bot API calls."""
+
+    platform = "telegram"
+    max_text = MAX_TEXT
+
+    def __init__(
+        self,
+        cfg: TelegramConfig,
+        handle: Handle,
+        *,
+        menu: Sequence[MenuEntry] = (),
+        limits: Limits | None = None,
+        poll_timeout: float = 10.0,
+    ) -> None:
+        if not cfg.token:
+            raise ValueError("telegram.token is required")
+        self.cfg = cfg
+        self.pacer: Pacer | None = Pacer(limits)
+        self._handle = handle
+        self._menu = tuple(menu)
+        self._poll_timeout = poll_timeout
+        self.username = ""
+        builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = Application.builder().token(
+            cfg.token
+        )
+        if cfg.base_url:
+            builder = builder.base_url(cfg.base_url).base_file_url(cfg.base_url + "file/")
+        self.application = builder.build()
+        self.application.add_handler(
+            MessageHandler(
+                filters.UpdateType.MESSAGE & (filters.TEXT | filters.PHOTO), self._on_message
+            )
+        )
+        self.application.add_handler(CallbackQueryHandler(self._on_button))
+        self.application.add_error_handler(self._on_error)
+
+    # --- life cycle -----------------------------------------------------------------------
+
+    async def __aenter__(self) -> TelegramAdapter:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def start(self) -> None:
+        """Connect, publish the commands menu, and start receiving updates."""
+        app = self.application
+        await app.initialize()
+        self.username = app.bot.username or ""
+        await self._publish_menu()
+        await app.start()
+        assert app.updater is not None
+        allowed = ["message", "callback_query"]
+        if self.cfg.mode == "webhook":
+            await app.updater.start_webhook(
+                listen=self.cfg.webhook_listen,
+                port=self.cfg.webhook_port,
+                url_path=self.cfg.webhook_path.lstrip("/"),
+                webhook_url=self.cfg.webhook_url,
+                secret_token=self.cfg.webhook_secret,
+                allowed_updates=allowed,
+            )
+        else:
+            await app.updater.start_polling(
+                timeout=timedelta(seconds=self._poll_timeout), allowed_updates=allowed
+            )
+        log.info("telegram: @%s receiving updates by %s", self.username, self.cfg.mode)
+
+    async def stop(self) -> None:
+        """Stop receiving and disconnect."""
+        app = self.application
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+
+    async def _publish_menu(self) -> None:
+        if not self._menu:
+            return
+        bot = self.application.bot
+        try:
+            await bot.set_my_commands([BotCommand(m.name, m.zh[:256]) for m in self._menu])
+            await bot.set_my_commands(
+                [BotCommand(m.name, m.en[:256]) for m in self._menu], language_code="en"
+            )
+        except TelegramError as exc:
+            log.warning("telegram: could not publish the commands menu: %s", exc)
+
+    # --- inbound --------------------------------------------------------------------------
+
+    def _clean(self, text: str) -> str:
+        """Drop this bot's @username from commands (/report@bot) and leading mentions."""
+        if not self.username:
+            return text
+        name = re.escape(self.username)
+        text = re.sub(rf"^(/[A-Za-z0-9_]+)@{name}\b", r"\1", text, flags=re.I)
+        return re.sub(rf"^@{name}\b[\s,，:：]*", "", text, flags=re.I)
+
+    def to_incoming(self, update: Update) -> Incoming | None:
+        """The neutral message for an update, or None when it is nothing for the bot."""
+        msg, user, chat = update.message, update.effective_user, update.effective_chat
+        if msg is None or user is None or chat is None or user.is_bot:
+            return None
+        raw = msg.text or msg.caption or ""
+        text = self._clean(raw)
+        return Incoming(
+            platform=self.platform,
+            chat_id=str(chat.id),
+            chat_kind=ChatKind.PRIVATE if chat.type == "private" else ChatKind.GROUP,
+            sender_id=str(user.id),
+            sender_name=user.full_name or user.username or str(user.id),
+            text=text,
+            message_id=f"{chat.id}:{msg.message_id}",
+            at=msg.date,
+            attachments=(msg.photo[-1].file_id,) if msg.photo else (),
+            mentioned=text != raw,
+        )
+
+    async def _deliver(self, incoming: Incoming) -> None:
+        delay = 0.5
+        for attempt in range(HANDLE_RETRIES):
+            try:
+                await self._handle(incoming)
+                return
+            except Exception:
+                log.exception(
+                    "telegram: handling %s failed (try %d)", incoming.message_id, attempt + 1
+                )
+                await asyncio.sleep(delay)
+                delay *= 2
+        log.error("telegram: gave up on message %s", incoming.message_id)
+
+    async def _on_message(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        incoming = self.to_incoming(update)
+        if incoming is not None:
+            await self._deliver(incoming)
+
+    async def _on_button(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None or query.data is None:
+            return
+        message = query.message if isinstance(query.message, Message) else None
+        chat = message.chat if message else None
+        user = query.from_user
+        incoming = Incoming(
+            platform=self.platform,
+            chat_id=str(chat.id if chat else user.id),
+            chat_kind=ChatKind.PRIVATE
+            if chat is None or chat.type == "private"
+            else ChatKind.GROUP,
+            sender_id=str(user.id),
+            sender_name=user.full_name or str(user.id),
+            text="",
+            message_id=f"cb:{query.id}",
+            at=message.date if message else datetime.now(UTC),
+            action=query.data,
+        )
+        try:
+            await query.answer()
+        except TelegramError as exc:
+            log.info("telegram: answering a button press failed: %s", exc)
+        await self._deliver(incoming)
+        if message is not None:
+            await self._show_pressed(message, query.data)
+
+    async def _show_pressed(self, message: Message, action: str) -> None:
+        """Edit the message: the pressed button goes, a line says what was done."""
+        markup = message.reply_markup
+        rest = []
+        if markup is not None:
+            rest = [[b for b in row if b.callback_data != action] for row in markup.inline_keyboard]
+            rest = [row for row in rest if row]
+            if any(w in action for w in ("满意", "不满意")):
+                rest = []
+        new_markup = InlineKeyboardMarkup(rest) if rest else None
+        try:
+            if message.text is not None:
+                await message.edit_text(
+                    f"{message.text}\n\n✅ {action}"[:MAX_TEXT], reply_markup=new_markup
+                )
+            else:
+                await message.edit_reply_markup(reply_markup=new_markup)
+        except TelegramError as exc:
+            log.info("telegram: could not edit the pressed message: %s", exc)
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("telegram: error while handling an update", exc_info=context.error)
+
+    # --- outbound -------------------------------------------------------------------------
+
+    async def send(self, delivery: Delivery) -> None:
+        """Send one outbox row; DeliveryFailed says whether and when to retry."""
+        bot = self.application.bot
+        text = f"@{delivery.mention} {delivery.text}" if delivery.mention else delivery.text
+        markup = (
+            InlineKeyboardMarkup(
+                [
+                    [
+                        InlineKeyboardButton(label, callback_data=action[:64])
+                        for label, action in delivery.buttons
+                    ]
+                ]
+            )
+            if delivery.buttons
+            else None
+        )
+        chat = int(delivery.chat_id) if delivery.chat_id.lstrip("-").isdigit() else delivery.chat_id
+        try:
+            if delivery.photo:
+                caption = text if len(text) <= MAX_CAPTION else None
+                await bot.send_photo(
+                    chat,
+                    delivery.photo,
+                    caption=caption,
+                    reply_markup=markup if caption is not None else None,
+                )
+                if caption is not None:
+                    return
+            pieces = split_text(text)
+            for i, piece in enumerate(pieces):
+                last = i == len(pieces) - 1
+                await bot.send_message(chat, piece, reply_markup=markup if last else None)
+        except TelegramError as exc:
+            raise failure(exc) from exc

@@ -1,0 +1,240 @@
+"""A local fake of the Telegram Bot API on 127.0.0.1: answers the methods the bot calls,
+records what it was sent, and can fail, rate-limit or refuse on request."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+BOT_ID = 999
+BOT_USERNAME = "linli_test_bot"
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    at: datetime
+
+
+@dataclass
+class FakeBotApi:
+    """The server's state; `now` stamps calls (the tests' injected clock)."""
+
+    now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    calls: list[Call] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    outage: bool = False  # answer 500 to every send
+    retry_after_next: int | None = None  # answer the next send with 429
+    blocked: set[str] = field(default_factory=set)  # chat ids that answer 403
+    enforce_limits: bool = False  # 429 when a group gets over 20 a minute
+    port: int = 0
+    _runner: web.AppRunner | None = None
+    _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
+    _new_update: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self._dispatch)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = int(self._runner.addresses[0][1])
+
+    async def stop(self) -> None:
+        self._new_update.set()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # --- what tests look at ----------------------------------------------------------------
+
+    def sent(self, method: str = "sendMessage") -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    def to_chat(self, chat_id: int | str, method: str = "sendMessage") -> list[Call]:
+        return [c for c in self.sent(method) if str(c.params.get("chat_id")) == str(chat_id)]
+
+    # --- what users do ---------------------------------------------------------------------
+
+    def _user(self, user_id: int, name: str) -> dict[str, Any]:
+        return {"id": user_id, "is_bot": False, "first_name": name}
+
+    def _chat(self, chat_id: int) -> dict[str, Any]:
+        if chat_id < 0:
+            return {"id": chat_id, "type": "supergroup", "title": "业主群"}
+        return {"id": chat_id, "type": "private", "first_name": "x"}
+
+    def push_message(
+        self, chat_id: int, user_id: int, name: str, text: str, photo: str | None = None
+    ) -> int:
+        """A user writes (or sends a photo with a caption); returns the update id."""
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(self.now().timestamp()),
+            "chat": self._chat(chat_id),
+            "from": self._user(user_id, name),
+        }
+        if photo:
+            message["photo"] = [
+                {
+                    "file_id": photo + "-small",
+                    "file_unique_id": photo + "s",
+                    "width": 90,
+                    "height": 90,
+                },
+                {"file_id": photo, "file_unique_id": photo, "width": 800, "height": 800},
+            ]
+            message["caption"] = text
+        else:
+            message["text"] = text
+            if text.startswith("/"):
+                length = len(text.split()[0])
+                message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        return self._push({"message": message})
+
+    def push_update(self, update: dict[str, Any]) -> int:
+        return self._push(update)
+
+    def push_button(self, message: Call, user_id: int, name: str, data: str) -> int:
+        """A user presses an inline button under a message the bot sent."""
+        result = message.params["_result"]
+        return self._push(
+            {
+                "callback_query": {
+                    "id": f"q{next(self._message_ids)}",
+                    "from": self._user(user_id, name),
+                    "chat_instance": "ci",
+                    "message": result,
+                    "data": data,
+                }
+            }
+        )
+
+    def _push(self, update: dict[str, Any]) -> int:
+        update_id = next(self._update_ids)
+        self.updates.append({"update_id": update_id, **update})
+        self._new_update.set()
+        return update_id
+
+    # --- the Bot API -----------------------------------------------------------------------
+
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        params: dict[str, Any] = dict(request.query)
+        if request.content_type == "application/json":
+            params.update(await request.json())
+        elif request.can_read_body:
+            form = await request.post()
+            for key, value in form.items():
+                if isinstance(value, str):
+                    try:
+                        params[key] = json.loads(value)
+                    except ValueError:
+                        params[key] = value
+        return params
+
+    def _answer(self, result: Any) -> web.Response:
+        return web.json_response({"ok": True, "result": result})
+
+    def _error(self, code: int, description: str, **extra: Any) -> web.Response:
+        body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
+        if extra:
+            body["parameters"] = extra
+        return web.json_response(body, status=code)
+
+    def _over_limit(self, chat_id: str) -> bool:
+        if not self.enforce_limits or not chat_id.startswith("-"):
+            return False
+        now = self.now()
+        recent = [
+            c
+            for c in self.to_chat(chat_id)
+            if (now - c.at).total_seconds() < 60 and "_result" in c.params
+        ]
+        return len(recent) >= 20
+
+    async def _dispatch(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await self._params(request)
+        call = Call(method, params, self.now())
+        self.calls.append(call)
+        if method == "getMe":
+            return self._answer(
+                {
+                    "id": BOT_ID,
+                    "is_bot": True,
+                    "first_name": "小区助手",
+                    "username": BOT_USERNAME,
+                    "can_join_groups": True,
+                    "can_read_all_group_messages": True,
+                    "supports_inline_queries": False,
+                }
+            )
+        if method == "getUpdates":
+            return await self._get_updates(params)
+        if method in ("sendMessage", "sendPhoto"):
+            chat_id = str(params.get("chat_id"))
+            if self.outage:
+                return self._error(500, "Internal Server Error")
+            if self.retry_after_next is not None:
+                wait, self.retry_after_next = self.retry_after_next, None
+                return self._error(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
+            if self._over_limit(chat_id):
+                return self._error(429, "Too Many Requests: retry after 3", retry_after=3)
+            if chat_id in self.blocked:
+                return self._error(403, "Forbidden: bot was blocked by the user")
+            result = self._message(params, method)
+            params["_result"] = result
+            return self._answer(result)
+        if method in ("editMessageText", "editMessageReplyMarkup"):
+            return self._answer(True)
+        return self._answer(True)  # setMyCommands, answerCallbackQuery, deleteWebhook, …
+
+    def _message(self, params: dict[str, Any], method: str) -> dict[str, Any]:
+        chat_id = int(params["chat_id"])
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(self.now().timestamp()),
+            "chat": self._chat(chat_id),
+            "from": {
+                "id": BOT_ID,
+                "is_bot": True,
+                "first_name": "小区助手",
+                "username": BOT_USERNAME,
+            },
+        }
+        if method == "sendPhoto":
+            message["photo"] = [
+                {"file_id": params["photo"], "file_unique_id": "u", "width": 1, "height": 1}
+            ]
+            if params.get("caption"):
+                message["caption"] = params["caption"]
+        else:
+            message["text"] = params.get("text", "")
+        if params.get("reply_markup"):
+            message["reply_markup"] = params["reply_markup"]
+        return message
+
+    async def _get_updates(self, params: dict[str, Any]) -> web.Response:
+        offset = int(params.get("offset") or 0)
+        timeout = min(float(params.get("timeout") or 0), 1.0)
+        pending = [u for u in self.updates if u["update_id"] >= offset]
+        if not pending and timeout > 0:
+            self._new_update.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._new_update.wait(), timeout)
+            pending = [u for u in self.updates if u["update_id"] >= offset]
+        return self._answer(pending)

@@ -1,0 +1,319 @@
+"""The real Telegram adapter, python-telegram-bot over HTTP, against a fake Bot API server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from bot.adapters.telegram import MenuEntry, TelegramAdapter, split_text
+from bot.app import App
+from handlers.chat import Incoming
+from handlers.clock import ManualClock
+from storage import Database
+from storage.outbox import DEAD, PENDING, SENT
+from tests.fake_telegram import BOT_USERNAME, FakeBotApi
+from tests.fakes import config_from, example_raw
+
+GROUP = -1001
+LINA, CHENGANG, WANGHUI, ZHANG, ZHUDONG = 101, 102, 201, 301, 401
+ACCOUNTS = {"李娜": LINA, "陈刚": CHENGANG, "王辉": WANGHUI, "张正芳": ZHANG, "朱东": ZHUDONG}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Telegram:
+    fake: FakeBotApi
+    app: App
+    adapter: TelegramAdapter
+    clock: ManualClock
+    handled: list[str] = field(default_factory=list)
+
+    async def until(self, ready: Callable[[], bool], timeout: float = 10.0) -> None:
+        """Wait for the bot to get there (it runs on its own); fail after `timeout`."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not ready():
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError("the bot did not get there in time")
+            await asyncio.sleep(0.01)
+
+    async def said(self, chat: int, user: int, name: str, text: str, **kw: Any) -> None:
+        """A user writes; returns once the bot has handled it and delivered what it can."""
+        self.fake.push_message(chat, user, name, text, **kw)
+        n = len(self.handled)
+        await self.until(lambda: len(self.handled) > n)
+        await self.app.sender.drain()
+
+    async def outbox(self, status: str) -> int:
+        async with self.app.db.unit_of_work() as uow:
+            return await uow.outbox.count(status=status)
+
+
+def telegram_config(tmp_path: Path, **telegram: Any) -> Any:
+    raw = example_raw()
+    for person in raw["people"]:
+        if person["name"] in ACCOUNTS:
+            person["accounts"] = [f"telegram:{ACCOUNTS[person['name']]}"]
+        if person["name"] == "朱东":
+            person["roles"] = ["branch", "admin"]
+    raw["community"]["bot_names"] = ["小区助手", BOT_USERNAME]
+    raw["telegram"] = {"enabled": True, "token": "123:TEST", **telegram}
+    return config_from(raw, tmp_path / "tg.db")
+
+
+@pytest.fixture
+async def fake(clock: ManualClock) -> AsyncIterator[FakeBotApi]:
+    server = FakeBotApi(now=clock.now)
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@contextlib.asynccontextmanager
+async def running(
+    tmp_path: Path, fake: FakeBotApi, clock: ManualClock, **telegram: Any
+) -> AsyncIterator[Telegram]:
+    cfg = telegram_config(tmp_path, base_url=fake.base_url, **telegram)
+    async with Database(cfg.storage.url) as db:
+        adapters: dict[str, Any] = {}
+        app = App(cfg, db, clock, adapters, platforms=("telegram",))
+        await app.start()
+        handled: list[str] = []
+
+        async def handle(msg: Incoming) -> bool:
+            try:
+                return await app.handle(msg)
+            finally:
+                handled.append(msg.message_id)
+
+        menu = [MenuEntry(*m) for m in app.menu()]
+        adapter = TelegramAdapter(cfg.telegram, handle, menu=menu, poll_timeout=1)
+        adapters["telegram"] = adapter
+        async with adapter:
+            yield Telegram(fake, app, adapter, clock, handled)
+
+
+@pytest.fixture
+async def tg(tmp_path: Path, fake: FakeBotApi, clock: ManualClock) -> AsyncIterator[Telegram]:
+    async with running(tmp_path, fake, clock) as t:
+        yield t
+
+
+async def test_report_in_group_reaches_the_worker_with_buttons(tg: Telegram) -> None:
+    await tg.said(GROUP, WANGHUI, "王辉", "上报 3栋 楼道飞线充电")
+    [answer] = tg.fake.to_chat(GROUP)
+    assert "H1" in answer.params["text"] and "李娜" in answer.params["text"]
+    [alert] = tg.fake.to_chat(LINA)
+    assert "楼道飞线充电" in alert.params["text"]
+    assert alert.params["reply_markup"] == {
+        "inline_keyboard": [
+            [
+                {"text": "接单 H1", "callback_data": "接单 H1"},
+                {"text": "办结 H1", "callback_data": "办结 H1"},
+            ]
+        ]
+    }
+
+
+async def test_commands_with_the_bot_username_and_mentions(tg: Telegram) -> None:
+    await tg.said(GROUP, WANGHUI, "王辉", f"/report@{BOT_USERNAME} 4栋 楼道堆物")
+    await tg.said(GROUP, WANGHUI, "王辉", f"@{BOT_USERNAME} 上报 5栋 楼道堆物")
+    assert len(tg.fake.to_chat(LINA)) == 1 and len(tg.fake.to_chat(CHENGANG)) == 1
+    await tg.said(GROUP, WANGHUI, "王辉", "大家晚上好")
+    assert len(tg.fake.to_chat(GROUP)) == 2  # chatter: no answer
+
+
+async def test_pressing_a_button_acts_and_edits_the_message(tg: Telegram) -> None:
+    await tg.said(GROUP, WANGHUI, "王辉", "上报 3栋 楼道飞线充电")
+    [alert] = tg.fake.to_chat(LINA)
+    tg.fake.push_button(alert, LINA, "李娜", "接单 H1")
+    await tg.until(lambda: bool(tg.fake.sent("editMessageText")))
+    assert tg.fake.sent("answerCallbackQuery")
+    [edit] = tg.fake.sent("editMessageText")
+    assert edit.params["text"].endswith("✅ 接单 H1")
+    assert edit.params["reply_markup"] == {
+        "inline_keyboard": [[{"text": "办结 H1", "callback_data": "办结 H1"}]]
+    }
+    await tg.app.sender.drain()
+    assert "李娜接单" in tg.fake.to_chat(WANGHUI)[0].params["text"]
+
+
+async def test_photo_is_forwarded_by_file_id(tg: Telegram) -> None:
+    await tg.said(GROUP, WANGHUI, "王辉", "上报 3栋 楼道堆物", photo="AgADphoto1")
+    [alert] = tg.fake.to_chat(LINA, "sendPhoto")
+    assert alert.params["photo"] == "AgADphoto1" and "楼道堆物" in alert.params["caption"]
+    assert alert.params["reply_markup"]["inline_keyboard"][0][0]["text"] == "接单 H1"
+
+
+async def test_retry_after_is_honoured(tg: Telegram) -> None:
+    tg.fake.retry_after_next = 7
+    await tg.said(GROUP, WANGHUI, "王辉", "上报 3栋 楼道飞线充电")
+    assert len(tg.fake.to_chat(LINA)) == 1 and "_result" not in tg.fake.to_chat(LINA)[0].params
+    tg.clock.advance(timedelta(seconds=6))
+    await tg.app.sender.drain()
+    assert len(tg.fake.to_chat(LINA)) == 1
+    tg.clock.advance(timedelta(seconds=1))
+    await tg.app.sender.drain()
+    assert "_result" in tg.fake.to_chat(LINA)[-1].params
+    assert await tg.outbox(PENDING) == 0
+
+
+async def test_outage_loses_nothing_and_keeps_order_per_chat(tg: Telegram) -> None:
+    tg.fake.outage = True
+    await tg.said(GROUP, WANGHUI, "王辉", "上报 3栋 楼道飞线充电")
+    await tg.said(GROUP, WANGHUI, "王辉", "上报 4栋 楼道堆物")
+    assert await tg.outbox(PENDING) == 4 and await tg.outbox(SENT) == 0
+    for _ in range(3):  # still down: backoff grows, nothing is dropped
+        tg.clock.advance(timedelta(seconds=10))
+        await tg.app.sender.drain()
+    assert await tg.outbox(PENDING) == 4
+    tg.fake.outage = False
+    tg.clock.advance(timedelta(seconds=20))
+    await tg.app.sender.drain()
+    assert await tg.outbox(SENT) == 4
+    delivered = [c.params["text"] for c in tg.fake.to_chat(LINA) if "_result" in c.params]
+    assert "H1" in delivered[0] and "H2" in delivered[1]
+
+
+async def test_blocked_worker_is_recorded_reported_and_shown(tg: Telegram) -> None:
+    tg.fake.blocked.add(str(LINA))
+    await tg.said(GROUP, WANGHUI, "王辉", "上报 3栋 楼道飞线充电")
+    assert await tg.outbox(DEAD) == 1
+    await tg.app.sender.drain()
+    notice = tg.fake.to_chat(ZHUDONG)
+    assert (
+        notice and "李娜" in notice[-1].params["text"] and "无法私信" in notice[-1].params["text"]
+    )
+    await tg.said(GROUP, WANGHUI, "王辉", "上报 4栋 楼道堆物")
+    assert "李娜暂时无法接收私信" in tg.fake.to_chat(GROUP)[-1].params["text"]
+    await tg.said(ZHUDONG, ZHUDONG, "朱东", "/who")
+    assert "李娜" in tg.fake.to_chat(ZHUDONG)[-1].params["text"]
+    tg.clock.advance(timedelta(hours=1))
+    await tg.app.sender.drain()
+    recent = tg.clock.now() - timedelta(minutes=59)
+    assert [c for c in tg.fake.to_chat(LINA) if c.at > recent] == []  # never retried
+    tg.fake.blocked.clear()
+    await tg.said(LINA, LINA, "李娜", "/start")  # she opens the chat: reachable again
+    await tg.said(ZHUDONG, ZHUDONG, "朱东", "/who")
+    still = tg.fake.to_chat(ZHUDONG)[-1].params["text"]
+    assert "李娜" not in still and "吴经理（物业）：没有已启用平台的账号" in still
+
+
+async def test_burst_to_one_group_is_paced_within_its_limit(tg: Telegram) -> None:
+    tg.fake.enforce_limits = True
+    async with tg.app.db.unit_of_work() as uow:
+        for i in range(200):
+            await uow.outbox.enqueue(
+                platform="telegram",
+                chat_id=str(GROUP),
+                is_group=True,
+                text=f"通知 {i}",
+                buttons=[("报名", f"报名 E{i}")],
+                photo=None,
+                mention=None,
+                person_id=None,
+                at=tg.clock.now(),
+            )
+    start = tg.clock.now()
+    while await tg.outbox(PENDING):
+        await tg.app.sender.drain()
+        ready = tg.app.sender.next_ready
+        if ready is not None and ready > tg.clock.now():
+            tg.clock.advance(ready - tg.clock.now())
+    calls = tg.fake.to_chat(GROUP)
+    assert len(calls) == 200 and all("_result" in c.params for c in calls)  # no 429 at all
+    times = [c.at for c in calls]
+    for i in range(len(times) - 20):
+        assert times[i + 20] - times[i] >= timedelta(seconds=60)
+    # the theoretical minimum: 10 windows of 20, the last starting after 9 minutes
+    assert tg.clock.now() - start == timedelta(minutes=9)
+    assert [c.params["text"] for c in calls] == [f"通知 {i}" for i in range(200)]
+
+
+async def test_burst_of_reports_delivers_every_alert_and_merges_group_answers(
+    tg: Telegram,
+) -> None:
+    tg.fake.enforce_limits = True
+    for i in range(200):
+        tg.fake.push_message(GROUP, 5000 + i, f"居民{i}", f"上报 {1 + i % 4}栋 问题{i}")
+    await tg.until(lambda: len(tg.handled) == 200, timeout=60)
+    while await tg.outbox(PENDING):
+        await tg.app.sender.drain()
+        ready = tg.app.sender.next_ready
+        if ready is not None and ready > tg.clock.now():
+            tg.clock.advance(ready - tg.clock.now())
+    alerts = [c for c in tg.fake.to_chat(LINA) if "_result" in c.params]
+    assert len(alerts) == 200
+    group = [c for c in tg.fake.to_chat(GROUP) if "_result" in c.params]
+    assert len(group) < 20
+    answered = "\n".join(c.params["text"] for c in group)
+    assert all(f"H{i}（" in answered for i in range(1, 201))
+    assert all(c.params.get("_result") for c in tg.fake.calls if c.method == "sendMessage")
+
+
+def test_long_texts_are_split_at_the_limit() -> None:
+    text = "\n".join("一二三四五六七八九十" * 9 for _ in range(100))
+    pieces = split_text(text)
+    assert all(len(p) <= 4096 for p in pieces) and "\n".join(pieces) == text
+    assert split_text("x" * 5000) == ["x" * 4096, "x" * 904]
+
+
+async def test_commands_menu_in_chinese_and_english(tg: Telegram) -> None:
+    zh, en = tg.fake.sent("setMyCommands")
+    assert "language_code" not in zh.params and en.params["language_code"] == "en"
+    names = [c["command"] for c in zh.params["commands"]]
+    assert "report" in names and "help" in names
+    report = next(c for c in zh.params["commands"] if c["command"] == "report")
+    assert "上报" in report["description"]
+
+
+async def test_webhook_needs_the_secret_token(
+    tmp_path: Path, fake: FakeBotApi, clock: ManualClock
+) -> None:
+    port = free_port()
+    async for tg in running(
+        tmp_path,
+        fake,
+        clock,
+        mode="webhook",
+        webhook_port=port,
+        webhook_path="/tg",
+        webhook_url="https://bot.example.org/tg",
+        webhook_secret="s3cret",
+    ):
+        [hook] = fake.sent("setWebhook")
+        assert hook.params["url"] == "https://bot.example.org/tg"
+        assert hook.params["secret_token"] == "s3cret"
+        update = {
+            "update_id": 1,
+            "message": {
+                "message_id": 1,
+                "date": int(clock.now().timestamp()),
+                "chat": {"id": GROUP, "type": "supergroup", "title": "业主群"},
+                "from": {"id": WANGHUI, "is_bot": False, "first_name": "王辉"},
+                "text": "上报 3栋 楼道飞线充电",
+            },
+        }
+        url = f"http://127.0.0.1:{port}/tg"
+        async with aiohttp.ClientSession() as http:
+            async with http.post(url, json=update) as refused:
+                assert refused.status == 403
+            headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
+            async with http.post(url, json={**update, "update_id": 2}, headers=headers) as ok:
+                assert ok.status == 200
+        await tg.until(lambda: len(tg.handled) == 1)
+        await tg.app.sender.drain()
+        assert len(fake.to_chat(LINA)) == 1 and len(fake.to_chat(GROUP)) == 1
