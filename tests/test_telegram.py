@@ -284,7 +284,7 @@ async def test_webhook_needs_the_secret_token(
     tmp_path: Path, fake: FakeBotApi, clock: ManualClock
 ) -> None:
     port = free_port()
-    async for tg in running(
+    async with running(
         tmp_path,
         fake,
         clock,
@@ -293,7 +293,7 @@ async def test_webhook_needs_the_secret_token(
         webhook_path="/tg",
         webhook_url="https://bot.example.org/tg",
         webhook_secret="s3cret",
-    ):
+    ) as tg:
         [hook] = fake.sent("setWebhook")
         assert hook.params["url"] == "https://bot.example.org/tg"
         assert hook.params["secret_token"] == "s3cret"
