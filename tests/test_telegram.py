@@ -317,3 +317,25 @@ async def test_webhook_needs_the_secret_token(
         await tg.until(lambda: len(tg.handled) == 1)
         await tg.app.sender.drain()
         assert len(fake.to_chat(LINA)) == 1 and len(fake.to_chat(GROUP)) == 1
+
+
+async def test_linli_run_serves_telegram(tmp_path: Path, fake: FakeBotApi) -> None:
+    """The `linli run` runtime, on the machine's clock, wired end to end."""
+    from bot.runtime import run_platforms
+
+    cfg = telegram_config(tmp_path, base_url=fake.base_url)
+    task = asyncio.create_task(run_platforms(cfg))
+    try:
+        deadline = asyncio.get_running_loop().time() + 15
+        while not fake.sent("getUpdates"):
+            assert asyncio.get_running_loop().time() < deadline, "the bot never polled"
+            await asyncio.sleep(0.01)
+        fake.push_message(GROUP, WANGHUI, "王辉", "上报 3栋 楼道飞线充电")
+        while not (fake.to_chat(LINA) and fake.to_chat(GROUP)):
+            assert asyncio.get_running_loop().time() < deadline, "no alert arrived"
+            await asyncio.sleep(0.01)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    assert "H1" in fake.to_chat(GROUP)[0].params["text"]
