@@ -6,6 +6,9 @@ STAMP := $(VENV)/.installed
 DB ?= linli.db
 CONFIG ?= config.example.toml
 
+PEER := tests/wechat_peer
+PEER_STAMP := $(PEER)/node_modules/.linli-installed
+
 .PHONY: run test lint typecheck check clean
 
 $(STAMP): pyproject.toml
@@ -17,7 +20,12 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/linli console --config $(CONFIG) --db $(DB)
 
-test: $(STAMP)
+# the WeChat adapter's tests run against a real puppet-service peer written in Node
+$(PEER_STAMP): $(PEER)/package.json $(PEER)/package-lock.json
+	cd $(PEER) && npm ci --ignore-scripts --no-audit --no-fund
+	touch $(PEER_STAMP)
+
+test: $(STAMP) $(PEER_STAMP)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
@@ -27,4 +35,4 @@ lint: $(STAMP)
 check: lint test
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache $(PEER)/node_modules

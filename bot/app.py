@@ -148,6 +148,14 @@ class App:
             )
         self.sender.wake()
 
+    async def alert_admins(self, text: str, *, avoid: str | None = None) -> None:
+        """Tell every admin privately, preferring platforms other than `avoid`."""
+        async with self.db.unit_of_work() as uow:
+            ctx = Context(uow=uow, clock=self.clock, settings=self.settings)
+            for admin in await uow.people.with_role(role="admin"):
+                await ctx.tell(admin, text, avoid=avoid)
+        self.sender.wake()
+
     async def run_due(self) -> int:
         """Run every job whose time has come (escalations, …); return how much it did."""
         done = 0

@@ -155,10 +155,16 @@ class TelegramConfig(Strict):
 
 class WechatConfig(Strict):
     enabled: bool = False
-    endpoint: str = "127.0.0.1:8788"
+    endpoint: str = Field(default="127.0.0.1:8788", pattern=r"^[^\s:]+:\d{1,5}$")
     token: str | None = None
     rooms: list[str] = []
     bot_name: str = "小区助手"
+    # gateways ban floods: conservative by default
+    room_per_minute: int = Field(default=10, gt=0)
+    private_per_minute: int = Field(default=20, gt=0)
+    overall_per_minute: int = Field(default=40, gt=0)
+    reconnect_max_seconds: float = Field(default=60.0, gt=0)
+    watchdog_seconds: float = Field(default=90.0, gt=0)  # silence before the gateway is pinged
 
 
 class Config(Strict):
@@ -320,6 +326,10 @@ def check_references(cfg: Config) -> list[Problem]:
             Problem(
                 "telegram.token", "required when telegram.enabled (or set LINLI_TELEGRAM_TOKEN)"
             )
+        )
+    if cfg.wechat.enabled and not cfg.wechat.token:
+        problems.append(
+            Problem("wechat.token", "required when wechat.enabled (or set LINLI_WECHAT_TOKEN)")
         )
     if cfg.telegram.enabled and cfg.telegram.mode == "webhook" and not cfg.telegram.webhook_url:
         problems.append(Problem("telegram.webhook_url", "required in webhook mode"))

@@ -54,4 +54,11 @@ def _adapter(
 
         menu = [MenuEntry(name, zh, en) for name, zh, en in app.menu()]
         return TelegramAdapter(cfg.telegram, app.handle, menu=menu)
+    if platform == "wechat":
+        from bot.adapters.wechat import WechatAdapter
+
+        async def problem(text: str) -> None:
+            await app.alert_admins(f"【微信】{text}", avoid="wechat")
+
+        return WechatAdapter(cfg.wechat, app.handle, on_problem=problem)
     raise SystemExit(f"the {platform} adapter is not available in this version")

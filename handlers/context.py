@@ -143,13 +143,21 @@ class Context:
         text: str,
         buttons: Sequence[Button] = (),
         photo: str | None = None,
+        *,
+        avoid: str | None = None,
     ) -> bool:
-        """Message a person privately on their preferred platform; False if unreachable."""
+        """Message a person privately on their preferred platform; False if unreachable.
+
+        The platform the message came in on is preferred; `avoid` (a platform that is down)
+        is tried last."""
         accounts = {a.platform: a for a in await self.uow.people.accounts_of(person_id=person.id)}
         order = list(self.settings.platforms)
         if self.incoming is not None and self.incoming.platform in order:
             order.remove(self.incoming.platform)
             order.insert(0, self.incoming.platform)
+        if avoid in order:
+            order.remove(avoid)
+            order.append(avoid)
         for platform in order:
             account = accounts.get(platform)
             if account is None or account.unreachable_since is not None:

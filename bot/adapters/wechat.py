@@ -1,0 +1,351 @@
+"""WeChat through a Wechaty puppet-service gateway, over gRPC with the wechaty-grpc stubs.
+
+The bot is a gRPC client of the gateway (which holds the WeChat login). The adapter owns
+its connection: it reconnects with backoff and jitter when the gateway goes away, pings a
+silent gateway, and reports a wrong token or a lost login loudly. Sends stay in the outbox
+while the gateway is down or logged out."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+import re
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from grpclib.client import Channel
+from grpclib.const import Status
+from grpclib.exceptions import GRPCError, StreamTerminatedError
+from wechaty_grpc.wechaty import PuppetStub
+from wechaty_grpc.wechaty.puppet import EventResponse, EventType
+
+from bot.adapters.base import DeliveryFailed
+from bot.config import WechatConfig
+from bot.pacing import Limits, Pacer
+from handlers.chat import ChatKind, Incoming
+from storage.outbox import Delivery
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 2000  # WeChat cuts long texts; keep each message well under it
+CALL_TIMEOUT = 10.0
+IMAGE_TYPES = (5, 6)  # the image type in the old and the new numbering of MessageType
+IMAGE_MEMORY = 600.0  # seconds an image waits for the report text that follows it
+
+Handle = Callable[[Incoming], Awaitable[bool]]
+Problem = Callable[[str], Awaitable[None]]
+
+
+class Link(StrEnum):
+    CONNECTING = "connecting"
+    ONLINE = "online"  # connected and logged in
+    LOGGED_OUT = "logged_out"  # connected, but the gateway has lost its WeChat login
+    UNAUTHENTICATED = "unauthenticated"  # the gateway refuses our token
+    DOWN = "down"
+
+
+def render(delivery: Delivery) -> str:
+    """The text a WeChat reader sees: no buttons there, so actions become typed replies."""
+    text = delivery.text
+    if delivery.buttons:
+        actions = "」或「".join(action for _, action in delivery.buttons)
+        text += f"\n回复「{actions}」"
+    if delivery.photo:
+        text += "\n（居民附了照片，请在群聊中查看）"
+    return text
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Pieces of at most `limit` characters, cut at line breaks where possible."""
+    pieces = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit)
+        cut = cut if cut > 0 else limit
+        pieces.append(text[:cut])
+        text = text[cut:].lstrip("\n")
+    return [*pieces, text]
+
+
+class WechatAdapter:
+    """Room and private messages in as Incoming; outbox rows out as gateway sends."""
+
+    platform = "wechat"
+    max_text = MAX_TEXT
+
+    def __init__(
+        self,
+        cfg: WechatConfig,
+        handle: Handle,
+        *,
+        on_problem: Problem | None = None,
+        reconnect_base: float = 1.0,
+    ) -> None:
+        if not cfg.token:
+            raise ValueError("wechat.token is required")
+        self.cfg = cfg
+        host, _, port = cfg.endpoint.rpartition(":")
+        self._host, self._port = host, int(port)
+        self._handle = handle
+        self._on_problem = on_problem
+        self._reconnect_base = reconnect_base
+        self.pacer: Pacer | None = Pacer(
+            Limits(
+                overall=cfg.overall_per_minute,
+                overall_window=60.0,
+                private=cfg.private_per_minute,
+                private_window=60.0,
+                group=cfg.room_per_minute,
+                group_window=60.0,
+            )
+        )
+        self.link = Link.CONNECTING
+        self.last_error = ""
+        self.self_id = ""
+        self._stub: PuppetStub | None = None
+        self._channel: Channel | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._online = asyncio.Event()
+        self._last_event = 0.0
+        self._topics: dict[str, str] = {}
+        self._names: dict[str, str] = {}
+        self._mention_ids: dict[tuple[str, str], str] = {}  # (room, display name) → contact
+        self._images: dict[tuple[str, str], tuple[float, str]] = {}
+
+    # --- life cycle -----------------------------------------------------------------------
+
+    async def __aenter__(self) -> WechatAdapter:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def start(self) -> None:
+        """Begin connecting in the background; the adapter reconnects by itself."""
+        self._task = asyncio.create_task(self._keep_connected(), name="wechat-link")
+
+    async def stop(self) -> None:
+        """Disconnect and stop reconnecting."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        self._close()
+
+    async def wait_online(self, timeout: float) -> None:
+        """Wait until connected and logged in (tests, start-up checks)."""
+        await asyncio.wait_for(self._online.wait(), timeout)
+
+    def _close(self) -> None:
+        if self._channel is not None:
+            self._channel.close()
+        self._channel = None
+        self._stub = None
+        self._online.clear()
+
+    async def _set_link(self, link: Link, detail: str = "") -> None:
+        previous, self.link = self.link, link
+        if link is Link.ONLINE:
+            self._online.set()
+            self.last_error = ""
+        else:
+            self._online.clear()
+            self.last_error = detail or self.last_error
+        if link == previous:
+            return
+        if link is Link.ONLINE:
+            log.info("wechat: online as %s via %s", self.self_id, self.cfg.endpoint)
+            if previous in (Link.LOGGED_OUT, Link.UNAUTHENTICATED):
+                await self._problem("微信网关已恢复，机器人重新在线。")
+        elif link is Link.UNAUTHENTICATED:
+            log.error("wechat: the gateway at %s refuses our token: %s", self.cfg.endpoint, detail)
+            await self._problem(f"微信网关拒绝了机器人的令牌（{detail}），请检查 wechat.token。")
+        elif link is Link.LOGGED_OUT:
+            log.error("wechat: the gateway has lost its WeChat login: %s", detail)
+            await self._problem(
+                "微信网关的微信账号已掉线，需要重新扫码登录；期间的消息会排队等待。"
+            )
+        elif link is Link.DOWN:
+            log.warning("wechat: gateway %s unreachable: %s", self.cfg.endpoint, detail)
+
+    async def _problem(self, text: str) -> None:
+        if self._on_problem is not None:
+            try:
+                await self._on_problem(text)
+            except Exception:
+                log.exception("wechat: could not tell the admins")
+
+    async def _keep_connected(self) -> None:
+        failures = 0
+        while True:
+            started = asyncio.get_running_loop().time()
+            try:
+                await self._session()
+                detail = "the event stream ended"
+            except asyncio.CancelledError:
+                raise
+            except GRPCError as exc:
+                detail = f"{exc.status.name}: {exc.message}"
+                if exc.status is Status.UNAUTHENTICATED:
+                    await self._set_link(Link.UNAUTHENTICATED, exc.message or "")
+            except Exception as exc:
+                detail = f"{type(exc).__name__}: {exc}"
+            self._close()
+            if self.link is not Link.UNAUTHENTICATED:
+                await self._set_link(Link.DOWN, detail)
+            if asyncio.get_running_loop().time() - started > 30:
+                failures = 0  # it had been up a while: start the backoff afresh
+            failures += 1
+            wait = min(self.cfg.reconnect_max_seconds, self._reconnect_base * 2 ** (failures - 1))
+            await asyncio.sleep(wait * (0.5 + random.random() / 2))
+
+    async def _session(self) -> None:
+        """One connection: open the event stream, start the puppet, read events until it ends."""
+        self._channel = Channel(self._host, self._port)
+        stub = PuppetStub(
+            self._channel,
+            metadata={"authorization": f"Wechaty {self.cfg.token}"},
+            timeout=CALL_TIMEOUT,
+        )
+        self._stub = stub
+        await stub.ding(data="linli")  # fails at once on a wrong token or a dead gateway
+        events: asyncio.Queue[EventResponse | BaseException] = asyncio.Queue()
+
+        async def read() -> None:
+            try:
+                async for event in stub.event():
+                    await events.put(event)
+            except BaseException as exc:
+                await events.put(exc)
+                raise
+            await events.put(ConnectionError("the event stream ended"))
+
+        reader = asyncio.create_task(read())
+        try:
+            await stub.start()
+            self._last_event = asyncio.get_running_loop().time()
+            while True:
+                try:
+                    item = await asyncio.wait_for(events.get(), self.cfg.watchdog_seconds)
+                except TimeoutError:
+                    await stub.ding(data="watchdog")  # a frozen gateway fails here
+                    continue
+                if isinstance(item, BaseException):
+                    raise item
+                self._last_event = asyncio.get_running_loop().time()
+                await self._on_event(stub, item)
+        finally:
+            reader.cancel()
+            with contextlib.suppress(BaseException):
+                await reader
+
+    # --- inbound --------------------------------------------------------------------------
+
+    async def _on_event(self, stub: PuppetStub, event: EventResponse) -> None:
+        payload = json.loads(event.payload or "{}")
+        kind = event.type
+        if kind == EventType.EVENT_TYPE_LOGIN:
+            self.self_id = payload.get("contactId", "")
+            await self._set_link(Link.ONLINE)
+        elif kind == EventType.EVENT_TYPE_LOGOUT:
+            await self._set_link(Link.LOGGED_OUT, payload.get("data", "logout"))
+        elif kind == EventType.EVENT_TYPE_SCAN and self.link is not Link.ONLINE:
+            await self._set_link(Link.LOGGED_OUT, "waiting for a QR-code scan")
+        elif kind == EventType.EVENT_TYPE_ERROR:
+            log.warning("wechat: gateway error event: %s", payload.get("data", payload))
+        elif kind == EventType.EVENT_TYPE_MESSAGE and payload.get("messageId"):
+            incoming = await self._to_incoming(stub, payload["messageId"])
+            if incoming is not None:
+                await self._deliver(incoming)
+
+    async def _name(self, stub: PuppetStub, contact_id: str) -> str:
+        if contact_id not in self._names:
+            self._names[contact_id] = (await stub.contact_payload(id=contact_id)).name or contact_id
+        return self._names[contact_id]
+
+    async def _served(self, stub: PuppetStub, room_id: str) -> bool:
+        if not self.cfg.rooms or room_id in self.cfg.rooms:
+            return True
+        if room_id not in self._topics:
+            self._topics[room_id] = (await stub.room_payload(id=room_id)).topic
+        return self._topics[room_id] in self.cfg.rooms
+
+    async def _to_incoming(self, stub: PuppetStub, message_id: str) -> Incoming | None:
+        msg = await stub.message_payload(id=message_id)
+        talker = msg.from_id
+        if not talker or talker == self.self_id:
+            return None  # the gateway echoes the bot's own messages
+        room = msg.room_id
+        if room and not await self._served(stub, room):
+            return None
+        name = await self._name(stub, talker)
+        chat = room or talker
+        if room:
+            self._mention_ids[(room, name)] = talker
+        now = asyncio.get_running_loop().time()
+        if not msg.text and msg.type in IMAGE_TYPES:
+            # WeChat has no captions: an image waits for the sender's next text
+            self._images[(chat, talker)] = (now, message_id)
+            return None
+        attachments: tuple[str, ...] = ()
+        image = self._images.pop((chat, talker), None)
+        if image is not None and now - image[0] <= IMAGE_MEMORY:
+            attachments = (f"wechat-image:{image[1]}",)
+        text = msg.text
+        mentioned = bool(self.self_id and self.self_id in msg.mention_ids)
+        if mentioned:
+            text = re.sub(rf"^@{re.escape(self.cfg.bot_name)}[\s\u2005]*", "", text)
+        at = (
+            datetime.fromtimestamp(msg.timestamp / 1000, UTC)
+            if msg.timestamp
+            else datetime.now(UTC)
+        )
+        return Incoming(
+            platform=self.platform,
+            chat_id=chat,
+            chat_kind=ChatKind.GROUP if room else ChatKind.PRIVATE,
+            sender_id=talker,
+            sender_name=name,
+            text=text,
+            message_id=message_id,
+            at=at,
+            attachments=attachments,
+            mentioned=mentioned,
+        )
+
+    async def _deliver(self, incoming: Incoming) -> None:
+        try:
+            await self._handle(incoming)
+        except Exception:
+            log.exception("wechat: handling message %s failed", incoming.message_id)
+
+    # --- outbound -------------------------------------------------------------------------
+
+    async def send(self, delivery: Delivery) -> None:
+        """Send one outbox row; while the gateway is down or logged out it stays queued."""
+        stub = self._stub
+        if stub is None or self.link is not Link.ONLINE:
+            raise DeliveryFailed(f"WeChat gateway {self.link.value}: {self.last_error}")
+        text = render(delivery)
+        mention_ids: list[str] = []
+        if delivery.mention:
+            contact = self._mention_ids.get((delivery.chat_id, delivery.mention))
+            mention_ids = [contact] if contact else []
+            text = f"@{delivery.mention}\u2005{text}"
+        try:
+            for i, piece in enumerate(split_text(text)):
+                await stub.message_send_text(
+                    conversation_id=delivery.chat_id,
+                    text=piece,
+                    mentonal_ids=mention_ids if i == 0 else [],
+                )
+        except GRPCError as exc:
+            if "not logged in" in (exc.message or ""):
+                await self._set_link(Link.LOGGED_OUT, exc.message or "")
+            raise DeliveryFailed(f"WeChat {exc.status.name}: {exc.message}") from exc
+        except (TimeoutError, OSError, StreamTerminatedError) as exc:
+            raise DeliveryFailed(f"WeChat: {type(exc).__name__}: {exc}") from exc

@@ -1,0 +1,227 @@
+"""The real WeChat adapter over gRPC against a Node puppet-service peer (wechaty-puppet-mock)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.adapters.wechat import Link, WechatAdapter
+from bot.app import App
+from handlers.chat import Incoming
+from handlers.clock import ManualClock
+from storage import Database
+from storage.outbox import PENDING, SENT
+from tests.fakes import RecordingAdapter, config_from, example_raw
+from tests.wechat_peer import BOT_ID, OTHER_ROOM, ROOM, Peer
+
+TOKEN = "peer-token"
+WANGHUI, LINA, ZHANG, GUO = "wxid_wanghui", "wxid_lina", "wxid_zhang", "wxid_guo"
+PEOPLE = {WANGHUI: "王辉", LINA: "李娜", ZHANG: "张正芳", GUO: "郭先德"}
+
+
+@dataclass
+class Wechat:
+    peer: Peer
+    app: App
+    adapter: WechatAdapter
+    console: RecordingAdapter
+    clock: ManualClock
+    handled: list[Incoming] = field(default_factory=list)
+
+    async def until(self, ready: Callable[[], bool], timeout: float = 15.0) -> None:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not ready():
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError("the bot did not get there in time")
+            await asyncio.sleep(0.02)
+
+    async def say(self, who: str, to: str, text: str, **kw: Any) -> None:
+        n = len(self.handled)
+        await self.peer.say(who, to, text, **kw)
+        await self.until(lambda: len(self.handled) > n)
+        await self.app.sender.drain()
+
+    async def sent_to(self, chat: str) -> list[str]:
+        await asyncio.sleep(0)  # let the peer's own bookkeeping run
+        return [m["text"] for m in await self.peer.sent() if m["to"] == chat]
+
+    async def outbox(self, status: str) -> int:
+        async with self.app.db.unit_of_work() as uow:
+            return await uow.outbox.count(status=status)
+
+
+def wechat_config(tmp_path: Path, peer: Peer, token: str) -> Any:
+    raw = example_raw()
+    ids = {name: wxid for wxid, name in PEOPLE.items()}
+    for person in raw["people"]:
+        if person["name"] in ids:
+            person["accounts"] = [f"wechat:{ids[person['name']]}"]
+    raw["wechat"] = {
+        "enabled": True,
+        "endpoint": peer.endpoint,
+        "token": token,
+        "rooms": ["香樟雅苑业主群"],
+        "room_per_minute": 30,
+        "private_per_minute": 30,
+        "overall_per_minute": 120,
+    }
+    return config_from(raw, tmp_path / "wx.db")
+
+
+@contextlib.asynccontextmanager
+async def running(
+    tmp_path: Path, peer: Peer, clock: ManualClock, token: str = TOKEN
+) -> AsyncIterator[Wechat]:
+    cfg = wechat_config(tmp_path, peer, token)
+    async with Database(cfg.storage.url) as db:
+        console = RecordingAdapter()
+        adapters: dict[str, Any] = {"console": console}
+        app = App(cfg, db, clock, adapters, platforms=("wechat", "console"))
+        await app.start()
+        handled: list[Incoming] = []
+
+        async def handle(msg: Incoming) -> bool:
+            try:
+                return await app.handle(msg)
+            finally:
+                handled.append(msg)
+
+        async def problem(text: str) -> None:
+            await app.alert_admins(text, avoid="wechat")
+
+        adapter = WechatAdapter(cfg.wechat, handle, on_problem=problem, reconnect_base=0.05)
+        adapters["wechat"] = adapter
+        async with adapter:
+            yield Wechat(peer, app, adapter, console, clock, handled)
+
+
+@pytest.fixture
+async def peer() -> AsyncIterator[Peer]:
+    p = Peer(TOKEN, PEOPLE)
+    await p.start()
+    yield p
+    await p.kill()
+
+
+@pytest.fixture
+async def wx(tmp_path: Path, peer: Peer, clock: ManualClock) -> AsyncIterator[Wechat]:
+    async with running(tmp_path, peer, clock) as w:
+        await w.adapter.wait_online(15)
+        yield w
+
+
+async def test_room_report_reaches_the_worker_privately(wx: Wechat) -> None:
+    await wx.say(WANGHUI, ROOM, "上报 3栋 楼道飞线充电")
+    [alert] = await wx.sent_to(LINA)
+    assert "【隐患上报 H1】" in alert and "王辉" in alert
+    assert "回复「接单 H1」或「办结 H1」" in alert  # no buttons on WeChat: typed actions
+    [answer] = await wx.sent_to(ROOM)
+    assert answer.startswith("@王辉\u2005") and "H1" in answer  # @-mentions the reporter
+    assert wx.handled[0].sender_key == f"wechat:{WANGHUI}"
+
+
+async def test_worker_types_the_action_privately(wx: Wechat) -> None:
+    await wx.say(WANGHUI, ROOM, "上报 3栋 楼道飞线充电")
+    await wx.say(LINA, BOT_ID, "接单 H1")
+    assert "已接单 H1" in (await wx.sent_to(LINA))[-1]
+    assert "李娜接单" in (await wx.sent_to(WANGHUI))[-1]
+    async with wx.app.db.unit_of_work() as uow:
+        assert (await uow.reports.get(report_id=1)).status == "acknowledged"
+
+
+async def test_mention_of_the_bot_and_rooms_not_served(wx: Wechat) -> None:
+    await wx.say(WANGHUI, ROOM, "@小区助手\u2005上报 4栋 楼道堆物", mention=[BOT_ID])
+    assert wx.handled[-1].mentioned and wx.handled[-1].text == "上报 4栋 楼道堆物"
+    assert len(await wx.sent_to(LINA)) == 1
+    await wx.peer.say(WANGHUI, OTHER_ROOM, "上报 5栋 楼道堆物")
+    await wx.say(WANGHUI, ROOM, "大家好")  # chatter, handled as nothing
+    assert [m.text for m in wx.handled] == ["上报 4栋 楼道堆物", "大家好"]
+    assert await wx.sent_to(OTHER_ROOM) == []
+
+
+async def test_own_echoes_are_ignored(wx: Wechat) -> None:
+    await wx.say(WANGHUI, ROOM, "上报 3栋 楼道飞线充电")
+    sent = await wx.peer.sent()
+    assert len(sent) == 2  # the alert and the room answer, each echoed back by the gateway
+    await wx.say(GUO, ROOM, "帮助")  # a later message: by now every echo has come back
+    assert all(m.sender_id != BOT_ID for m in wx.handled)
+    assert len(wx.handled) == 2
+    async with wx.app.db.unit_of_work() as uow:
+        assert len(await uow.reports.active_of_assignee(person_id=3)) == 1
+
+
+async def test_gateway_restart_loses_no_queued_alert(wx: Wechat) -> None:
+    await wx.peer.say(WANGHUI, ROOM, "上报 3栋 楼道飞线充电")
+    await wx.until(lambda: len(wx.handled) == 1)
+    await wx.peer.kill()  # the gateway dies with the answers still in the outbox
+    await wx.until(lambda: wx.adapter.link is Link.DOWN)
+    async with wx.app.db.unit_of_work() as uow:
+        for i in range(5):
+            await uow.outbox.enqueue(
+                platform="wechat",
+                chat_id=LINA,
+                is_group=False,
+                text=f"提醒 {i}",
+                buttons=[],
+                photo=None,
+                mention=None,
+                person_id=None,
+                at=wx.clock.now(),
+            )
+    await wx.app.sender.drain()
+    assert await wx.outbox(PENDING) == 7 and await wx.outbox(SENT) == 0
+    await wx.peer.start()  # the same gateway comes back on the same port
+    await wx.adapter.wait_online(20)
+    wx.clock.advance(timedelta(minutes=10))
+    await wx.app.sender.drain()
+    assert await wx.outbox(PENDING) == 0
+    to_lina = await wx.sent_to(LINA)
+    assert "【隐患上报 H1】" in to_lina[0] and to_lina[1:] == [f"提醒 {i}" for i in range(5)]
+    assert len(await wx.sent_to(ROOM)) == 1
+
+
+async def test_lost_login_keeps_sends_queued_and_tells_admins(wx: Wechat) -> None:
+    await wx.peer.logout()
+    await wx.until(lambda: wx.adapter.link is Link.LOGGED_OUT)
+    await wx.app.sender.drain()
+    assert any("掉线" in d.text for d in wx.console.sent if d.chat_id == "朱东")
+    async with wx.app.db.unit_of_work() as uow:
+        await uow.outbox.enqueue(
+            platform="wechat",
+            chat_id=LINA,
+            is_group=False,
+            text="排队的提醒",
+            buttons=[],
+            photo=None,
+            mention=None,
+            person_id=None,
+            at=wx.clock.now(),
+        )
+    await wx.app.sender.drain()
+    assert await wx.outbox(PENDING) == 1
+    await wx.peer.login()
+    await wx.adapter.wait_online(15)
+    wx.clock.advance(timedelta(minutes=5))
+    await wx.app.sender.drain()
+    assert await wx.sent_to(LINA) == ["排队的提醒"]
+
+
+async def test_wrong_token_fails_clearly(
+    tmp_path: Path, peer: Peer, clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.ERROR, logger="bot.adapters.wechat")
+    async with running(tmp_path, peer, clock, token="wrong-token") as wx:
+        await wx.until(lambda: wx.adapter.link is Link.UNAUTHENTICATED)
+        assert 'Invalid Wechaty TOKEN "wrong-token"' in wx.adapter.last_error
+        await wx.app.sender.drain()
+        [notice] = [d for d in wx.console.sent if d.chat_id == "朱东"]
+        assert "令牌" in notice.text
+    assert any("refuses our token" in r.getMessage() for r in caplog.records)
