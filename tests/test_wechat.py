@@ -20,7 +20,7 @@ from handlers.clock import ManualClock
 from storage import Database
 from storage.outbox import PENDING, SENT
 from tests.fakes import RecordingAdapter, config_from, example_raw
-from tests.wechat_peer import BOT_ID, OTHER_ROOM, ROOM, Peer
+from tests.fake_wechat import BOT_ID, OTHER_ROOM, ROOM, Peer
 
 TOKEN = "peer-token"
 WANGHUI, LINA, ZHANG, GUO = "wxid_wanghui", "wxid_lina", "wxid_zhang", "wxid_guo"
