@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime, timedelta
 
 from bot.adapters.base import Adapter
 from bot.config import Config
-from bot.seed import seed_directory
+from bot.seed import seed_directory, seed_notices
 from bot.sender import Sender
-from handlers import people, reports, texts, tickets
+from handlers import announcements, people, reports, texts, tickets
 from handlers.chat import ChatKind, Incoming
-from handlers.clock import Clock
+from handlers.clock import Clock, ManualClock
 from handlers.context import Context, Settings, UserError
 from handlers.help import help_command
 from handlers.registry import Match, Registry, dispatch, has_control_chars
@@ -20,13 +21,17 @@ from storage import Database
 log = logging.getLogger(__name__)
 
 DueJob = Callable[[Context], Awaitable[int]]
-DUE_JOBS: tuple[DueJob, ...] = (reports.report_due,)
+DUE_JOBS: tuple[DueJob, ...] = (reports.report_due, announcements.post_due_notices)
+# when each feature next has something due: a hand-moved clock stops there on its way
+Wake = Callable[[Context], Awaitable[datetime | None]]
+WAKES: tuple[Wake, ...] = (reports.next_report_wake, announcements.next_notice_wake)
 
 
 def build_registry(settings: Settings) -> Registry:
     """Every command of every feature, in one list."""
     registry = Registry(settings.bot_names)
     registry.add(*reports.COMMANDS, *tickets.COMMANDS, *people.COMMANDS)
+    registry.add(*announcements.COMMANDS)
     registry.add(help_command(registry))
     for kind, cmd in reports.CONTINUATIONS.items():
         registry.add_continuation(kind, cmd)
@@ -52,6 +57,8 @@ class App:
         self.registry = build_registry(self.settings)
         self.sender = Sender(db, clock, adapters, on_unreachable=self._unreachable)
         self._help = next(c for c in self.registry.commands if c.name == "help")
+        # told when a handler changed what is scheduled (the runtime rebuilds its jobs)
+        self.on_schedule_change: Callable[[], Awaitable[None]] | None = None
 
     def menu(self) -> list[tuple[str, str, str]]:
         """(slash name, Chinese, English) for each command that has a slash name."""
@@ -65,6 +72,7 @@ class App:
         """Migrate the schema and load the directory from the config."""
         await self.db.migrate()
         await seed_directory(self.db, self.cfg, at=self.clock.now())
+        await seed_notices(self.db, self.cfg, at=self.clock.now())
 
     def _refusal(self, text: str) -> str | None:
         if len(text) > self.settings.max_text:
@@ -78,6 +86,7 @@ class App:
         text = msg.action or msg.text
         group = msg.chat_kind is ChatKind.GROUP
         match = self.registry.match(text, group=group)
+        changed = False
         async with self.db.unit_of_work() as uow:
             person = await uow.people.by_account(platform=msg.platform, native_id=msg.sender_id)
             if match is None and person is not None:
@@ -120,6 +129,7 @@ class App:
                     raise UserError(refusal)
                 await dispatch(match, ctx)
                 await savepoint.commit()
+                changed = ctx.schedule_changed
             except UserError as exc:
                 await savepoint.rollback()
                 await ctx.reply(exc.reason)
@@ -133,6 +143,8 @@ class App:
                 await savepoint.rollback()
                 await ctx.reply(texts.APOLOGY)
         self.sender.wake()
+        if changed and self.on_schedule_change is not None:
+            await self.on_schedule_change()
         return True
 
     async def _unreachable(
@@ -155,6 +167,24 @@ class App:
             for admin in await uow.people.with_role(role="admin"):
                 await ctx.tell(admin, text, avoid=avoid)
         self.sender.wake()
+
+    async def next_due_at(self) -> datetime | None:
+        """The next moment after now at which something falls due."""
+        async with self.db.unit_of_work() as uow:
+            ctx = Context(uow=uow, clock=self.clock, settings=self.settings)
+            found = [t for wake in WAKES if (t := await wake(ctx)) is not None]
+        return min(found) if found else None
+
+    async def advance(self, clock: ManualClock, delta: timedelta) -> None:
+        """Move a hand-moved clock forward, stopping at each moment something falls due —
+        as the real scheduler would wake — running it and delivering what it sends."""
+        target = clock.now() + delta
+        while (nxt := await self.next_due_at()) is not None and nxt <= target:
+            clock.advance(nxt - clock.now())
+            await self.run_due()
+            await self.sender.drain()
+        clock.advance(target - clock.now())
+        await self.run_due()
 
     async def run_due(self) -> int:
         """Run every job whose time has come (escalations, …); return how much it did."""

@@ -6,6 +6,8 @@ import argparse
 import asyncio
 import logging
 import sys
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from bot.config import Config, ConfigError, load_config
 from bot.console import BANNER, lines_from, run_console
@@ -28,7 +30,10 @@ def _console(args: argparse.Namespace) -> int:
     if interactive:
         print(BANNER.format(community=cfg.community.name))
     lines = lines_from(sys.stdin, "> " if interactive else None)
-    return asyncio.run(run_console(cfg, lines, sys.stdout, echo=not interactive))
+    start = datetime.fromisoformat(args.start) if args.start else None
+    if start is not None and start.tzinfo is None:
+        start = start.replace(tzinfo=ZoneInfo(cfg.community.timezone))
+    return asyncio.run(run_console(cfg, lines, sys.stdout, echo=not interactive, start=start))
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -54,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("console", help="chat with the bot in this terminal (or from a script)")
     p.add_argument("--config", default=DEFAULT_CONFIG)
     p.add_argument("--db", help="SQLite file to use instead of the config's storage.url")
+    p.add_argument("--start", help="where the simulated clock starts, e.g. 2026-11-26T09:00")
     p.set_defaults(func=_console, level=logging.WARNING)
 
     p = sub.add_parser("run", help="run the bot on every enabled platform")

@@ -5,13 +5,16 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from handlers.context import Category, ReportSettings, Settings
+from handlers.announcements import quiet_hours
+from handlers.context import Category, Group, NoticeSettings, ReportSettings, Settings
+from handlers.schedules import ScheduleError, parse_schedule
 
 Role = Literal[
     "resident",
@@ -24,6 +27,7 @@ Role = Literal[
     "admin",
 ]
 PLATFORMS = ("console", "telegram", "wechat")
+CONSOLE_GROUP = "group"  # the console's one group chat
 
 # secrets may come from the environment instead of the file
 ENV_OVERRIDES = {
@@ -167,6 +171,25 @@ class WechatConfig(Strict):
     watchdog_seconds: float = Field(default=90.0, gt=0)  # silence before the gateway is pinged
 
 
+class GroupConfig(Strict):
+    name: str = Field(min_length=1, max_length=100)
+    platform: Literal["telegram", "wechat"]
+    chat_id: str = Field(min_length=1)
+
+
+class AnnouncementConfig(Strict):
+    key: str = Field(min_length=1, max_length=100)  # stable name, so edits keep its history
+    schedule: str  # as in chat: 每周五 19:00, 2027-02-08 10:00, cron 0 19 * * 5, …
+    text: str = Field(min_length=1)  # or 消防轮播 to rotate through the built-in library
+    groups: list[str] = []  # group names; empty: every group
+    pin: bool = False
+
+
+class AnnouncementSettingsConfig(Strict):
+    grace_minutes: int = Field(default=60, ge=0)
+    quiet_hours: str | None = Field(default=None, pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")
+
+
 class Config(Strict):
     community: CommunityConfig
     storage: StorageConfig = StorageConfig()
@@ -176,6 +199,9 @@ class Config(Strict):
     people: list[PersonConfig] = []
     reports: ReportsConfig = ReportsConfig()
     max_text: int = Field(default=2000, gt=0)
+    groups: list[GroupConfig] = []
+    announcements: list[AnnouncementConfig] = []
+    announcement_settings: AnnouncementSettingsConfig = AnnouncementSettingsConfig()
     console: ConsoleConfig = ConsoleConfig()
     telegram: TelegramConfig = TelegramConfig()
     wechat: WechatConfig = WechatConfig()
@@ -194,10 +220,26 @@ class Config(Strict):
             found.insert(0, "console")
         return tuple(found)
 
+    def chat_groups(self, platforms: tuple[str, ...]) -> tuple[Group, ...]:
+        """The groups notices go to, on the platforms in use (the console's own group too)."""
+        found = [
+            Group(g.name, g.platform, g.chat_id) for g in self.groups if g.platform in platforms
+        ]
+        if "console" in platforms:
+            found.insert(0, Group(self.console.group, "console", CONSOLE_GROUP))
+        return tuple(found)
+
     def settings(self, *, platforms: tuple[str, ...]) -> Settings:
         """The policy handlers follow."""
         r = self.reports
+        quiet_start, quiet_end = quiet_hours(self.announcement_settings.quiet_hours)
         return Settings(
+            groups=self.chat_groups(platforms),
+            notices=NoticeSettings(
+                grace_minutes=self.announcement_settings.grace_minutes,
+                quiet_start=quiet_start,
+                quiet_end=quiet_end,
+            ),
             community=self.community.name,
             timezone=ZoneInfo(self.community.timezone),
             bot_names=tuple(self.community.bot_names),
@@ -327,6 +369,35 @@ def check_references(cfg: Config) -> list[Problem]:
                 "telegram.token", "required when telegram.enabled (or set LINLI_TELEGRAM_TOKEN)"
             )
         )
+    group_names = [g.name for g in cfg.groups] + [cfg.console.group]
+    for i, g in enumerate(cfg.groups):
+        if group_names.index(g.name) != i:
+            problems.append(Problem(f"groups[{i}].name", f"group {g.name!r} is defined twice"))
+    keys: set[str] = set()
+    long_ago = datetime(2000, 1, 1, tzinfo=UTC)  # a one-off already past is no error here
+    for i, a in enumerate(cfg.announcements):
+        if a.key in keys:
+            problems.append(Problem(f"announcements[{i}].key", f"{a.key!r} is used twice"))
+        keys.add(a.key)
+        try:
+            _, rest = parse_schedule(a.schedule, now=long_ago, tz=ZoneInfo(cfg.community.timezone))
+            if rest.strip():
+                problems.append(
+                    Problem(
+                        f"announcements[{i}].schedule",
+                        f"unexpected {rest.strip()!r} after the time",
+                    )
+                )
+        except ScheduleError as exc:
+            problems.append(Problem(f"announcements[{i}].schedule", str(exc)))
+        for j, name in enumerate(a.groups):
+            if name not in group_names:
+                problems.append(
+                    Problem(
+                        f"announcements[{i}].groups[{j}]",
+                        f"unknown group {name!r} (not in [[groups]])",
+                    )
+                )
     if cfg.wechat.enabled and not cfg.wechat.token:
         problems.append(
             Problem("wechat.token", "required when wechat.enabled (or set LINLI_WECHAT_TOKEN)")

@@ -70,10 +70,9 @@ async def run_console(
                 out.write(f"（{parsed}）\n")
                 continue
             if isinstance(parsed, Tick):
-                now = clock.advance(parsed.delta)
-                local = now.astimezone(app.settings.timezone)
+                local = (clock.now() + parsed.delta).astimezone(app.settings.timezone)
                 out.write(f"（时间前进到 {local:%Y-%m-%d %H:%M}）\n")
-                await app.run_due()
+                await app.advance(clock, parsed.delta)
             else:
                 await app.handle(parsed)
             await app.sender.drain()

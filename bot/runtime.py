@@ -9,6 +9,7 @@ import logging
 from bot.adapters.base import Adapter
 from bot.app import App
 from bot.config import Config
+from bot.scheduler import Scheduler
 from handlers.clock import SystemClock
 from storage import Database
 
@@ -33,14 +34,10 @@ async def run_platforms(cfg: Config) -> int:
         async with contextlib.AsyncExitStack() as stack:
             for platform in platforms:
                 adapters[platform] = await stack.enter_async_context(_adapter(platform, cfg, app))
+            await stack.enter_async_context(Scheduler(app, sweep_seconds=DUE_INTERVAL))
             sender = asyncio.create_task(app.sender.run(), name="sender")
             try:
-                while True:
-                    try:
-                        await app.run_due()
-                    except Exception:
-                        log.exception("due jobs failed; trying again")
-                    await asyncio.sleep(DUE_INTERVAL)
+                await asyncio.Event().wait()  # until cancelled (Ctrl-C, SIGTERM)
             finally:
                 sender.cancel()
     return 0

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from bot.config import Config
+from handlers.announcements import ROTATION_WORDS
+from handlers.schedules import ScheduleError, next_fire, parse_schedule
 from storage import Database
+from storage.notices import DONE
 
 
 async def seed_directory(db: Database, cfg: Config, *, at: datetime) -> None:
@@ -29,3 +33,57 @@ async def seed_directory(db: Database, cfg: Config, *, at: datetime) -> None:
         await uow.people.set_grids(
             layout={g.name: (g.buildings, [ids[w] for w in g.workers]) for g in cfg.grids}
         )
+
+
+async def seed_notices(db: Database, cfg: Config, *, at: datetime) -> None:
+    """Make the notices of [[announcements]] exist; an edited entry is rescheduled."""
+    tz = ZoneInfo(cfg.community.timezone)
+    async with db.unit_of_work() as uow:
+        for a in cfg.announcements:
+            try:
+                schedule, _ = parse_schedule(a.schedule, now=at, tz=tz)
+                first = next_fire(schedule, after=None, now=at, tz=tz)
+            except ScheduleError:  # a one-off already in the past: nothing left to post
+                schedule, _ = parse_schedule(
+                    a.schedule, now=datetime(2000, 1, 1, tzinfo=UTC), tz=tz
+                )
+                first = None
+            text = a.text.strip()
+            rotate = text in ROTATION_WORDS
+            existing = await uow.notices.by_config_key(key=a.key)
+            if existing is None:
+                notice = await uow.notices.add(
+                    text=text,
+                    schedule=schedule.label,
+                    cron=schedule.cron,
+                    run_at=schedule.run_at,
+                    pin=a.pin,
+                    rotate=rotate,
+                    targets=list(a.groups),
+                    next_run_at=first,
+                    created_by=None,
+                    at=at,
+                    config_key=a.key,
+                )
+            else:
+                same = (existing.text, existing.schedule, existing.pin, existing.targets) == (
+                    text,
+                    schedule.label,
+                    a.pin,
+                    tuple(sorted(set(a.groups))),
+                )
+                if same:
+                    continue  # unchanged: it keeps its state (next run, paused or not)
+                notice = await uow.notices.replace_definition(
+                    notice_id=existing.id,
+                    text=text,
+                    schedule=schedule.label,
+                    cron=schedule.cron,
+                    run_at=schedule.run_at,
+                    pin=a.pin,
+                    rotate=rotate,
+                    targets=list(a.groups),
+                    next_run_at=first,
+                )
+            if first is None:
+                await uow.notices.update(notice_id=notice.id, status=DONE)

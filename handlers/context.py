@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from handlers import texts
@@ -54,6 +54,22 @@ class ReportSettings:
 
 
 @dataclass(frozen=True)
+class Group:
+    """A group chat the bot posts notices to."""
+
+    name: str
+    platform: str
+    chat_id: str
+
+
+@dataclass(frozen=True)
+class NoticeSettings:
+    grace_minutes: int = 60  # an occurrence missed while down is posted this late at most
+    quiet_start: time | None = None  # no posting from quiet_start …
+    quiet_end: time | None = None  # … until quiet_end (may wrap past midnight)
+
+
+@dataclass(frozen=True)
 class Settings:
     """The policy handlers follow, taken from the config at start."""
 
@@ -64,6 +80,8 @@ class Settings:
     building_aliases: Mapping[str, str] = field(default_factory=dict)
     max_text: int = 2000
     reports: ReportSettings = field(default_factory=ReportSettings)
+    groups: tuple[Group, ...] = ()
+    notices: NoticeSettings = field(default_factory=NoticeSettings)
 
 
 class Context:
@@ -84,6 +102,7 @@ class Context:
         self.incoming = incoming
         self.person = person
         self.now = clock.now()
+        self.schedule_changed = False  # a handler changed what is scheduled
 
     @property
     def sender(self) -> Person:
@@ -123,18 +142,26 @@ class Context:
             at=self.now,
         )
 
-    async def post(self, *, platform: str, chat_id: str, text: str) -> None:
+    async def post(
+        self,
+        group: Group,
+        text: str,
+        buttons: Sequence[Button] = (),
+        *,
+        pin: bool = False,
+    ) -> None:
         """Post to a group chat."""
         await self.uow.outbox.enqueue(
-            platform=platform,
-            chat_id=chat_id,
+            platform=group.platform,
+            chat_id=group.chat_id,
             is_group=True,
             text=text,
-            buttons=[],
+            buttons=[(b.label, b.action) for b in buttons],
             photo=None,
             mention=None,
             person_id=None,
             at=self.now,
+            pin=pin,
         )
 
     async def tell(

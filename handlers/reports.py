@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from handlers import texts
 from handlers.chat import Button
@@ -480,6 +480,11 @@ async def recheck(ctx: Context) -> int:
 async def report_due(ctx: Context) -> int:
     """Everything about reports that falls due at ctx.now."""
     return await escalate_unacknowledged(ctx) + await chase_unresolved(ctx) + await recheck(ctx)
+
+
+async def next_report_wake(ctx: Context) -> datetime | None:
+    """When the next report deadline falls, after now."""
+    return await ctx.uow.reports.next_deadline(after=ctx.now)
 
 
 COMMANDS = (

@@ -159,3 +159,26 @@ WHO_LINE = "· {name}（{roles}）：{why}"
 WHO_BLOCKED = "{platform}自{since}起无法私信（{reason}）"
 WHO_NO_ACCOUNT = "没有已启用平台的账号"
 WHO_ALL_GOOD = "所有工作人员都能收到私信提醒。"
+
+# scheduled notices
+NOTICE_USAGE = "用法：通知 时间 [群=业主群] [置顶] 内容，例如：通知 每周五 19:00 请注意用电安全（内容写「消防轮播」则轮流发布内置的消防提醒）"
+NOTICE_ADDED = "已安排通知 {number}：{schedule}，下次 {next}，发到：{targets}{pin}。"
+NOTICE_ALL_GROUPS = "全部群"
+NOTICE_PIN = "（置顶）"
+NOTICE_UNKNOWN_GROUP = "没有叫「{name}」的群。可以用的群：{known}"
+NOTICE_EMPTY = "请写上通知的内容。"
+NOTICE_NO_SUCH = "没有找到通知 {number}。"
+NOTICE_LIST_NONE = "目前没有安排任何通知。"
+NOTICE_LIST_HEADER = "已安排的通知："
+NOTICE_LIST_LINE = "{number} {schedule} → {targets}【{status}】下次：{next}\n    {text}"
+NOTICE_STATUS = {"active": "进行中", "paused": "已暂停", "done": "已发布", "deleted": "已删除"}
+NOTICE_NO_NEXT = "无"
+NOTICE_PAUSED = "已暂停通知 {number}。"
+NOTICE_RESUMED = "已恢复通知 {number}，下次 {next}。"
+NOTICE_DELETED = "已删除通知 {number}。"
+NOTICE_ALREADY = "通知 {number} 已经是{status}状态。"
+NOTICE_PREVIEW = "【通知预览 {number}】以下内容将在 {next} 发到{targets}：\n{text}"
+NOTICE_SUB_USAGE = (
+    "用法：/announce add|list|pause|resume|delete|test …，例如 /announce add 每周五 19:00 内容"
+)
+NOTICE_ROTATION = "消防轮播（{count}条内置提醒）"

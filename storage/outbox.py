@@ -29,6 +29,7 @@ class Delivery:
     mention: str | None
     attempts: int
     created_at: datetime
+    pin: bool = False
 
 
 class OutboxRepository:
@@ -47,6 +48,7 @@ class OutboxRepository:
         mention: str | None,
         person_id: int | None,
         at: datetime,
+        pin: bool = False,
     ) -> int:
         """Add a message to send; returns its row id."""
         result = await self._conn.execute(
@@ -59,6 +61,7 @@ class OutboxRepository:
                 buttons=[list(b) for b in buttons],
                 photo=photo,
                 mention=mention,
+                pin=pin,
                 status=PENDING,
                 attempts=0,
                 not_before=at,
@@ -120,6 +123,7 @@ class OutboxRepository:
                 mention=r.mention,
                 attempts=r.attempts,
                 created_at=r.created_at,
+                pin=r.pin,
             )
             for r in rows
         ]

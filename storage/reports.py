@@ -190,6 +190,22 @@ class ReportRepository:
         """Resolved reports whose re-check (回头看) has fallen due."""
         return await self._select((reports.c.status == RESOLVED) & (reports.c.recheck_due <= now))
 
+    async def next_deadline(self, *, after: datetime) -> datetime | None:
+        """The earliest deadline of any report later than `after` (ack, resolve, re-check)."""
+        candidates = [
+            sa.select(sa.func.min(reports.c.ack_due)).where(
+                reports.c.status == OPEN, reports.c.ack_due > after
+            ),
+            sa.select(sa.func.min(reports.c.resolve_due)).where(
+                reports.c.status == ACKNOWLEDGED, reports.c.resolve_due > after
+            ),
+            sa.select(sa.func.min(reports.c.recheck_due)).where(
+                reports.c.status == RESOLVED, reports.c.recheck_due > after
+            ),
+        ]
+        found = [t for q in candidates if (t := await self._conn.scalar(q)) is not None]
+        return min(found) if found else None
+
     async def follow(self, *, report_id: int, person_id: int, at: datetime) -> bool:
         """Add a follower; False if they already followed it."""
         seen = await self._conn.scalar(

@@ -167,6 +167,7 @@ outbox = sa.Table(
     sa.Column("buttons", sa.JSON, nullable=False),
     sa.Column("photo", sa.String(300)),
     sa.Column("mention", sa.String(100)),
+    sa.Column("pin", sa.Boolean, nullable=False, default=False),
     sa.Column("status", sa.String(20), nullable=False),
     sa.Column("attempts", sa.Integer, nullable=False, default=0),
     sa.Column("not_before", UtcDateTime, nullable=False),
@@ -175,6 +176,42 @@ outbox = sa.Table(
     sa.Column("last_error", sa.Text),
     sa.Index("ix_outbox_due", "status", "not_before"),
     sa.Index("ix_outbox_chat", "status", "platform", "chat_id", "id"),
+)
+
+notices = sa.Table(
+    "notices",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("config_key", sa.String(100), unique=True),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("schedule", sa.String(200), nullable=False),  # as the admin wrote it
+    sa.Column("cron", sa.String(100)),  # standard 5-field cron, or None for a one-off
+    sa.Column("run_at", UtcDateTime),  # the one-off's time
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("pin", sa.Boolean, nullable=False),
+    sa.Column("rotate", sa.Boolean, nullable=False),  # rotate through the built-in library
+    sa.Column("rotation", sa.Integer, nullable=False),
+    sa.Column("next_run_at", UtcDateTime),
+    sa.Column("created_by", sa.Integer, sa.ForeignKey("people.id")),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Index("ix_notices_due", "status", "next_run_at"),
+)
+
+notice_targets = sa.Table(
+    "notice_targets",
+    metadata,
+    sa.Column("notice_id", sa.Integer, sa.ForeignKey("notices.id"), primary_key=True),
+    sa.Column("group_name", sa.String(100), primary_key=True),
+)
+
+# one row per occurrence, claimed before it is posted: an occurrence happens once
+notice_occurrences = sa.Table(
+    "notice_occurrences",
+    metadata,
+    sa.Column("notice_id", sa.Integer, sa.ForeignKey("notices.id"), primary_key=True),
+    sa.Column("scheduled_at", UtcDateTime, primary_key=True),
+    sa.Column("outcome", sa.String(20), nullable=False),  # posted | skipped
+    sa.Column("at", UtcDateTime, nullable=False),
 )
 
 inbound = sa.Table(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.inbound import InboundRepository
+from storage.notices import NoticeRepository
 from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository
 from storage.questions import QuestionRepository
@@ -21,3 +22,4 @@ class UnitOfWork:
         self.outbox = OutboxRepository(conn)
         self.inbound = InboundRepository(conn)
         self.questions = QuestionRepository(conn)
+        self.notices = NoticeRepository(conn)

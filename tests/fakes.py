@@ -13,7 +13,7 @@ import tomli_w
 
 from bot.adapters.base import DeliveryFailed
 from bot.app import App
-from bot.config import Config, load_config, parse_config
+from bot.config import Config, parse_config
 from bot.pacing import Pacer
 from handlers.chat import ChatKind, Incoming
 from handlers.clock import ManualClock
@@ -27,14 +27,15 @@ _ids = itertools.count(1)
 
 def example_config(db_path: Path) -> Config:
     """The demo config, on a SQLite file of the test's own."""
-    cfg = load_config(EXAMPLE, environ={})
-    storage = cfg.storage.model_copy(update={"url": f"sqlite:///{db_path}"})
-    return cfg.model_copy(update={"storage": storage})
+    return config_from(example_raw(), db_path)
 
 
 def example_raw() -> dict[str, Any]:
-    """The demo config as a plain dict, to change before validating."""
-    return tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))
+    """The demo config as a plain dict, to change before validating; without its scheduled
+    notices, so that a test sees only what it does itself."""
+    raw = tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))
+    raw.pop("announcements", None)
+    return raw
 
 
 def config_from(raw: dict[str, Any], db_path: Path) -> Config:
@@ -118,8 +119,7 @@ class Bot:
 
     async def tick(self, delta: timedelta) -> list[Said]:
         """Move the clock, run what fell due, deliver; returns what was sent."""
-        self.clock.advance(delta)
-        await self.app.run_due()
+        await self.app.advance(self.clock, delta)
         return await self.flush()
 
     async def flush(self) -> list[Said]:

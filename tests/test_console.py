@@ -13,7 +13,18 @@ SCRIPT = "王辉: 上报 3栋 楼道飞线充电\n李娜> 接单 H1\n李娜> 办
 
 def console(db: Path, script: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "console", "--config", str(EXAMPLE), "--db", str(db)],
+        [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "console",
+            "--config",
+            str(EXAMPLE),
+            "--db",
+            str(db),
+            "--start",
+            "2026-11-26T09:00",
+        ],
         input=script,
         capture_output=True,
         text=True,
@@ -58,3 +69,15 @@ def test_tick_escalates_and_bad_lines_get_a_hint(tmp_path: Path) -> None:
         line.startswith("[私聊 张正芳] 【超时未接单 H1】") for line in run.stdout.splitlines()
     )
     assert "（格式：" in run.stdout and "（用法：/tick" in run.stdout
+
+
+def test_a_scheduled_notice_is_posted_at_its_time(tmp_path: Path) -> None:
+    script = "朱东> 通知 每天 10:00 {社区}今日消防提醒\n/tick 59m\n/tick 1m\n朱东> 通知列表\n"
+    run = console(tmp_path / "notice.db", script)
+    assert run.returncode == 0, run.stderr
+    out = run.stdout
+    assert "已安排通知 A2：每天 10:00，下次 11月26日 10:00" in out  # A1: the demo's weekly one
+    before, after = out.split("（时间前进到 2026-11-26 10:00）")
+    assert "[群] 香樟雅苑今日消防提醒" not in before
+    assert after.splitlines()[1] == "[群] 香樟雅苑今日消防提醒"
+    assert "A2 每天 10:00 → 全部群【进行中】下次：11月27日 10:00" in after

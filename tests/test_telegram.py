@@ -339,3 +339,23 @@ async def test_linli_run_serves_telegram(tmp_path: Path, fake: FakeBotApi) -> No
         with contextlib.suppress(asyncio.CancelledError):
             await task
     assert "H1" in fake.to_chat(GROUP)[0].params["text"]
+
+
+async def test_a_pinned_notice_is_pinned(tg: Telegram) -> None:
+    async with tg.app.db.unit_of_work() as uow:
+        await uow.outbox.enqueue(
+            platform="telegram",
+            chat_id=str(GROUP),
+            is_group=True,
+            text="春节安全提醒",
+            buttons=[],
+            photo=None,
+            mention=None,
+            person_id=None,
+            at=tg.clock.now(),
+            pin=True,
+        )
+    await tg.app.sender.drain()
+    [sent] = tg.fake.to_chat(GROUP)
+    [pin] = tg.fake.sent("pinChatMessage")
+    assert pin.params["message_id"] == sent.params["_result"]["message_id"]

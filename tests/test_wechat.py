@@ -19,8 +19,8 @@ from handlers.chat import Incoming
 from handlers.clock import ManualClock
 from storage import Database
 from storage.outbox import PENDING, SENT
-from tests.fakes import RecordingAdapter, config_from, example_raw
 from tests.fake_wechat import BOT_ID, OTHER_ROOM, ROOM, Peer
+from tests.fakes import RecordingAdapter, config_from, example_raw
 
 TOKEN = "peer-token"
 WANGHUI, LINA, ZHANG, GUO = "wxid_wanghui", "wxid_lina", "wxid_zhang", "wxid_guo"

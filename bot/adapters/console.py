@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TextIO
 
+from bot.config import CONSOLE_GROUP
 from bot.pacing import Pacer
 from handlers.chat import ChatKind, Incoming
 from handlers.clock import ManualClock
 from storage.outbox import Delivery
 
-GROUP_CHAT = "group"
 _LINE = re.compile(
     r"^(?P<name>[^:：>＞\s][^:：>＞]{0,49}?)\s*(?P<sep>[:：>＞])\s?(?P<text>.*)$", re.S
 )
@@ -56,6 +56,8 @@ class ConsoleAdapter:
 
     async def send(self, delivery: Delivery) -> None:
         where = "[群]" if delivery.is_group else f"[私聊 {delivery.chat_id}]"
+        if delivery.pin:
+            where += "[置顶]"
         text = delivery.text
         if delivery.mention:
             text = f"@{delivery.mention} {text}"
@@ -90,7 +92,7 @@ class ConsoleAdapter:
         self._seq += 1
         return Incoming(
             platform=self.platform,
-            chat_id=name if private else GROUP_CHAT,
+            chat_id=name if private else CONSOLE_GROUP,
             chat_kind=ChatKind.PRIVATE if private else ChatKind.GROUP,
             sender_id=name,
             sender_name=name,

@@ -278,6 +278,12 @@ class TelegramAdapter:
 
     # --- outbound -------------------------------------------------------------------------
 
+    async def _pin(self, chat: int | str, message_id: int) -> None:
+        try:
+            await self.application.bot.pin_chat_message(chat, message_id, disable_notification=True)
+        except TelegramError as exc:  # not an admin of the group: the notice still went out
+            log.warning("telegram: could not pin a notice in %s: %s", chat, exc)
+
     async def send(self, delivery: Delivery) -> None:
         """Send one outbox row; DeliveryFailed says whether and when to retry."""
         bot = self.application.bot
@@ -309,6 +315,8 @@ class TelegramAdapter:
             pieces = split_text(text)
             for i, piece in enumerate(pieces):
                 last = i == len(pieces) - 1
-                await bot.send_message(chat, piece, reply_markup=markup if last else None)
+                sent = await bot.send_message(chat, piece, reply_markup=markup if last else None)
+                if delivery.pin and i == 0:
+                    await self._pin(chat, sent.message_id)
         except TelegramError as exc:
             raise failure(exc) from exc

@@ -1,0 +1,201 @@
+"""Scheduled notices (A1, A2, …) and the occurrences claimed for them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.errors import NotFound
+from storage.schema import inserted_id, notice_occurrences, notice_targets, notices
+
+ACTIVE = "active"
+PAUSED = "paused"
+DONE = "done"  # a one-off that has happened
+DELETED = "deleted"
+
+
+@dataclass(frozen=True)
+class Notice:
+    id: int
+    config_key: str | None
+    text: str
+    schedule: str
+    cron: str | None
+    run_at: datetime | None
+    status: str
+    pin: bool
+    rotate: bool
+    rotation: int
+    next_run_at: datetime | None
+    created_by: int | None
+    created_at: datetime
+    targets: tuple[str, ...]  # group names; empty: every group
+
+    @property
+    def number(self) -> str:
+        return f"A{self.id}"
+
+
+class NoticeRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(
+        self,
+        *,
+        text: str,
+        schedule: str,
+        cron: str | None,
+        run_at: datetime | None,
+        pin: bool,
+        rotate: bool,
+        targets: list[str],
+        next_run_at: datetime | None,
+        created_by: int | None,
+        at: datetime,
+        config_key: str | None = None,
+    ) -> Notice:
+        """Schedule a notice."""
+        nid = inserted_id(
+            await self._conn.execute(
+                notices.insert().values(
+                    config_key=config_key,
+                    text=text,
+                    schedule=schedule,
+                    cron=cron,
+                    run_at=run_at,
+                    status=ACTIVE,
+                    pin=pin,
+                    rotate=rotate,
+                    rotation=0,
+                    next_run_at=next_run_at,
+                    created_by=created_by,
+                    created_at=at,
+                )
+            )
+        )
+        await self._set_targets(nid, targets)
+        return await self.get(notice_id=nid)
+
+    async def _set_targets(self, notice_id: int, targets: list[str]) -> None:
+        await self._conn.execute(
+            notice_targets.delete().where(notice_targets.c.notice_id == notice_id)
+        )
+        for name in dict.fromkeys(targets):
+            await self._conn.execute(
+                notice_targets.insert().values(notice_id=notice_id, group_name=name)
+            )
+
+    async def by_config_key(self, *, key: str) -> Notice | None:
+        nid = await self._conn.scalar(sa.select(notices.c.id).where(notices.c.config_key == key))
+        return None if nid is None else await self.get(notice_id=nid)
+
+    async def replace_definition(
+        self,
+        *,
+        notice_id: int,
+        text: str,
+        schedule: str,
+        cron: str | None,
+        run_at: datetime | None,
+        pin: bool,
+        rotate: bool,
+        targets: list[str],
+        next_run_at: datetime | None,
+    ) -> Notice:
+        """Change what a notice says and when (a config entry that was edited)."""
+        await self._conn.execute(
+            notices.update()
+            .where(notices.c.id == notice_id)
+            .values(
+                text=text,
+                schedule=schedule,
+                cron=cron,
+                run_at=run_at,
+                pin=pin,
+                rotate=rotate,
+                next_run_at=next_run_at,
+            )
+        )
+        await self._set_targets(notice_id, targets)
+        return await self.get(notice_id=notice_id)
+
+    async def get(self, *, notice_id: int) -> Notice:
+        """The notice with this id (deleted ones too); NotFound otherwise."""
+        row = (await self._conn.execute(notices.select().where(notices.c.id == notice_id))).first()
+        if row is None:
+            raise NotFound(f"A{notice_id}")
+        targets = await self._conn.scalars(
+            sa.select(notice_targets.c.group_name)
+            .where(notice_targets.c.notice_id == notice_id)
+            .order_by(notice_targets.c.group_name)
+        )
+        return Notice(**row._asdict(), targets=tuple(targets))
+
+    async def listed(self) -> list[Notice]:
+        """Every notice not deleted, in order."""
+        ids = await self._conn.scalars(
+            sa.select(notices.c.id).where(notices.c.status != DELETED).order_by(notices.c.id)
+        )
+        return [await self.get(notice_id=i) for i in ids]
+
+    async def scheduled(self) -> list[Notice]:
+        """Active notices with a next run: what the scheduler should hold."""
+        ids = await self._conn.scalars(
+            sa.select(notices.c.id)
+            .where(notices.c.status == ACTIVE, notices.c.next_run_at.is_not(None))
+            .order_by(notices.c.id)
+        )
+        return [await self.get(notice_id=i) for i in ids]
+
+    async def due(self, *, now: datetime) -> list[Notice]:
+        """Active notices whose next run has come."""
+        ids = await self._conn.scalars(
+            sa.select(notices.c.id)
+            .where(notices.c.status == ACTIVE, notices.c.next_run_at <= now)
+            .order_by(notices.c.next_run_at, notices.c.id)
+        )
+        return [await self.get(notice_id=i) for i in ids]
+
+    async def next_run(self, *, after: datetime) -> datetime | None:
+        """The earliest next run of an active notice later than `after`."""
+        value: datetime | None = await self._conn.scalar(
+            sa.select(sa.func.min(notices.c.next_run_at)).where(
+                notices.c.status == ACTIVE, notices.c.next_run_at > after
+            )
+        )
+        return value
+
+    async def update(self, *, notice_id: int, **values: object) -> Notice:
+        await self._conn.execute(notices.update().where(notices.c.id == notice_id).values(**values))
+        return await self.get(notice_id=notice_id)
+
+    async def claim(
+        self, *, notice_id: int, scheduled_at: datetime, outcome: str, at: datetime
+    ) -> bool:
+        """Take an occurrence for this process; False if it was already taken (by anyone)."""
+        savepoint = await self._conn.begin_nested()
+        try:
+            await self._conn.execute(
+                notice_occurrences.insert().values(
+                    notice_id=notice_id, scheduled_at=scheduled_at, outcome=outcome, at=at
+                )
+            )
+        except IntegrityError:
+            await savepoint.rollback()
+            return False
+        await savepoint.commit()
+        return True
+
+    async def occurrences(self, *, notice_id: int) -> list[tuple[datetime, str]]:
+        """(scheduled time, outcome) of every claimed occurrence, oldest first."""
+        rows = await self._conn.execute(
+            sa.select(notice_occurrences.c.scheduled_at, notice_occurrences.c.outcome)
+            .where(notice_occurrences.c.notice_id == notice_id)
+            .order_by(notice_occurrences.c.scheduled_at)
+        )
+        return [(r.scheduled_at, r.outcome) for r in rows]
