@@ -6,7 +6,8 @@ import argparse
 import asyncio
 import logging
 import sys
-from datetime import datetime
+from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.config import Config, ConfigError, load_config
@@ -43,6 +44,18 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    from bot.exports import export_meals_file
+
+    cfg = _load(args.config, args.db)
+    day = date.fromisoformat(args.date)
+    out = Path(args.out or f"meals-{day.isoformat()}.{args.format}")
+    meals = (args.meal,) if args.meal else ("lunch", "dinner")
+    count = asyncio.run(export_meals_file(cfg, day, meals, out))
+    print(f"{out}: {count} rows")
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     from bot.runtime import run_platforms
 
@@ -65,6 +78,16 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("run", help="run the bot on every enabled platform")
     p.add_argument("--config", default=DEFAULT_CONFIG)
     p.set_defaults(func=_run, level=logging.INFO)
+
+    p = sub.add_parser("export", help="write sign-ups to CSV or XLSX")
+    p.add_argument("what", choices=["meals"])
+    p.add_argument("--date", required=True, help="the day, e.g. 2026-12-01")
+    p.add_argument("--meal", choices=["lunch", "dinner"], help="one meal (default: both)")
+    p.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
+    p.add_argument("--out", help="the file to write (default: meals-DATE.FORMAT)")
+    p.add_argument("--config", default=DEFAULT_CONFIG)
+    p.add_argument("--db", help="SQLite file to use instead of the config's storage.url")
+    p.set_defaults(func=_export, level=logging.WARNING)
 
     p = sub.add_parser("check-config", help="validate a config file without starting")
     p.add_argument("file", nargs="?", default=DEFAULT_CONFIG)

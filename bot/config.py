@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -13,7 +13,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from handlers.announcements import quiet_hours
-from handlers.context import Category, Group, NoticeSettings, ReportSettings, Settings
+from handlers.context import (
+    CanteenSettings,
+    Category,
+    Group,
+    NoticeSettings,
+    PriceTier,
+    ReportSettings,
+    Settings,
+)
+from handlers.days import WEEKDAY_SHORT as WEEKDAYS
 from handlers.schedules import ScheduleError, parse_schedule
 
 Role = Literal[
@@ -108,6 +117,7 @@ class PersonConfig(Strict):
     elderly: bool = False
     lives_alone: bool = False
     accounts: list[Annotated[str, Field(pattern=r"^(telegram|wechat|console):\S+$")]] = []
+    birth_year: int | None = Field(default=None, ge=1900, le=2100)  # for the canteen's prices
 
 
 class GridConfig(Strict):
@@ -190,6 +200,25 @@ class AnnouncementSettingsConfig(Strict):
     quiet_hours: str | None = Field(default=None, pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")
 
 
+class PriceTierConfig(Strict):
+    label: str
+    min_age: int = Field(ge=0)
+    max_age: int = Field(ge=0)
+    price: str
+
+
+class CanteenConfig(Strict):
+    lunch_cutoff: str = Field(default="09:30", pattern=r"^\d{2}:\d{2}$")  # the same day
+    dinner_cutoff: str = Field(default="15:00", pattern=r"^\d{2}:\d{2}$")
+    days_ahead: int = Field(default=7, ge=0, le=60)
+    max_portions: int = Field(default=3, ge=1, le=20)
+    lunch_capacity: int | None = Field(default=None, ge=0)
+    dinner_capacity: int | None = Field(default=None, ge=0)
+    weekly_lunch: dict[str, str] = {}  # 周一 … 周日 → dishes
+    weekly_dinner: dict[str, str] = {}
+    price_tiers: list[PriceTierConfig] = []
+
+
 class Config(Strict):
     community: CommunityConfig
     storage: StorageConfig = StorageConfig()
@@ -202,6 +231,8 @@ class Config(Strict):
     groups: list[GroupConfig] = []
     announcements: list[AnnouncementConfig] = []
     announcement_settings: AnnouncementSettingsConfig = AnnouncementSettingsConfig()
+    canteen: CanteenConfig = CanteenConfig()
+    exports_dir: str = "exports"
     console: ConsoleConfig = ConsoleConfig()
     telegram: TelegramConfig = TelegramConfig()
     wechat: WechatConfig = WechatConfig()
@@ -233,7 +264,32 @@ class Config(Strict):
         """The policy handlers follow."""
         r = self.reports
         quiet_start, quiet_end = quiet_hours(self.announcement_settings.quiet_hours)
+        c = self.canteen
+        weekly = {
+            (WEEKDAYS.index(day), meal): dishes
+            for meal, table in (("lunch", c.weekly_lunch), ("dinner", c.weekly_dinner))
+            for day, dishes in table.items()
+        }
+        capacity = {
+            meal: cap
+            for meal, cap in (("lunch", c.lunch_capacity), ("dinner", c.dinner_capacity))
+            if cap is not None
+        }
         return Settings(
+            exports_dir=self.exports_dir,
+            canteen=CanteenSettings(
+                cutoffs={
+                    "lunch": time.fromisoformat(c.lunch_cutoff),
+                    "dinner": time.fromisoformat(c.dinner_cutoff),
+                },
+                days_ahead=c.days_ahead,
+                max_portions=c.max_portions,
+                capacity=capacity,
+                weekly_menu=weekly,
+                price_tiers=tuple(
+                    PriceTier(t.label, t.min_age, t.max_age, t.price) for t in c.price_tiers
+                ),
+            ),
             groups=self.chat_groups(platforms),
             notices=NoticeSettings(
                 grace_minutes=self.announcement_settings.grace_minutes,
@@ -398,6 +454,23 @@ def check_references(cfg: Config) -> list[Problem]:
                         f"unknown group {name!r} (not in [[groups]])",
                     )
                 )
+    for key, table in (
+        ("weekly_lunch", cfg.canteen.weekly_lunch),
+        ("weekly_dinner", cfg.canteen.weekly_dinner),
+    ):
+        for day in table:
+            if day not in WEEKDAYS:
+                problems.append(
+                    Problem(f"canteen.{key}.{day}", "not a weekday (周一, 周二, … 周日)")
+                )
+    for key in ("lunch_cutoff", "dinner_cutoff"):
+        try:
+            time.fromisoformat(getattr(cfg.canteen, key))
+        except ValueError:
+            problems.append(Problem(f"canteen.{key}", "not a time of day (HH:MM)"))
+    for i, tier in enumerate(cfg.canteen.price_tiers):
+        if tier.min_age > tier.max_age:
+            problems.append(Problem(f"canteen.price_tiers[{i}]", "min_age is above max_age"))
     if cfg.wechat.enabled and not cfg.wechat.token:
         problems.append(
             Problem("wechat.token", "required when wechat.enabled (or set LINLI_WECHAT_TOKEN)")

@@ -29,6 +29,7 @@ async def seed_directory(db: Database, cfg: Config, *, at: datetime) -> None:
                 roles=list(p.roles),
                 accounts_=[(platform, native) for platform, native in accounts],
                 at=at,
+                birth_year=p.birth_year,
             )
         await uow.people.set_grids(
             layout={g.name: (g.buildings, [ids[w] for w in g.workers]) for g in cfg.grids}

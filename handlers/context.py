@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from handlers import texts
@@ -70,6 +70,26 @@ class NoticeSettings:
 
 
 @dataclass(frozen=True)
+class PriceTier:
+    label: str
+    min_age: int
+    max_age: int
+    price: str
+
+
+@dataclass(frozen=True)
+class CanteenSettings:
+    cutoffs: Mapping[str, time] = field(
+        default_factory=lambda: {"lunch": time(9, 30), "dinner": time(15, 0)}
+    )
+    days_ahead: int = 7
+    max_portions: int = 3
+    capacity: Mapping[str, int] = field(default_factory=dict)  # meal → portions; absent: none
+    weekly_menu: Mapping[tuple[int, str], str] = field(default_factory=dict)  # (weekday, meal)
+    price_tiers: tuple[PriceTier, ...] = ()
+
+
+@dataclass(frozen=True)
 class Settings:
     """The policy handlers follow, taken from the config at start."""
 
@@ -82,6 +102,8 @@ class Settings:
     reports: ReportSettings = field(default_factory=ReportSettings)
     groups: tuple[Group, ...] = ()
     notices: NoticeSettings = field(default_factory=NoticeSettings)
+    canteen: CanteenSettings = field(default_factory=CanteenSettings)
+    exports_dir: str = "exports"
 
 
 class Context:
@@ -118,6 +140,11 @@ class Context:
     def local(self, at: datetime) -> datetime:
         """A moment in the community's time zone."""
         return at.astimezone(self.settings.timezone)
+
+    @property
+    def today(self) -> date:
+        """Today in the community's time zone."""
+        return self.local(self.now).date()
 
     def fmt(self, at: datetime) -> str:
         """A moment as residents read it: 11月26日 19:02, in local time."""
@@ -172,6 +199,7 @@ class Context:
         photo: str | None = None,
         *,
         avoid: str | None = None,
+        document: str | None = None,
     ) -> bool:
         """Message a person privately on their preferred platform; False if unreachable.
 
@@ -199,6 +227,7 @@ class Context:
                 mention=None,
                 person_id=person.id,
                 at=self.now,
+                document=document,
             )
             return True
         log.warning("person %s has no account on %s; message not queued", person.id, order)

@@ -310,12 +310,6 @@ async def my_reports(ctx: Context) -> list[str]:
     ]
 
 
-async def my(ctx: Context, args: str) -> None:
-    """我的: what the sender has open."""
-    lines = await my_reports(ctx)
-    await ctx.reply("\n".join([texts.MY_HEADER, *lines]) if lines else texts.MY_NONE)
-
-
 async def tickets(ctx: Context, args: str) -> None:
     """工单: a worker's open tickets with their deadlines."""
     level = None  # the community and the branch also see what has been escalated to them
@@ -397,16 +391,6 @@ COMMANDS = (
         summary="工单 —— 查看我的待办工单",
         usage="工单",
         roles=WORKERS,
-        takes_args=False,
-    ),
-    Command(
-        name="my",
-        english="My open reports",
-        keywords=("我的",),
-        slash=("my",),
-        handler=my,
-        summary="我的 —— 查看我未办结的上报",
-        usage="我的",
         takes_args=False,
     ),
     Command(

@@ -30,6 +30,7 @@ class Delivery:
     attempts: int
     created_at: datetime
     pin: bool = False
+    document: str | None = None
 
 
 class OutboxRepository:
@@ -49,6 +50,7 @@ class OutboxRepository:
         person_id: int | None,
         at: datetime,
         pin: bool = False,
+        document: str | None = None,
     ) -> int:
         """Add a message to send; returns its row id."""
         result = await self._conn.execute(
@@ -62,6 +64,7 @@ class OutboxRepository:
                 photo=photo,
                 mention=mention,
                 pin=pin,
+                document=document,
                 status=PENDING,
                 attempts=0,
                 not_before=at,
@@ -124,6 +127,7 @@ class OutboxRepository:
                 attempts=r.attempts,
                 created_at=r.created_at,
                 pin=r.pin,
+                document=r.document,
             )
             for r in rows
         ]

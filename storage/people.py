@@ -29,6 +29,7 @@ class Person:
     elderly: bool
     lives_alone: bool
     roles: frozenset[str]
+    birth_year: int | None = None
 
     def has_any(self, *roles: str) -> bool:
         """Whether the person holds at least one of `roles`."""
@@ -71,6 +72,7 @@ class PeopleRepository:
             elderly=row.elderly,
             lives_alone=row.lives_alone,
             roles=frozenset(roles) | {"resident"},
+            birth_year=row.birth_year,
         )
 
     async def find_by_name(self, *, name: str) -> Person | None:
@@ -186,9 +188,12 @@ class PeopleRepository:
         roles: list[str],
         accounts_: list[tuple[str, str]],
         at: datetime,
+        birth_year: int | None = None,
     ) -> int:
         """Make the database agree with one [[people]] entry of the config; return its id."""
-        values: dict[str, object] = dict(name=name, elderly=elderly, lives_alone=lives_alone)
+        values: dict[str, object] = dict(
+            name=name, elderly=elderly, lives_alone=lives_alone, birth_year=birth_year
+        )
         # an address or phone bound in chat stays unless the config says otherwise
         if address is not None:
             values["address"] = address

@@ -41,6 +41,7 @@ people = sa.Table(
     sa.Column("elderly", sa.Boolean, nullable=False, default=False),
     sa.Column("lives_alone", sa.Boolean, nullable=False, default=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("birth_year", sa.Integer),
 )
 
 accounts = sa.Table(
@@ -168,6 +169,7 @@ outbox = sa.Table(
     sa.Column("photo", sa.String(300)),
     sa.Column("mention", sa.String(100)),
     sa.Column("pin", sa.Boolean, nullable=False, default=False),
+    sa.Column("document", sa.String(500)),  # a file to send (an export), by path
     sa.Column("status", sa.String(20), nullable=False),
     sa.Column("attempts", sa.Integer, nullable=False, default=0),
     sa.Column("not_before", UtcDateTime, nullable=False),
@@ -211,6 +213,42 @@ notice_occurrences = sa.Table(
     sa.Column("notice_id", sa.Integer, sa.ForeignKey("notices.id"), primary_key=True),
     sa.Column("scheduled_at", UtcDateTime, primary_key=True),
     sa.Column("outcome", sa.String(20), nullable=False),  # posted | skipped
+    sa.Column("at", UtcDateTime, nullable=False),
+)
+
+menus = sa.Table(
+    "menus",
+    metadata,
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("meal", sa.String(10), primary_key=True),  # lunch | dinner
+    sa.Column("items", sa.Text, nullable=False),
+    sa.Column("set_by", sa.Integer, sa.ForeignKey("people.id")),
+    sa.Column("set_at", UtcDateTime, nullable=False),
+)
+
+meal_signups = sa.Table(
+    "meal_signups",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("person_id", sa.Integer, sa.ForeignKey("people.id"), nullable=False),  # who eats
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("meal", sa.String(10), nullable=False),
+    sa.Column("portions", sa.Integer, nullable=False),
+    sa.Column("delivery", sa.Boolean, nullable=False),
+    sa.Column("note", sa.String(200)),
+    sa.Column("signed_by", sa.Integer, sa.ForeignKey("people.id"), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),  # active | cancelled
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("person_id", "day", "meal", name="uq_meal_signup"),
+    sa.Index("ix_meal_signups_day", "day", "meal", "status"),
+)
+
+# a job that must happen once (a cutoff summary, a reminder) takes its name here first
+claims = sa.Table(
+    "claims",
+    metadata,
+    sa.Column("name", sa.String(200), primary_key=True),
     sa.Column("at", UtcDateTime, nullable=False),
 )
 

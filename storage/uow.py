@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.claims import ClaimRepository
 from storage.inbound import InboundRepository
+from storage.meals import MealRepository
 from storage.notices import NoticeRepository
 from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository
@@ -23,3 +25,5 @@ class UnitOfWork:
         self.inbound = InboundRepository(conn)
         self.questions = QuestionRepository(conn)
         self.notices = NoticeRepository(conn)
+        self.meals = MealRepository(conn)
+        self.claims = ClaimRepository(conn)

@@ -63,6 +63,8 @@ class ConsoleAdapter:
             text = f"@{delivery.mention} {text}"
         if delivery.photo:
             text = f"[图片 {delivery.photo}] {text}"
+        if delivery.document:
+            text = f"{text}\n[文件 {delivery.document}]"
         lines = text.split("\n")
         out = [f"{where} {lines[0]}", *(f"    {line}" for line in lines[1:])]
         if delivery.buttons:

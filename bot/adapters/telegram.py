@@ -9,6 +9,7 @@ import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from telegram import (
@@ -302,6 +303,16 @@ class TelegramAdapter:
         )
         chat = int(delivery.chat_id) if delivery.chat_id.lstrip("-").isdigit() else delivery.chat_id
         try:
+            if delivery.document:
+                caption = text if len(text) <= MAX_CAPTION else None
+                path = Path(delivery.document)
+                data = await asyncio.to_thread(path.read_bytes)
+                await bot.send_document(
+                    chat, data, filename=path.name, caption=caption, reply_markup=markup
+                )
+                if caption is not None:
+                    return
+                markup = None
             if delivery.photo:
                 caption = text if len(text) <= MAX_CAPTION else None
                 await bot.send_photo(

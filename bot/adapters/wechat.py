@@ -56,6 +56,8 @@ def render(delivery: Delivery) -> str:
         text += f"\n回复「{actions}」"
     if delivery.photo:
         text += "\n（居民附了照片，请在群聊中查看）"
+    if delivery.document:
+        text += f"\n（文件已生成：{delivery.document}，微信暂不能直接发送文件，请向管理员索取）"
     return text
 
 

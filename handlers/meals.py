@@ -1,0 +1,594 @@
+"""The community canteen (长者食堂 / 助餐): menus, sign-ups before a cutoff, the kitchen's
+summary and the grid workers' delivery lists at the cutoff, exports."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from handlers import texts
+from handlers.chat import Button
+from handlers.context import Context, UserError
+from handlers.days import DayError, day_label, parse_day
+from handlers.exports import write_table
+from handlers.places import parse_address
+from handlers.registry import Command
+from storage.meals import MealSignup
+from storage.people import Person
+
+MEAL_WORDS = {
+    "午餐": "lunch",
+    "中餐": "lunch",
+    "午饭": "lunch",
+    "中饭": "lunch",
+    "晚餐": "dinner",
+    "晚饭": "dinner",
+}
+MEALS = ("lunch", "dinner")
+KITCHEN = frozenset({"canteen", "admin", "community"})
+_CN_COUNT = {
+    "一": 1,
+    "两": 2,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "十": 10,
+}
+_MEAL = re.compile("^(" + "|".join(MEAL_WORDS) + ")")
+_PORTIONS = re.compile(r"^(?P<n>-?\d{1,3}|[一两二三四五六七八九十])\s*份")
+_MODE = re.compile(r"^(送餐|送上门|堂食|到店)")
+_PROXY = re.compile(r"^(?:代|帮)\s*(?P<name>[^\s,，]+)")
+EXPORT_HEADERS = ("日期", "餐次", "楼栋", "姓名", "住址", "份数", "方式", "备注", "代报人")
+
+
+@dataclass(frozen=True)
+class MealRequest:
+    day: date
+    meal: str
+    portions: int
+    delivery: bool | None
+    diner: Person
+    note: str
+
+
+def meal_name(meal: str) -> str:
+    return texts.MEAL_NAMES[meal]
+
+
+def cutoff_of(ctx: Context, day: date, meal: str) -> datetime:
+    """When sign-ups for a meal close, in the community's time zone."""
+    return datetime.combine(day, ctx.settings.canteen.cutoffs[meal], tzinfo=ctx.settings.timezone)
+
+
+def default_day(ctx: Context, meal: str) -> date:
+    """Today while its cutoff has not passed, else tomorrow."""
+    today = ctx.today
+    return today if ctx.now < cutoff_of(ctx, today, meal) else today + timedelta(days=1)
+
+
+async def _find_person(ctx: Context, name: str) -> tuple[Person, str]:
+    """The person named at the start of `name` (full token first, then the longest prefix)."""
+    person = await ctx.uow.people.find_by_name(name=name)
+    if person is not None:
+        return person, ""
+    for cut in range(len(name) - 1, 1, -1):
+        person = await ctx.uow.people.find_by_name(name=name[:cut])
+        if person is not None:
+            return person, name[cut:]
+    raise UserError(texts.MEAL_UNKNOWN_PERSON.format(name=name))
+
+
+async def parse_request(ctx: Context, args: str, *, usage: str) -> MealRequest:
+    """报餐's words in any order: day, meal, portions, 送餐/堂食, 代 NAME; the rest is a note."""
+    rest = args.strip()
+    day: date | None = None
+    meal: str | None = None
+    portions: int | None = None
+    delivery: bool | None = None
+    diner = ctx.sender
+    note_parts: list[str] = []
+    while rest:
+        try:
+            found_day = parse_day(rest, ctx.today) if day is None else None
+        except DayError as exc:
+            raise UserError(texts.MEAL_DAY_ERROR.format(error=exc)) from None
+        if found_day is not None:
+            day, used = found_day
+            rest = rest[used:]
+        elif meal is None and (m := _MEAL.match(rest)):
+            meal = MEAL_WORDS[m.group(1)]
+            rest = rest[m.end() :]
+        elif portions is None and (m := _PORTIONS.match(rest)):
+            raw = m.group("n")
+            portions = int(raw) if raw.lstrip("-").isdigit() else _CN_COUNT[raw]
+            rest = rest[m.end() :]
+        elif delivery is None and (m := _MODE.match(rest)):
+            delivery = m.group(1) in ("送餐", "送上门")
+            rest = rest[m.end() :]
+        elif diner is ctx.sender and (m := _PROXY.match(rest)):
+            diner, leftover = await _find_person(ctx, m.group("name"))
+            rest = leftover + rest[m.end() :]
+        else:
+            word, _, rest = rest.partition(" ")
+            note_parts.append(word)
+        rest = rest.lstrip(" ,，、")
+    meal = meal or "lunch"
+    return MealRequest(
+        day=day or default_day(ctx, meal),
+        meal=meal,
+        portions=1 if portions is None else portions,
+        delivery=delivery,
+        diner=diner,
+        note=" ".join(note_parts)[:100],
+    )
+
+
+def check_window(ctx: Context, day: date, meal: str) -> None:
+    """Refuse a day in the past, past its cutoff, or too far ahead."""
+    label = day_label(day, ctx.today)
+    if day < ctx.today:
+        raise UserError(texts.MEAL_PAST_DAY.format(day=label))
+    cutoff = cutoff_of(ctx, day, meal)
+    if ctx.now >= cutoff:
+        raise UserError(
+            texts.MEAL_PAST_CUTOFF.format(day=label, meal=meal_name(meal), cutoff=ctx.fmt(cutoff))
+        )
+    ahead = ctx.settings.canteen.days_ahead
+    if day > ctx.today + timedelta(days=ahead):
+        last = ctx.today + timedelta(days=ahead)
+        raise UserError(texts.MEAL_TOO_FAR.format(days=ahead, last=day_label(last, ctx.today)))
+
+
+async def menu_of(ctx: Context, day: date, meal: str) -> str | None:
+    """The menu set in chat for that meal, else the weekly table of the config."""
+    set_in_chat = await ctx.uow.meals.menus_between(first=day, last=day)
+    return set_in_chat.get((day, meal)) or ctx.settings.canteen.weekly_menu.get(
+        (day.weekday(), meal)
+    )
+
+
+def price_of(ctx: Context, person: Person) -> str:
+    if person.birth_year is None:
+        return ""
+    age = ctx.today.year - person.birth_year
+    for tier in ctx.settings.canteen.price_tiers:
+        if tier.min_age <= age <= tier.max_age:
+            return texts.MEAL_PRICE.format(price=tier.price, tier=tier.label)
+    return ""
+
+
+def _who(ctx: Context, diner: Person) -> str:
+    return (
+        texts.MEAL_FOR_SELF
+        if diner.id == ctx.sender.id
+        else texts.MEAL_FOR_OTHER.format(name=diner.name)
+    )
+
+
+def _cancel_words(ctx: Context, signup: MealSignup, diner: Person) -> str:
+    day = signup.day
+    word = {0: "今天", 1: "明天", 2: "后天"}.get(
+        (day - ctx.today).days
+    ) or f"{day.month}月{day.day}日"
+    proxy = f" 代 {diner.name}" if diner.id != ctx.sender.id else ""
+    return f"取消报餐 {word} {meal_name(signup.meal)}{proxy}"
+
+
+async def sign_up(ctx: Context, args: str) -> None:
+    """报餐 明天 午餐 2份 送餐 少盐 [代 郭先德]: a meal for oneself or for an elder."""
+    req = await parse_request(ctx, args, usage=texts.MEAL_USAGE)
+    canteen = ctx.settings.canteen
+    check_window(ctx, req.day, req.meal)
+    if not 1 <= req.portions <= canteen.max_portions:
+        raise UserError(texts.MEAL_PORTIONS.format(max=canteen.max_portions))
+    existing = await ctx.uow.meals.signup_of(person_id=req.diner.id, day=req.day, meal=req.meal)
+    delivery = req.delivery
+    if delivery is None:
+        delivery = existing.delivery if existing and existing.status == "active" else False
+    if delivery and not req.diner.address:
+        if req.diner.id == ctx.sender.id:
+            raise UserError(texts.MEAL_NO_ADDRESS_SELF)
+        raise UserError(texts.MEAL_NO_ADDRESS_OTHER.format(name=req.diner.name))
+    capacity = canteen.capacity.get(req.meal)
+    label = day_label(req.day, ctx.today)
+    if capacity is not None:
+        taken = await ctx.uow.meals.portions(day=req.day, meal=req.meal, excluding=req.diner.id)
+        if taken + req.portions > capacity:
+            raise UserError(
+                texts.MEAL_FULL.format(
+                    day=label,
+                    meal=meal_name(req.meal),
+                    left=max(0, capacity - taken),
+                    capacity=capacity,
+                )
+            )
+    note = req.note or (existing.note if existing and not req.note else None) or None
+    signup = await ctx.uow.meals.sign_up(
+        person_id=req.diner.id,
+        day=req.day,
+        meal=req.meal,
+        portions=req.portions,
+        delivery=delivery,
+        note=note,
+        signed_by=ctx.sender.id,
+        at=ctx.now,
+    )
+    menu = await menu_of(ctx, req.day, req.meal)
+    updated = existing is not None and existing.status == "active"
+    cancel = _cancel_words(ctx, signup, req.diner)
+    text = texts.MEAL_SIGNED.format(
+        who=(texts.MEAL_SIGNED_UPDATED if updated else "") + _who(ctx, req.diner),
+        day=label,
+        meal=meal_name(req.meal),
+        portions=req.portions,
+        mode=texts.MEAL_MODE[delivery],
+        note=texts.MEAL_NOTE.format(note=note) if note else "",
+        menu=texts.MEAL_MENU.format(items=menu) if menu else "",
+        price=price_of(ctx, req.diner),
+        cutoff=ctx.fmt(cutoff_of(ctx, req.day, req.meal)),
+        cancel=cancel,
+    )
+    await ctx.reply(text, [Button(texts.MEAL_CANCEL_BUTTON, cancel)])
+    if req.diner.id != ctx.sender.id:
+        await ctx.tell(
+            req.diner,
+            texts.MEAL_TOLD_DINER.format(
+                signer=ctx.sender.name,
+                day=label,
+                meal=meal_name(req.meal),
+                portions=req.portions,
+                mode=texts.MEAL_MODE[delivery],
+                note=texts.MEAL_NOTE.format(note=note) if note else "",
+            ),
+        )
+
+
+async def cancel(ctx: Context, args: str) -> None:
+    """取消报餐 [明天] [午餐] [代 郭先德]: before the cutoff only."""
+    req = await parse_request(ctx, args, usage=texts.MEAL_CANCEL_USAGE)
+    label = day_label(req.day, ctx.today)
+    existing = await ctx.uow.meals.signup_of(person_id=req.diner.id, day=req.day, meal=req.meal)
+    if existing is None or existing.status != "active":
+        who = "" if req.diner.id == ctx.sender.id else req.diner.name
+        raise UserError(
+            texts.MEAL_NOTHING_TO_CANCEL.format(
+                who=who or "您", day=label, meal=meal_name(req.meal)
+            )
+        )
+    check_window(ctx, req.day, req.meal)
+    await ctx.uow.meals.cancel(signup_id=existing.id, at=ctx.now)
+    await ctx.reply(
+        texts.MEAL_CANCELLED.format(
+            who="" if req.diner.id == ctx.sender.id else req.diner.name,
+            day=label,
+            meal=meal_name(req.meal),
+        )
+    )
+
+
+async def show_menu(ctx: Context, args: str) -> None:
+    """菜单: the menu of the next seven days, cutoffs and prices."""
+    canteen = ctx.settings.canteen
+    days = [ctx.today + timedelta(days=i) for i in range(7)]
+    chat_menus = await ctx.uow.meals.menus_between(first=days[0], last=days[-1])
+    lines = []
+    for day in days:
+        for meal in MEALS:
+            items = chat_menus.get((day, meal)) or canteen.weekly_menu.get((day.weekday(), meal))
+            if items:
+                lines.append(
+                    texts.MENU_LINE.format(
+                        day=day_label(day, ctx.today), meal=meal_name(meal), items=items
+                    )
+                )
+    head = texts.MENU_HEADER.format(community=ctx.settings.community)
+    body = lines or [texts.MENU_NONE]
+    tail = [
+        texts.MENU_CUTOFFS.format(
+            lunch=f"{canteen.cutoffs['lunch']:%H:%M}", dinner=f"{canteen.cutoffs['dinner']:%H:%M}"
+        )
+    ]
+    if canteen.price_tiers:
+        tail.append(
+            texts.MENU_PRICES.format(
+                tiers="；".join(f"{t.label} {t.price}" for t in canteen.price_tiers)
+            )
+        )
+    await ctx.reply("\n".join([head, *body, *tail]))
+
+
+async def set_menu(ctx: Context, args: str) -> None:
+    """设置菜单 12月1日 午餐 红烧鱼 青菜 米饭 12元 (the canteen and admins)."""
+    rest = args.strip()
+    try:
+        found = parse_day(rest, ctx.today)
+    except DayError as exc:
+        raise UserError(texts.MEAL_DAY_ERROR.format(error=exc)) from None
+    if found is None:
+        raise UserError(texts.MENU_SET_USAGE)
+    day, used = found
+    rest = rest[used:].strip()
+    m = _MEAL.match(rest)
+    if m is None:
+        raise UserError(texts.MENU_SET_USAGE)
+    meal = MEAL_WORDS[m.group(1)]
+    items = rest[m.end() :].strip()
+    if not items:
+        raise UserError(texts.MENU_SET_USAGE)
+    if day < ctx.today:
+        raise UserError(texts.MEAL_PAST_DAY.format(day=day_label(day, ctx.today)))
+    await ctx.uow.meals.set_menu(day=day, meal=meal, items=items, by=ctx.sender.id, at=ctx.now)
+    await ctx.reply(
+        texts.MENU_SET_DONE.format(day=day_label(day, ctx.today), meal=meal_name(meal), items=items)
+    )
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    building: str
+    name: str
+    address: str
+    portions: int
+    delivery: bool
+    note: str
+    proxy: str
+
+
+async def summary_rows(ctx: Context, day: date, meal: str) -> list[SummaryRow]:
+    """Every active sign-up of a meal as the kitchen reads it: by building, then name."""
+    rows = []
+    for s in await ctx.uow.meals.signups(day=day, meal=meal):
+        diner = await ctx.uow.people.get(person_id=s.person_id)
+        place = parse_address(diner.address or "", ctx.settings.building_aliases)
+        proxy = ""
+        if s.signed_by != s.person_id:
+            proxy = (await ctx.uow.people.get(person_id=s.signed_by)).name
+        rows.append(
+            SummaryRow(
+                building=place.building if place else texts.MEAL_SUMMARY_NO_ADDRESS,
+                name=diner.name,
+                address=diner.address or texts.MEAL_SUMMARY_NO_ADDRESS,
+                portions=s.portions,
+                delivery=s.delivery,
+                note=s.note or "",
+                proxy=proxy,
+            )
+        )
+    return sorted(rows, key=lambda r: (_building_order(r.building), r.name))
+
+
+def _building_order(name: str) -> tuple[int, str]:
+    digits = re.match(r"\d+", name)
+    return (int(digits.group()) if digits else 10_000, name)
+
+
+def _lines(rows: list[SummaryRow]) -> list[str]:
+    out = []
+    by_building: dict[str, list[SummaryRow]] = defaultdict(list)
+    for r in rows:
+        by_building[r.building].append(r)
+    for building, group in by_building.items():
+        out.append(texts.MEAL_SUMMARY_BUILDING.format(building=building))
+        out += [
+            texts.MEAL_SUMMARY_LINE.format(
+                name=r.name,
+                address=r.address,
+                portions=r.portions,
+                note=f" {r.note}" if r.note else "",
+                proxy=texts.MEAL_SUMMARY_PROXY.format(name=r.proxy) if r.proxy else "",
+            )
+            for r in group
+        ]
+    return out
+
+
+def summary_text(ctx: Context, day: date, meal: str, rows: list[SummaryRow]) -> str:
+    deliver = [r for r in rows if r.delivery]
+    dine = [r for r in rows if not r.delivery]
+    lines = [
+        texts.MEAL_SUMMARY_HEADER.format(
+            day=day_label(day, ctx.today),
+            meal=meal_name(meal),
+            cutoff=f"{ctx.settings.canteen.cutoffs[meal]:%H:%M}",
+            people=len(rows),
+            portions=sum(r.portions for r in rows),
+            dine=sum(r.portions for r in dine),
+            deliver=sum(r.portions for r in deliver),
+        )
+    ]
+    if deliver:
+        lines += [texts.MEAL_SUMMARY_DELIVERY, *_lines(deliver)]
+    if dine:
+        lines += [texts.MEAL_SUMMARY_DINE, *_lines(dine)]
+    return "\n".join(lines)
+
+
+async def send_cutoff_summaries(ctx: Context) -> int:
+    """At each meal's cutoff (claimed, so once): the kitchen's summary, the grids' lists."""
+    sent = 0
+    for day, meal in await ctx.uow.meals.days_with_signups(
+        first=ctx.today - timedelta(days=1), last=ctx.today
+    ):
+        cutoff = cutoff_of(ctx, day, meal)
+        if cutoff > ctx.now or ctx.now - cutoff > timedelta(hours=12):
+            continue
+        if not await ctx.uow.claims.claim(name=f"meal-summary:{day}:{meal}", at=ctx.now):
+            continue
+        rows = await summary_rows(ctx, day, meal)
+        text = summary_text(ctx, day, meal, rows)
+        for person in await ctx.uow.people.with_role(role="canteen"):
+            await ctx.tell(person, text)
+        await _send_grid_lists(ctx, day, meal, [r for r in rows if r.delivery])
+        sent += 1
+    return sent
+
+
+async def _send_grid_lists(ctx: Context, day: date, meal: str, rows: list[SummaryRow]) -> None:
+    by_grid: dict[int, tuple[str, list[SummaryRow]]] = {}
+    for r in rows:
+        grid = await ctx.uow.people.grid_of_building(name=r.building)
+        if grid is not None:
+            by_grid.setdefault(grid.id, (grid.name, []))[1].append(r)
+    for grid_id, (grid_name, grid_rows) in by_grid.items():
+        text = "\n".join(
+            [
+                texts.MEAL_GRID_HEADER.format(
+                    day=day_label(day, ctx.today), meal=meal_name(meal), grid=grid_name
+                ),
+                *_lines(grid_rows),
+            ]
+        )
+        for worker in await ctx.uow.people.workers_of_grid(grid_id=grid_id):
+            await ctx.tell(worker, text)
+
+
+async def next_cutoff_wake(ctx: Context) -> datetime | None:
+    """The next meal cutoff after now (today's or tomorrow's)."""
+    times = [cutoff_of(ctx, ctx.today + timedelta(days=d), meal) for d in (0, 1) for meal in MEALS]
+    upcoming = [t for t in times if t > ctx.now]
+    return min(upcoming) if upcoming else None
+
+
+async def meal_status(ctx: Context, args: str) -> None:
+    """报餐统计 [明天] [午餐]: how many so far (the canteen and admins)."""
+    req = await parse_request(ctx, args, usage="报餐统计 [明天] [午餐]")
+    rows = await summary_rows(ctx, req.day, req.meal)
+    capacity = ctx.settings.canteen.capacity.get(req.meal)
+    total = sum(r.portions for r in rows)
+    await ctx.reply(
+        texts.MEAL_STATUS_HEADER.format(
+            day=day_label(req.day, ctx.today),
+            meal=meal_name(req.meal),
+            people=len(rows),
+            portions=total,
+            dine=sum(r.portions for r in rows if not r.delivery),
+            deliver=sum(r.portions for r in rows if r.delivery),
+            left=texts.MEAL_STATUS_LEFT.format(left=capacity - total) if capacity else "",
+        )
+    )
+
+
+def export_rows(day: date, meal: str, rows: list[SummaryRow]) -> list[list[str | int]]:
+    """The rows of the summary, as the export files hold them."""
+    return [
+        [
+            day.isoformat(),
+            meal_name(meal),
+            r.building,
+            r.name,
+            r.address,
+            r.portions,
+            texts.MEAL_MODE[r.delivery],
+            r.note,
+            r.proxy,
+        ]
+        for r in sorted(rows, key=lambda r: (not r.delivery, _building_order(r.building), r.name))
+    ]
+
+
+async def export_meals(ctx: Context, day: date, meals: tuple[str, ...], path: Path) -> int:
+    """Write a day's sign-ups (both meals by default) to `path` (.xlsx or .csv)."""
+    rows: list[list[str | int]] = []
+    for meal in meals:
+        rows += export_rows(day, meal, await summary_rows(ctx, day, meal))
+    await write_table(path, EXPORT_HEADERS, rows, title=f"报餐 {day.isoformat()}")
+    return len(rows)
+
+
+async def export_in_chat(ctx: Context, args: str) -> None:
+    """导出报餐 [明天] [午餐]: the day's sign-ups as XLSX, sent privately."""
+    req = await parse_request(ctx, args, usage="导出报餐 [明天] [午餐]")
+    meals = (req.meal,) if any(w in args for w in MEAL_WORDS) else MEALS
+    path = Path(ctx.settings.exports_dir) / f"meals-{req.day.isoformat()}-{ctx.sender.id}.xlsx"
+    count = await export_meals(ctx, req.day, meals, path)
+    await ctx.tell(
+        ctx.sender,
+        texts.EXPORT_DONE.format(what=f"{day_label(req.day, ctx.today)}报餐", rows=count),
+        document=str(path),
+    )
+
+
+async def my_meals(ctx: Context) -> list[str]:
+    """Lines for 我的: the sender's upcoming meals."""
+    found = await ctx.uow.meals.upcoming_of(person_id=ctx.sender.id, since=ctx.today)
+    lines = [
+        texts.MEAL_MY_LINE.format(
+            day=day_label(s.day, ctx.today),
+            meal=meal_name(s.meal),
+            portions=s.portions,
+            mode=texts.MEAL_MODE[s.delivery],
+            note=texts.MEAL_NOTE.format(note=s.note) if s.note else "",
+        )
+        for s in found
+    ]
+    return [texts.MEAL_MY_HEADER, *lines] if lines else []
+
+
+COMMANDS = (
+    Command(
+        name="meal",
+        keywords=("报餐", "订餐", "助餐"),
+        slash=("meal",),
+        handler=sign_up,
+        summary="报餐 明天 午餐 送餐 少盐 —— 长者食堂报餐（可写 2份、代 姓名）",
+        english="Sign up for a canteen meal: /meal 明天 午餐",
+        usage=texts.MEAL_USAGE,
+    ),
+    Command(
+        name="meal_cancel",
+        keywords=("取消报餐", "取消订餐"),
+        slash=("meal_cancel",),
+        handler=cancel,
+        summary="取消报餐 明天 午餐 —— 截止前取消",
+        english="Cancel a meal before the cutoff",
+        usage=texts.MEAL_CANCEL_USAGE,
+    ),
+    Command(
+        name="menu",
+        keywords=("菜单", "本周菜单"),
+        slash=("menu",),
+        handler=show_menu,
+        summary="菜单 —— 本周长者食堂菜单",
+        english="This week's canteen menu",
+        usage="菜单",
+        takes_args=False,
+    ),
+    Command(
+        name="menu_set",
+        keywords=("设置菜单",),
+        slash=("menu_set",),
+        handler=set_menu,
+        summary="设置菜单 12月1日 午餐 红烧鱼 青菜 米饭 12元",
+        english="Set a day's menu",
+        usage=texts.MENU_SET_USAGE,
+        roles=KITCHEN,
+    ),
+    Command(
+        name="meal_status",
+        keywords=("报餐统计", "报餐人数"),
+        slash=("meal_status",),
+        handler=meal_status,
+        summary="报餐统计 明天 午餐 —— 目前报餐人数",
+        english="How many have signed up",
+        usage="报餐统计 [明天] [午餐]",
+        roles=KITCHEN,
+    ),
+    Command(
+        name="meal_export",
+        keywords=("导出报餐",),
+        slash=("meal_export",),
+        handler=export_in_chat,
+        summary="导出报餐 明天 —— 报餐名单 XLSX",
+        english="Export a day's sign-ups as XLSX",
+        usage="导出报餐 [明天] [午餐]",
+        roles=KITCHEN,
+    ),
+)

@@ -1,0 +1,36 @@
+"""我的: everything the sender has going — reports, meals (and events when they come)."""
+
+from __future__ import annotations
+
+from handlers import texts
+from handlers.context import Context
+from handlers.meals import my_meals
+from handlers.registry import Command
+from handlers.tickets import my_reports
+
+
+async def my(ctx: Context, args: str) -> None:
+    """我的: the sender's open reports and upcoming meals."""
+    reports = await my_reports(ctx)
+    sections = [[texts.MY_HEADER, *reports]] if reports else []
+    meals = await my_meals(ctx)
+    if meals:
+        sections.append(meals)
+    if not sections:
+        await ctx.reply(texts.MY_NONE)
+        return
+    await ctx.reply("\n\n".join("\n".join(s) for s in sections))
+
+
+COMMANDS = (
+    Command(
+        name="my",
+        keywords=("我的",),
+        slash=("my",),
+        handler=my,
+        summary="我的 —— 查看我未办结的上报、报的餐",
+        english="My open reports and meals",
+        usage="我的",
+        takes_args=False,
+    ),
+)
