@@ -158,7 +158,7 @@ async def test_xlsx_export_holds_the_rows_of_the_summary(bot: Bot, tmp_path: Pat
     said = await bot.dm("刘师傅", "导出报餐 明天 午餐")
     assert "3行" in said[0].text
     path = Path(bot.adapter.sent[-1].document or "")
-    rows = list(load_workbook(path).active.iter_rows(values_only=True))  # type: ignore[union-attr]
+    rows = list(load_workbook(path).active.iter_rows(values_only=True))
     assert rows[0] == ("日期", "餐次", "楼栋", "姓名", "住址", "份数", "方式", "备注", "代报人")
     assert rows[1:] == [
         ("2026-11-27", "午餐", "3栋", "王辉", "3栋2单元501", 2, "送餐", None, None),
