@@ -10,7 +10,7 @@ from bot.adapters.base import Adapter
 from bot.config import Config
 from bot.seed import seed_directory, seed_notices
 from bot.sender import Sender
-from handlers import announcements, meals, mine, people, reports, texts, tickets
+from handlers import announcements, meals, mine, people, reports, rsvp, texts, tickets
 from handlers.chat import ChatKind, Incoming
 from handlers.clock import Clock, ManualClock
 from handlers.context import Context, Settings, UserError
@@ -25,6 +25,7 @@ DUE_JOBS: tuple[DueJob, ...] = (
     reports.report_due,
     announcements.post_due_notices,
     meals.send_cutoff_summaries,
+    rsvp.remind,
 )
 # when each feature next has something due: a hand-moved clock stops there on its way
 Wake = Callable[[Context], Awaitable[datetime | None]]
@@ -32,6 +33,7 @@ WAKES: tuple[Wake, ...] = (
     reports.next_report_wake,
     announcements.next_notice_wake,
     meals.next_cutoff_wake,
+    rsvp.next_event_wake,
 )
 
 
@@ -39,9 +41,9 @@ def build_registry(settings: Settings) -> Registry:
     """Every command of every feature, in one list."""
     registry = Registry(settings.bot_names)
     registry.add(*reports.COMMANDS, *tickets.COMMANDS, *people.COMMANDS)
-    registry.add(*announcements.COMMANDS, *meals.COMMANDS, *mine.COMMANDS)
+    registry.add(*announcements.COMMANDS, *meals.COMMANDS, *mine.COMMANDS, *rsvp.COMMANDS)
     registry.add(help_command(registry))
-    for kind, cmd in reports.CONTINUATIONS.items():
+    for kind, cmd in {**reports.CONTINUATIONS, **rsvp.CONTINUATIONS}.items():
         registry.add_continuation(kind, cmd)
     return registry
 

@@ -16,6 +16,7 @@ from handlers.announcements import quiet_hours
 from handlers.context import (
     CanteenSettings,
     Category,
+    EventSettings,
     Group,
     NoticeSettings,
     PriceTier,
@@ -185,6 +186,7 @@ class GroupConfig(Strict):
     name: str = Field(min_length=1, max_length=100)
     platform: Literal["telegram", "wechat"]
     chat_id: str = Field(min_length=1)
+    buildings: list[str] = []  # whose residents are in it; lets grid workers post events there
 
 
 class AnnouncementConfig(Strict):
@@ -219,6 +221,13 @@ class CanteenConfig(Strict):
     price_tiers: list[PriceTierConfig] = []
 
 
+class EventsConfig(Strict):
+    day_before_at: str = Field(default="20:00", pattern=r"^\d{2}:\d{2}$")
+    remind_before_minutes: int = Field(default=120, ge=0)
+    max_guests: int = Field(default=5, ge=0, le=50)
+    digest_minutes: int = Field(default=60, gt=0)
+
+
 class Config(Strict):
     community: CommunityConfig
     storage: StorageConfig = StorageConfig()
@@ -232,6 +241,7 @@ class Config(Strict):
     announcements: list[AnnouncementConfig] = []
     announcement_settings: AnnouncementSettingsConfig = AnnouncementSettingsConfig()
     canteen: CanteenConfig = CanteenConfig()
+    events: EventsConfig = EventsConfig()
     exports_dir: str = "exports"
     console: ConsoleConfig = ConsoleConfig()
     telegram: TelegramConfig = TelegramConfig()
@@ -254,7 +264,9 @@ class Config(Strict):
     def chat_groups(self, platforms: tuple[str, ...]) -> tuple[Group, ...]:
         """The groups notices go to, on the platforms in use (the console's own group too)."""
         found = [
-            Group(g.name, g.platform, g.chat_id) for g in self.groups if g.platform in platforms
+            Group(g.name, g.platform, g.chat_id, tuple(g.buildings))
+            for g in self.groups
+            if g.platform in platforms
         ]
         if "console" in platforms:
             found.insert(0, Group(self.console.group, "console", CONSOLE_GROUP))
@@ -275,7 +287,14 @@ class Config(Strict):
             for meal, cap in (("lunch", c.lunch_capacity), ("dinner", c.dinner_capacity))
             if cap is not None
         }
+        e = self.events
         return Settings(
+            events=EventSettings(
+                day_before_at=time.fromisoformat(e.day_before_at),
+                remind_before_minutes=e.remind_before_minutes,
+                max_guests=e.max_guests,
+                digest_minutes=e.digest_minutes,
+            ),
             exports_dir=self.exports_dir,
             canteen=CanteenSettings(
                 cutoffs={
@@ -468,6 +487,15 @@ def check_references(cfg: Config) -> list[Problem]:
             time.fromisoformat(getattr(cfg.canteen, key))
         except ValueError:
             problems.append(Problem(f"canteen.{key}", "not a time of day (HH:MM)"))
+    for i, g in enumerate(cfg.groups):
+        for j, building in enumerate(g.buildings):
+            if building not in known:
+                problems.append(
+                    Problem(
+                        f"groups[{i}].buildings[{j}]",
+                        f"unknown building {building!r} (not in buildings)",
+                    )
+                )
     for i, tier in enumerate(cfg.canteen.price_tiers):
         if tier.min_age > tier.max_age:
             problems.append(Problem(f"canteen.price_tiers[{i}]", "min_age is above max_age"))

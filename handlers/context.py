@@ -60,6 +60,7 @@ class Group:
     name: str
     platform: str
     chat_id: str
+    buildings: tuple[str, ...] = ()  # the buildings whose residents are in it, when known
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,14 @@ class CanteenSettings:
 
 
 @dataclass(frozen=True)
+class EventSettings:
+    day_before_at: time = time(20, 0)  # the reminder the evening before
+    remind_before_minutes: int = 120  # and this long before the start
+    max_guests: int = 5
+    digest_minutes: int = 60  # the organiser's running count, at most this often
+
+
+@dataclass(frozen=True)
 class Settings:
     """The policy handlers follow, taken from the config at start."""
 
@@ -103,6 +112,7 @@ class Settings:
     groups: tuple[Group, ...] = ()
     notices: NoticeSettings = field(default_factory=NoticeSettings)
     canteen: CanteenSettings = field(default_factory=CanteenSettings)
+    events: EventSettings = field(default_factory=EventSettings)
     exports_dir: str = "exports"
 
 

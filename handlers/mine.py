@@ -1,4 +1,4 @@
-"""我的: everything the sender has going — reports, meals (and events when they come)."""
+"""我的: everything the sender has going — reports, meals, events."""
 
 from __future__ import annotations
 
@@ -6,16 +6,17 @@ from handlers import texts
 from handlers.context import Context
 from handlers.meals import my_meals
 from handlers.registry import Command
+from handlers.rsvp import my_events
 from handlers.tickets import my_reports
 
 
 async def my(ctx: Context, args: str) -> None:
-    """我的: the sender's open reports and upcoming meals."""
+    """我的: the sender's open reports, upcoming meals and events."""
     reports = await my_reports(ctx)
     sections = [[texts.MY_HEADER, *reports]] if reports else []
-    meals = await my_meals(ctx)
-    if meals:
-        sections.append(meals)
+    for lines in (await my_meals(ctx), await my_events(ctx)):
+        if lines:
+            sections.append(lines)
     if not sections:
         await ctx.reply(texts.MY_NONE)
         return

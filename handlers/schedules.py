@@ -159,3 +159,17 @@ def parse_schedule(text: str, *, now: datetime, tz: tzinfo) -> tuple[Schedule, s
         "看不懂时间。可以这样写：每天 08:00、工作日 09:00、每周五 19:00、每月1日 09:00、"
         "2027-02-08 10:00、12月31日 20:00、明天 10:00，或 cron 0 19 * * 5"
     )
+
+
+_CLOCK = re.compile(rf"^(?:(?P<ampm>上午|早上|中午|下午|晚上))?\s*{_TIME}")
+
+
+def parse_clock(text: str) -> tuple[int, int, int] | None:
+    """A time of day at the start of text (19:00, 晚上7点, 下午3点半): (hour, minute, used)."""
+    m = _CLOCK.match(text)
+    if m is None:
+        return None
+    hour, minute = _clock(m)
+    if m.group("ampm") in ("下午", "晚上") and hour < 12:
+        hour += 12
+    return hour, minute, m.end()

@@ -252,6 +252,52 @@ claims = sa.Table(
     sa.Column("at", UtcDateTime, nullable=False),
 )
 
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("title", sa.String(100), nullable=False),
+    sa.Column("starts_at", UtcDateTime, nullable=False),
+    sa.Column("place", sa.String(100), nullable=False),
+    sa.Column("capacity", sa.Integer),  # places, guests included; None: no limit
+    sa.Column("description", sa.Text),
+    sa.Column("status", sa.String(20), nullable=False),  # open | closed | cancelled
+    sa.Column("created_by", sa.Integer, sa.ForeignKey("people.id"), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("reported_count", sa.Integer, nullable=False, default=0),  # last told organiser
+    sa.Column("reported_at", UtcDateTime),
+)
+
+event_targets = sa.Table(
+    "event_targets",
+    metadata,
+    sa.Column("event_id", sa.Integer, sa.ForeignKey("events.id"), primary_key=True),
+    sa.Column("group_name", sa.String(100), primary_key=True),
+)
+
+event_rsvps = sa.Table(
+    "event_rsvps",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("event_id", sa.Integer, sa.ForeignKey("events.id"), nullable=False),
+    sa.Column("person_id", sa.Integer, sa.ForeignKey("people.id"), nullable=False),
+    sa.Column("guests", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),  # going | waitlist | cancelled
+    sa.Column("queued_at", UtcDateTime, nullable=False),  # the waitlist's order
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("event_id", "person_id", name="uq_event_rsvp"),
+)
+
+# an event being created step by step (发起活动 with nothing after it)
+event_drafts = sa.Table(
+    "event_drafts",
+    metadata,
+    sa.Column("person_id", sa.Integer, sa.ForeignKey("people.id"), primary_key=True),
+    sa.Column("title", sa.String(100)),
+    sa.Column("starts_at", UtcDateTime),
+    sa.Column("place", sa.String(100)),
+)
+
 inbound = sa.Table(
     "inbound",
     metadata,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.claims import ClaimRepository
+from storage.events import EventRepository
 from storage.inbound import InboundRepository
 from storage.meals import MealRepository
 from storage.notices import NoticeRepository
@@ -27,3 +28,4 @@ class UnitOfWork:
         self.notices = NoticeRepository(conn)
         self.meals = MealRepository(conn)
         self.claims = ClaimRepository(conn)
+        self.events = EventRepository(conn)

@@ -1,0 +1,227 @@
+"""Community events (E1, E2, …), their RSVPs and waitlist, and drafts being created."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.errors import NotFound
+from storage.schema import event_drafts, event_rsvps, event_targets, events, inserted_id
+
+OPEN = "open"
+CLOSED = "closed"
+CANCELLED = "cancelled"
+GOING = "going"
+WAITLIST = "waitlist"
+
+
+@dataclass(frozen=True)
+class Event:
+    id: int
+    title: str
+    starts_at: datetime
+    place: str
+    capacity: int | None
+    description: str | None
+    status: str
+    created_by: int
+    created_at: datetime
+    reported_count: int
+    reported_at: datetime | None
+    targets: tuple[str, ...]
+
+    @property
+    def number(self) -> str:
+        return f"E{self.id}"
+
+
+@dataclass(frozen=True)
+class Rsvp:
+    id: int
+    event_id: int
+    person_id: int
+    guests: int
+    status: str
+    queued_at: datetime
+    updated_at: datetime
+
+    @property
+    def size(self) -> int:
+        """Places it takes: the person and their guests."""
+        return 1 + self.guests
+
+
+@dataclass(frozen=True)
+class Draft:
+    person_id: int
+    title: str | None
+    starts_at: datetime | None
+    place: str | None
+
+
+class EventRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def create(
+        self,
+        *,
+        title: str,
+        starts_at: datetime,
+        place: str,
+        capacity: int | None,
+        description: str | None,
+        targets: list[str],
+        created_by: int,
+        at: datetime,
+    ) -> Event:
+        """A new open event."""
+        eid = inserted_id(
+            await self._conn.execute(
+                events.insert().values(
+                    title=title,
+                    starts_at=starts_at,
+                    place=place,
+                    capacity=capacity,
+                    description=description,
+                    status=OPEN,
+                    created_by=created_by,
+                    created_at=at,
+                    reported_count=0,
+                )
+            )
+        )
+        for name in dict.fromkeys(targets):
+            await self._conn.execute(event_targets.insert().values(event_id=eid, group_name=name))
+        return await self.get(event_id=eid)
+
+    async def get(self, *, event_id: int) -> Event:
+        row = (await self._conn.execute(events.select().where(events.c.id == event_id))).first()
+        if row is None:
+            raise NotFound(f"E{event_id}")
+        targets = await self._conn.scalars(
+            sa.select(event_targets.c.group_name).where(event_targets.c.event_id == event_id)
+        )
+        return Event(**row._asdict(), targets=tuple(sorted(targets)))
+
+    async def update(self, *, event_id: int, **values: object) -> Event:
+        await self._conn.execute(events.update().where(events.c.id == event_id).values(**values))
+        return await self.get(event_id=event_id)
+
+    async def upcoming(self, *, now: datetime) -> list[Event]:
+        """Open events that have not started, soonest first."""
+        ids = await self._conn.scalars(
+            sa.select(events.c.id)
+            .where(events.c.status == OPEN, events.c.starts_at > now)
+            .order_by(events.c.starts_at, events.c.id)
+        )
+        return [await self.get(event_id=i) for i in ids]
+
+    async def rsvp_of(self, *, event_id: int, person_id: int) -> Rsvp | None:
+        row = (
+            await self._conn.execute(
+                event_rsvps.select().where(
+                    event_rsvps.c.event_id == event_id, event_rsvps.c.person_id == person_id
+                )
+            )
+        ).first()
+        return None if row is None else Rsvp(**row._asdict())
+
+    async def set_rsvp(
+        self,
+        *,
+        event_id: int,
+        person_id: int,
+        guests: int,
+        status: str,
+        at: datetime,
+        requeue: bool,
+    ) -> Rsvp:
+        """Record a person's RSVP; `requeue` puts them at the back of the waitlist's order."""
+        existing = await self.rsvp_of(event_id=event_id, person_id=person_id)
+        if existing is None:
+            await self._conn.execute(
+                event_rsvps.insert().values(
+                    event_id=event_id,
+                    person_id=person_id,
+                    guests=guests,
+                    status=status,
+                    queued_at=at,
+                    updated_at=at,
+                )
+            )
+        else:
+            values: dict[str, object] = dict(guests=guests, status=status, updated_at=at)
+            if requeue:
+                values["queued_at"] = at
+            await self._conn.execute(
+                event_rsvps.update().where(event_rsvps.c.id == existing.id).values(**values)
+            )
+        found = await self.rsvp_of(event_id=event_id, person_id=person_id)
+        assert found is not None
+        return found
+
+    async def rsvps(self, *, event_id: int, status: str) -> list[Rsvp]:
+        """RSVPs in a status, in the order they queued."""
+        rows = await self._conn.execute(
+            event_rsvps.select()
+            .where(event_rsvps.c.event_id == event_id, event_rsvps.c.status == status)
+            .order_by(event_rsvps.c.queued_at, event_rsvps.c.id)
+        )
+        return [Rsvp(**r._asdict()) for r in rows]
+
+    async def taken(self, *, event_id: int, excluding: int | None = None) -> int:
+        """Places taken by people going (guests included), not counting one person."""
+        query = sa.select(sa.func.coalesce(sa.func.sum(1 + event_rsvps.c.guests), 0)).where(
+            event_rsvps.c.event_id == event_id, event_rsvps.c.status == GOING
+        )
+        if excluding is not None:
+            query = query.where(event_rsvps.c.person_id != excluding)
+        return int(await self._conn.scalar(query) or 0)
+
+    async def going_of(self, *, person_id: int, now: datetime) -> list[tuple[Event, Rsvp]]:
+        """A person's RSVPs (going or waitlisted) to events that have not started."""
+        rows = await self._conn.execute(
+            event_rsvps.select()
+            .join(events, events.c.id == event_rsvps.c.event_id)
+            .where(
+                event_rsvps.c.person_id == person_id,
+                event_rsvps.c.status.in_((GOING, WAITLIST)),
+                events.c.status == OPEN,
+                events.c.starts_at > now,
+            )
+            .order_by(events.c.starts_at)
+        )
+        found = [Rsvp(**r._asdict()) for r in rows]
+        return [(await self.get(event_id=r.event_id), r) for r in found]
+
+    async def next_start_after(self, *, after: datetime) -> list[Event]:
+        """Open events starting after `after` (for reminders), soonest first."""
+        return await self.upcoming(now=after)
+
+    async def draft_of(self, *, person_id: int) -> Draft | None:
+        row = (
+            await self._conn.execute(
+                event_drafts.select().where(event_drafts.c.person_id == person_id)
+            )
+        ).first()
+        return None if row is None else Draft(**row._asdict())
+
+    async def save_draft(self, draft: Draft) -> None:
+        await self._conn.execute(
+            event_drafts.delete().where(event_drafts.c.person_id == draft.person_id)
+        )
+        await self._conn.execute(
+            event_drafts.insert().values(
+                person_id=draft.person_id,
+                title=draft.title,
+                starts_at=draft.starts_at,
+                place=draft.place,
+            )
+        )
+
+    async def drop_draft(self, *, person_id: int) -> None:
+        await self._conn.execute(event_drafts.delete().where(event_drafts.c.person_id == person_id))
