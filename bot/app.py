@@ -10,7 +10,17 @@ from bot.adapters.base import Adapter
 from bot.config import Config
 from bot.seed import seed_directory, seed_notices
 from bot.sender import Sender
-from handlers import announcements, meals, mine, people, reports, rsvp, texts, tickets
+from handlers import (
+    announcements,
+    meals,
+    mine,
+    people,
+    reports,
+    rsvp,
+    stats,
+    texts,
+    tickets,
+)
 from handlers.chat import ChatKind, Incoming
 from handlers.clock import Clock, ManualClock
 from handlers.context import Context, Settings, UserError
@@ -26,6 +36,7 @@ DUE_JOBS: tuple[DueJob, ...] = (
     announcements.post_due_notices,
     meals.send_cutoff_summaries,
     rsvp.remind,
+    stats.monthly_report,
 )
 # when each feature next has something due: a hand-moved clock stops there on its way
 Wake = Callable[[Context], Awaitable[datetime | None]]
@@ -34,6 +45,7 @@ WAKES: tuple[Wake, ...] = (
     announcements.next_notice_wake,
     meals.next_cutoff_wake,
     rsvp.next_event_wake,
+    stats.next_monthly_wake,
 )
 
 
@@ -42,6 +54,7 @@ def build_registry(settings: Settings) -> Registry:
     registry = Registry(settings.bot_names)
     registry.add(*reports.COMMANDS, *tickets.COMMANDS, *people.COMMANDS)
     registry.add(*announcements.COMMANDS, *meals.COMMANDS, *mine.COMMANDS, *rsvp.COMMANDS)
+    registry.add(*stats.COMMANDS)
     registry.add(help_command(registry))
     for kind, cmd in {**reports.CONTINUATIONS, **rsvp.CONTINUATIONS}.items():
         registry.add_continuation(kind, cmd)

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import csv
+import io
+import json
 import logging
 import sys
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.config import Config, ConfigError, load_config
@@ -45,15 +49,74 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from bot.exports import export_meals_file
+    from bot.exports import export_meals_file, export_reports_file
+    from handlers.stats import parse_month
 
     cfg = _load(args.config, args.db)
-    day = date.fromisoformat(args.date)
-    out = Path(args.out or f"meals-{day.isoformat()}.{args.format}")
-    meals = (args.meal,) if args.meal else ("lunch", "dinner")
-    count = asyncio.run(export_meals_file(cfg, day, meals, out))
+    if args.what == "meals":
+        if not args.date:
+            raise SystemExit("linli export meals: --date is required")
+        day = date.fromisoformat(args.date)
+        out = Path(args.out or f"meals-{day.isoformat()}.{args.format}")
+        meals = (args.meal,) if args.meal else ("lunch", "dinner")
+        count = asyncio.run(export_meals_file(cfg, day, meals, out))
+    else:
+        month = parse_month(args.month or "", date.today())
+        out = Path(args.out or f"reports-{month.label}.{args.format}")
+        count = asyncio.run(export_reports_file(cfg, month, out))
     print(f"{out}: {count} rows")
     return 0
+
+
+def _stats(args: argparse.Namespace) -> int:
+    from bot.exports import month_figures
+    from handlers.stats import parse_month
+
+    cfg = _load(args.config, args.db)
+    month = parse_month(args.month or "", date.today())
+    figures = asyncio.run(month_figures(cfg, month))
+    print(format_figures(figures, args.format), end="")
+    return 0
+
+
+def format_figures(figures: dict[str, Any], fmt: str) -> str:
+    """A month's figures as a table, JSON or CSV (one row per slice)."""
+    if fmt == "json":
+        return json.dumps(figures, ensure_ascii=False, indent=2) + "\n"
+    rows = [("total", "", figures["total"])]
+    rows += [("category", k, v) for k, v in figures["by_category"].items()]
+    rows += [("grid", k, v) for k, v in figures["by_grid"].items()]
+    columns = [
+        "received",
+        "resolved",
+        "overdue",
+        "acknowledged_in_time",
+        "rated",
+        "satisfied",
+        "response",
+        "resolution",
+        "satisfaction",
+    ]
+    table = [["slice", "name", *columns]] + [
+        [
+            kind,
+            name,
+            *(
+                "" if v[c] is None else (f"{v[c]:.4f}" if isinstance(v[c], float) else str(v[c]))
+                for c in columns
+            ),
+        ]
+        for kind, name, v in rows
+    ]
+    if fmt == "csv":
+        out = io.StringIO()
+        csv.writer(out).writerows(table)
+        return out.getvalue()
+    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
+    lines = [f"{figures['month']}"] + [
+        "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in table
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -79,9 +142,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--config", default=DEFAULT_CONFIG)
     p.set_defaults(func=_run, level=logging.INFO)
 
-    p = sub.add_parser("export", help="write sign-ups to CSV or XLSX")
-    p.add_argument("what", choices=["meals"])
-    p.add_argument("--date", required=True, help="the day, e.g. 2026-12-01")
+    p = sub.add_parser("stats", help="a month's statistics (三率 and counts)")
+    p.add_argument("--month", help="e.g. 2026-11 (default: this month)")
+    p.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    p.add_argument("--config", default=DEFAULT_CONFIG)
+    p.add_argument("--db", help="SQLite file to use instead of the config's storage.url")
+    p.set_defaults(func=_stats, level=logging.WARNING)
+
+    p = sub.add_parser("export", help="write meal sign-ups or reports to CSV or XLSX")
+    p.add_argument("what", choices=["meals", "reports"])
+    p.add_argument("--date", help="meals: the day, e.g. 2026-12-01")
+    p.add_argument("--month", help="reports: the month, e.g. 2026-11 (default: this month)")
     p.add_argument("--meal", choices=["lunch", "dinner"], help="one meal (default: both)")
     p.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
     p.add_argument("--out", help="the file to write (default: meals-DATE.FORMAT)")

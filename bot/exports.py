@@ -1,14 +1,16 @@
-"""`linli export`: the same files the canteen and admins get in chat, from the command line."""
+"""`linli export` and `linli stats`: what the canteen and admins get in chat, from a shell."""
 
 from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from bot.config import Config
 from handlers.clock import SystemClock
 from handlers.context import Context
 from handlers.meals import export_meals
+from handlers.stats import Month, as_dict, export_reports, month_stats
 from storage import Database
 
 
@@ -17,3 +19,17 @@ async def export_meals_file(cfg: Config, day: date, meals: tuple[str, ...], out:
     async with Database(cfg.storage.url) as db, db.unit_of_work() as uow:
         ctx = Context(uow=uow, clock=SystemClock(), settings=cfg.settings(platforms=()))
         return await export_meals(ctx, day, meals, out)
+
+
+async def export_reports_file(cfg: Config, month: Month, out: Path) -> int:
+    """Write a month's reports with their history to `out`; returns the number of rows."""
+    async with Database(cfg.storage.url) as db, db.unit_of_work() as uow:
+        ctx = Context(uow=uow, clock=SystemClock(), settings=cfg.settings(platforms=()))
+        return await export_reports(ctx, month, out)
+
+
+async def month_figures(cfg: Config, month: Month) -> dict[str, Any]:
+    """A month's statistics as plain data."""
+    async with Database(cfg.storage.url) as db, db.unit_of_work() as uow:
+        ctx = Context(uow=uow, clock=SystemClock(), settings=cfg.settings(platforms=()))
+        return as_dict(month, await month_stats(ctx, month))

@@ -270,6 +270,10 @@ class ReportRepository:
         ).first()
         return None if row is None else Report(**row._asdict())
 
+    async def received_between(self, *, start: datetime, end: datetime) -> list[Report]:
+        """Reports filed in [start, end), in order."""
+        return await self._select((reports.c.created_at >= start) & (reports.c.created_at < end))
+
     async def _select(self, where: sa.ColumnElement[bool]) -> list[Report]:
         rows = await self._conn.execute(reports.select().where(where).order_by(reports.c.id))
         return [Report(**r._asdict()) for r in rows]

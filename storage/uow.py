@@ -13,6 +13,7 @@ from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository
 from storage.questions import QuestionRepository
 from storage.reports import ReportRepository
+from storage.stats import StatsRepository
 
 
 class UnitOfWork:
@@ -29,3 +30,4 @@ class UnitOfWork:
         self.meals = MealRepository(conn)
         self.claims = ClaimRepository(conn)
         self.events = EventRepository(conn)
+        self.stats = StatsRepository(conn)

@@ -164,10 +164,10 @@ async def test_only_the_reporter_or_a_follower_may_rate(bot: Bot) -> None:
 async def test_recheck_reminder_after_seven_days(bot: Bot) -> None:
     await bot.say("王辉", "上报 3栋 楼道飞线充电")
     await bot.dm("李娜", "办结 H1 已清理")
-    assert await bot.tick(timedelta(days=6)) == []
+    assert to(await bot.tick(timedelta(days=6)), "李娜") == []  # (朱东 gets the monthly report)
     said = await bot.tick(timedelta(days=1))
     assert "回头看 H1" in to(said, "李娜")[0].text
-    assert await bot.tick(timedelta(days=7)) == []
+    assert to(await bot.tick(timedelta(days=7)), "李娜") == []
     await bot.say("王辉", "上报 4栋 楼道堆物")
     await bot.dm("李娜", "办结 H2 已清")
     assert not [s for s in await bot.tick(timedelta(days=8)) if "回头看" in s.text]

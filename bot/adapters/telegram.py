@@ -307,9 +307,12 @@ class TelegramAdapter:
                 caption = text if len(text) <= MAX_CAPTION else None
                 path = Path(delivery.document)
                 data = await asyncio.to_thread(path.read_bytes)
-                await bot.send_document(
-                    chat, data, filename=path.name, caption=caption, reply_markup=markup
-                )
+                if path.suffix == ".png":  # a chart: shown as a picture
+                    await bot.send_photo(chat, data, caption=caption, reply_markup=markup)
+                else:
+                    await bot.send_document(
+                        chat, data, filename=path.name, caption=caption, reply_markup=markup
+                    )
                 if caption is not None:
                     return
                 markup = None
