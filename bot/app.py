@@ -11,6 +11,7 @@ from bot.config import Config
 from bot.seed import seed_directory, seed_notices
 from bot.sender import Sender
 from handlers import (
+    admin,
     announcements,
     meals,
     mine,
@@ -54,7 +55,7 @@ def build_registry(settings: Settings) -> Registry:
     registry = Registry(settings.bot_names)
     registry.add(*reports.COMMANDS, *tickets.COMMANDS, *people.COMMANDS)
     registry.add(*announcements.COMMANDS, *meals.COMMANDS, *mine.COMMANDS, *rsvp.COMMANDS)
-    registry.add(*stats.COMMANDS)
+    registry.add(*stats.COMMANDS, *admin.COMMANDS)
     registry.add(help_command(registry))
     for kind, cmd in {**reports.CONTINUATIONS, **rsvp.CONTINUATIONS}.items():
         registry.add_continuation(kind, cmd)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -11,10 +14,38 @@ from handlers.schedules import ScheduleError, next_fire, parse_schedule
 from storage import Database
 from storage.notices import DONE
 
+log = logging.getLogger(__name__)
+
+
+def directory_fingerprint(cfg: Config) -> str:
+    """What the directory part of the config says, as a hash."""
+    part = {
+        "buildings": cfg.buildings,
+        "grids": [g.model_dump() for g in cfg.grids],
+        "people": [p.model_dump() for p in cfg.people],
+    }
+    return hashlib.sha256(json.dumps(part, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
 
 async def seed_directory(db: Database, cfg: Config, *, at: datetime) -> None:
-    """Make the database's people, buildings and grids agree with the config."""
+    """Make people, buildings and grids agree with the config — when the config changed.
+
+    The config is the starting state: changes made by admins in chat stay until the
+    config's directory is edited, which then wins (and says so in the audit trail)."""
+    fingerprint = directory_fingerprint(cfg)
     async with db.unit_of_work() as uow:
+        previous = await uow.people.get_meta(key="directory")
+        if previous == fingerprint:
+            return
+        if previous is not None:
+            log.warning("the config's people or grids changed: they replace changes made in chat")
+            await uow.people.record_change(
+                actor_id=None,
+                action="config",
+                detail="配置文件的人员或网格有改动，已按配置文件更新",
+                at=at,
+            )
+        await uow.people.set_meta(key="directory", value=fingerprint)
         await uow.people.add_buildings(names=cfg.buildings)
         ids: dict[str, int] = {}
         for p in cfg.people:

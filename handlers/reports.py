@@ -51,7 +51,18 @@ async def responders(ctx: Context, *, level: int, building: str | None) -> list[
     people = ctx.uow.people
     if level == 0:
         grid = await people.grid_of_building(name=building) if building else None
-        return await people.workers_of_grid(grid_id=grid.id) if grid else []
+        if grid is None:
+            return []
+        workers = await people.workers_of_grid(grid_id=grid.id)
+        present = [
+            w for w in workers if await people.away_until(person_id=w.id, today=ctx.today) is None
+        ]
+        if present or grid.backup_id is None:
+            return present
+        # everyone on leave: the grid's backup stands in, unless away too
+        if await people.away_until(person_id=grid.backup_id, today=ctx.today) is None:
+            return [await people.get(person_id=grid.backup_id)]
+        return []
     return await people.with_role(role="community" if level == 1 else "branch")
 
 

@@ -308,3 +308,52 @@ STATS_NONE = "—"
 STATS_MONTHLY = "【月度报告】"
 STATS_BAD_MONTH = "看不懂月份「{text}」。" + STATS_USAGE
 EXPORT_REPORTS_USAGE = "用法：导出上报 [2026-11]"
+
+# admin of people, roles and grids in chat
+ROLE_WORDS = {
+    "居民": "resident",
+    "网格员": "grid_worker",
+    "邻长": "neighbor_lead",
+    "物业": "property",
+    "社区": "community",
+    "社区工作人员": "community",
+    "党支部": "branch",
+    "支部": "branch",
+    "食堂": "canteen",
+    "管理员": "admin",
+}
+ADMIN_UNKNOWN_PERSON = "没有找到「{name}」。"
+ADMIN_UNKNOWN_ROLE = (
+    "没有「{role}」这个角色。可以用：网格员、邻长、物业、社区、党支部、食堂、管理员。"
+)
+ADMIN_UNKNOWN_GRID = "没有「{grid}」。现有网格：{grids}"
+ADMIN_UNKNOWN_BUILDING = "本小区没有「{building}」。"
+ROLE_USAGE = "用法：设置角色 姓名 网格员 / 取消角色 姓名 网格员"
+ROLE_ADDED = "已给{name}加上角色：{role}。"
+ROLE_ALREADY = "{name}已经是{role}了。"
+ROLE_REMOVED = "已取消{name}的角色：{role}。"
+ROLE_NOT_HELD = "{name}没有{role}这个角色。"
+ROLE_SELF = "不能取消自己的管理员角色。"
+GRID_USAGE = "用法：加入网格 姓名 第一网格 / 移出网格 姓名 第一网格"
+GRID_ADDED = "已把{name}加入{grid}（网格员）。"
+GRID_ALREADY = "{name}已经在{grid}了。"
+GRID_REMOVED = "已把{name}移出{grid}。"
+GRID_NOT_IN = "{name}不在{grid}。"
+MOVE_USAGE = "用法：划转楼栋 5栋 第一网格"
+MOVE_DONE = "已把{building}从{old}划到{grid}。以后的上报由{workers}处理。"
+BACKUP_USAGE = "用法：备岗 第一网格 陈刚（网格员请假时由备岗人员接收上报）；取消备岗 第一网格"
+BACKUP_DONE = "{grid}的备岗人员：{name}。"
+BACKUP_CLEARED = "已取消{grid}的备岗人员。"
+LEAVE_USAGE = "用法：请假 李娜 至 12月8日 / 销假 李娜"
+LEAVE_DONE = "已登记{name}请假至{until}，期间{grids}的上报转给备岗人员{backup}。"
+LEAVE_NO_BACKUP = (
+    "（注意：{grids}没有备岗人员，期间上报会直接转到社区。可以用「备岗 网格 姓名」设置。）"
+)
+LEAVE_ENDED = "{name}已销假，恢复接收上报。"
+LEAVE_NONE = "{name}没有在请假。"
+LEAVE_PAST = "{until}已经过去了。"
+GRIDS_HEADER = "网格设置："
+GRIDS_LINE = "· {grid}：{buildings}；网格员 {workers}；备岗 {backup}"
+CHANGES_HEADER = "最近的变更："
+CHANGES_LINE = "{time} {who}：{detail}"
+CHANGES_NONE = "还没有变更记录。"

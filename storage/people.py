@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -11,10 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from storage.errors import NotFound
 from storage.schema import (
     accounts,
+    admin_changes,
     buildings,
     grid_workers,
     grids,
     inserted_id,
+    leaves,
+    meta,
     people,
     person_roles,
 )
@@ -50,6 +53,15 @@ class Account:
 class Grid:
     id: int
     name: str
+    backup_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Change:
+    actor_id: int | None
+    action: str
+    detail: str
+    at: datetime
 
 
 class PeopleRepository:
@@ -255,12 +267,12 @@ class PeopleRepository:
         """The grid a building belongs to, or None."""
         row = (
             await self._conn.execute(
-                sa.select(grids.c.id, grids.c.name)
+                sa.select(grids.c.id, grids.c.name, grids.c.backup_id)
                 .join(buildings, buildings.c.grid_id == grids.c.id)
                 .where(buildings.c.name == name)
             )
         ).first()
-        return None if row is None else Grid(row.id, row.name)
+        return None if row is None else Grid(row.id, row.name, row.backup_id)
 
     async def workers_of_grid(self, *, grid_id: int) -> list[Person]:
         """The grid workers of a grid, in a stable order."""
@@ -270,3 +282,108 @@ class PeopleRepository:
             .order_by(grid_workers.c.person_id)
         )
         return [await self.get(person_id=pid) for pid in ids]
+
+    # --- admin in chat ----------------------------------------------------------------------
+
+    async def grid_named(self, *, name: str) -> Grid | None:
+        row = (await self._conn.execute(grids.select().where(grids.c.name == name))).first()
+        return None if row is None else Grid(row.id, row.name, row.backup_id)
+
+    async def all_grids(self) -> list[Grid]:
+        rows = await self._conn.execute(grids.select().order_by(grids.c.id))
+        return [Grid(r.id, r.name, r.backup_id) for r in rows]
+
+    async def buildings_of_grid(self, *, grid_id: int) -> list[str]:
+        names = await self._conn.scalars(
+            sa.select(buildings.c.name).where(buildings.c.grid_id == grid_id)
+        )
+        return sorted(names, key=lambda n: (len(n), n))
+
+    async def add_role(self, *, person_id: int, role: str) -> bool:
+        """Give a role; False if they had it."""
+        if role in (await self.get(person_id=person_id)).roles and role != "resident":
+            return False
+        await self._conn.execute(person_roles.insert().values(person_id=person_id, role=role))
+        return True
+
+    async def remove_role(self, *, person_id: int, role: str) -> bool:
+        """Take a role away; False if they did not have it."""
+        result = await self._conn.execute(
+            person_roles.delete().where(
+                person_roles.c.person_id == person_id, person_roles.c.role == role
+            )
+        )
+        return bool(result.rowcount)
+
+    async def add_worker(self, *, grid_id: int, person_id: int) -> bool:
+        exists = await self._conn.scalar(
+            sa.select(sa.func.count())
+            .select_from(grid_workers)
+            .where(grid_workers.c.grid_id == grid_id, grid_workers.c.person_id == person_id)
+        )
+        if exists:
+            return False
+        await self._conn.execute(grid_workers.insert().values(grid_id=grid_id, person_id=person_id))
+        return True
+
+    async def remove_worker(self, *, grid_id: int, person_id: int) -> bool:
+        result = await self._conn.execute(
+            grid_workers.delete().where(
+                grid_workers.c.grid_id == grid_id, grid_workers.c.person_id == person_id
+            )
+        )
+        return bool(result.rowcount)
+
+    async def move_building(self, *, name: str, grid_id: int) -> None:
+        await self._conn.execute(
+            buildings.update().where(buildings.c.name == name).values(grid_id=grid_id)
+        )
+
+    async def set_backup(self, *, grid_id: int, person_id: int | None) -> None:
+        await self._conn.execute(
+            grids.update().where(grids.c.id == grid_id).values(backup_id=person_id)
+        )
+
+    async def set_leave(self, *, person_id: int, until: date, by: int, at: datetime) -> None:
+        await self._conn.execute(leaves.delete().where(leaves.c.person_id == person_id))
+        await self._conn.execute(
+            leaves.insert().values(person_id=person_id, until=until, set_by=by, at=at)
+        )
+
+    async def end_leave(self, *, person_id: int) -> bool:
+        result = await self._conn.execute(leaves.delete().where(leaves.c.person_id == person_id))
+        return bool(result.rowcount)
+
+    async def away_until(self, *, person_id: int, today: date) -> date | None:
+        """The last day of a person's leave, if they are away today."""
+        until: date | None = await self._conn.scalar(
+            sa.select(leaves.c.until).where(
+                leaves.c.person_id == person_id, leaves.c.until >= today
+            )
+        )
+        return until
+
+    async def record_change(
+        self, *, actor_id: int | None, action: str, detail: str, at: datetime
+    ) -> None:
+        """Append to the audit trail of admin changes."""
+        await self._conn.execute(
+            admin_changes.insert().values(actor_id=actor_id, action=action, detail=detail, at=at)
+        )
+
+    async def changes(self, *, limit: int) -> list[Change]:
+        """The latest admin changes, newest first."""
+        rows = await self._conn.execute(
+            admin_changes.select().order_by(admin_changes.c.id.desc()).limit(limit)
+        )
+        return [Change(r.actor_id, r.action, r.detail, r.at) for r in rows]
+
+    async def get_meta(self, *, key: str) -> str | None:
+        value: str | None = await self._conn.scalar(
+            sa.select(meta.c.value).where(meta.c.key == key)
+        )
+        return value
+
+    async def set_meta(self, *, key: str, value: str) -> None:
+        await self._conn.execute(meta.delete().where(meta.c.key == key))
+        await self._conn.execute(meta.insert().values(key=key, value=value))

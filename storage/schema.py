@@ -67,6 +67,7 @@ grids = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("name", sa.String(100), nullable=False, unique=True),
+    sa.Column("backup_id", sa.Integer, sa.ForeignKey("people.id")),  # stands in on leave
 )
 
 buildings = sa.Table(
@@ -296,6 +297,33 @@ event_drafts = sa.Table(
     sa.Column("title", sa.String(100)),
     sa.Column("starts_at", UtcDateTime),
     sa.Column("place", sa.String(100)),
+)
+
+leaves = sa.Table(
+    "leaves",
+    metadata,
+    sa.Column("person_id", sa.Integer, sa.ForeignKey("people.id"), primary_key=True),
+    sa.Column("until", sa.Date, nullable=False),  # the last day away, inclusive
+    sa.Column("set_by", sa.Integer, sa.ForeignKey("people.id")),
+    sa.Column("at", UtcDateTime, nullable=False),
+)
+
+# every change an admin makes in chat (roles, grids, buildings, leaves)
+admin_changes = sa.Table(
+    "admin_changes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("actor_id", sa.Integer, sa.ForeignKey("people.id")),
+    sa.Column("action", sa.String(50), nullable=False),
+    sa.Column("detail", sa.Text, nullable=False),
+    sa.Column("at", UtcDateTime, nullable=False),
+)
+
+meta = sa.Table(
+    "meta",
+    metadata,
+    sa.Column("key", sa.String(100), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
 )
 
 inbound = sa.Table(

@@ -1,0 +1,115 @@
+"""Admin in chat: roles, grids, buildings, backups and leaves take effect at once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from bot.config import Config
+from handlers.clock import ManualClock
+from storage import Database
+from tests.fakes import Bot, config_from, example_raw, to
+
+
+async def test_refused_for_non_admins_and_in_groups(bot: Bot) -> None:
+    assert "只有管理员" in (await bot.dm("张正芳", "设置角色 王辉 网格员"))[0].text
+    assert "只有管理员" in (await bot.dm("王辉", "划转楼栋 5栋 第一网格"))[0].text
+    assert await bot.say("朱东", "设置角色 王辉 网格员") == []
+    async with bot.db.unit_of_work() as uow:
+        person = await uow.people.find_by_name(name="王辉")
+        assert person is not None and person.roles == {"resident"}
+        assert await uow.people.changes(limit=5) == []
+
+
+async def test_unknown_person_grid_role_or_building(bot: Bot) -> None:
+    answers = [
+        (await bot.dm("朱东", text))[0].text
+        for text in (
+            "设置角色 李四 网格员",
+            "设置角色 王辉 飞行员",
+            "加入网格 王辉 第九网格",
+            "划转楼栋 99栋 第一网格",
+            "设置角色 王辉",
+        )
+    ]
+    assert "没有找到「李四」" in answers[0]
+    assert "没有「飞行员」这个角色" in answers[1]
+    assert "没有「第九网格」。现有网格：第一网格、第二网格" in answers[2]
+    assert "本小区没有「99栋」" in answers[3]
+    assert "用法" in answers[4]
+
+
+async def test_a_new_grid_worker_receives_alerts_at_once(bot: Bot) -> None:
+    said = await bot.dm("朱东", "加入网格 王辉 第二网格")
+    assert "已把王辉加入第二网格" in said[0].text
+    said = await bot.say("小赵", "上报 6栋 楼道堆物")
+    assert to(said, "陈刚") and to(said, "王辉")
+    assert "接单" in (await bot.dm("王辉", "帮助"))[0].text  # he has the role now
+    await bot.dm("朱东", "取消角色 王辉 网格员")
+    said = await bot.say("小赵", "上报 7栋 楼道堆物")
+    assert to(said, "王辉") == []
+    assert "只有" in (await bot.dm("王辉", "接单 H2"))[0].text
+
+
+async def test_moving_a_building_routes_its_reports_to_the_new_grid(bot: Bot) -> None:
+    said = await bot.dm("朱东", "划转楼栋 5栋 第一网格")
+    assert "已把5栋从第二网格划到第一网格。以后的上报由李娜处理" in said[0].text
+    said = await bot.say("郭先德", "上报 5栋 楼道堆物")
+    assert to(said, "李娜") and to(said, "陈刚") == []
+
+
+async def test_leave_routes_to_the_backup_until_it_ends(bot: Bot) -> None:
+    assert "没有备岗人员" in (await bot.dm("朱东", "请假 李娜 至 明天"))[0].text
+    said = await bot.say("王辉", "上报 3栋 楼道堆物")
+    assert to(said, "李娜") == [] and to(said, "张正芳")  # nobody in the grid: the community
+    await bot.dm("朱东", "备岗 第一网格 陈刚")
+    said = await bot.say("王辉", "上报 2栋 电线老化")
+    assert to(said, "陈刚") and to(said, "李娜") == []
+    grids = (await bot.dm("朱东", "网格"))[0].text
+    assert "李娜（请假至11月27日）" in grids and "备岗 陈刚" in grids
+    await bot.tick(timedelta(days=2))  # the leave is over
+    said = await bot.say("王辉", "上报 1栋 楼道堆物")
+    assert to(said, "李娜") and to(said, "陈刚") == []
+    await bot.dm("朱东", "请假 李娜 至 12月10日")
+    assert "李娜已销假" in (await bot.dm("朱东", "销假 李娜"))[0].text
+    assert to(await bot.say("王辉", "上报 4栋 消防栓坏了"), "李娜")
+    assert "已经过去" in (await bot.dm("朱东", "请假 李娜 至 11月1日"))[0].text
+
+
+async def test_every_change_is_in_the_audit_trail(bot: Bot) -> None:
+    await bot.dm("朱东", "设置角色 王辉 邻长")
+    await bot.dm("朱东", "划转楼栋 5栋 第一网格")
+    await bot.dm("朱东", "请假 李娜 至 明天")
+    log = (await bot.dm("朱东", "变更记录"))[0].text.splitlines()
+    assert log[0] == "最近的变更："
+    assert "朱东：李娜 至 2026-11-27" in log[1]
+    assert "朱东：5栋: 第二网格 → 第一网格" in log[2]
+    assert "朱东：王辉 +邻长" in log[3]
+    assert "不能取消自己的管理员角色" in (await bot.dm("朱东", "取消角色 朱东 管理员"))[0].text
+
+
+def demo(tmp_path: Path) -> Config:
+    return config_from(example_raw(), tmp_path / "admin.db")
+
+
+async def test_chat_changes_survive_a_restart_until_the_config_changes(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    cfg = demo(tmp_path)
+    async with Database(cfg.storage.url) as db:
+        bot = Bot(cfg, clock, db)
+        await bot.app.start()
+        await bot.dm("朱东", "划转楼栋 5栋 第一网格")
+    async with Database(cfg.storage.url) as db:  # restarted with the same config
+        bot = Bot(cfg, clock, db)
+        await bot.app.start()
+        assert to(await bot.say("郭先德", "上报 5栋 楼道堆物"), "李娜")
+    raw = example_raw()
+    raw["grids"][1]["workers"] = []  # the config is edited: it wins
+    edited = config_from(raw, tmp_path / "admin.db")
+    async with Database(edited.storage.url) as db:
+        bot = Bot(edited, clock, db)
+        await bot.app.start()
+        said = await bot.say("郭先德", "上报 6栋 楼道堆物")
+        assert to(said, "李娜") == [] and to(said, "张正芳")
+        assert "配置文件" in (await bot.dm("朱东", "变更记录"))[0].text
