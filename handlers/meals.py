@@ -182,6 +182,18 @@ def _cancel_words(ctx: Context, signup: MealSignup, diner: Person) -> str:
     return f"取消报餐 {word} {meal_name(signup.meal)}{proxy}"
 
 
+def choice_buttons(ctx: Context, signup: MealSignup, diner: Person, cancel: str) -> list[Button]:
+    """The same choices as typing: cancel, switch dine-in/delivery, one more portion."""
+    base = cancel.removeprefix("取消")  # 报餐 明天 午餐 [代 NAME]
+    buttons = [Button(texts.MEAL_CANCEL_BUTTON, cancel)]
+    if diner.address:
+        switch = "堂食" if signup.delivery else "送餐"
+        buttons.append(Button(f"改为{switch}", f"{base} {signup.portions}份 {switch}"))
+    if signup.portions < ctx.settings.canteen.max_portions:
+        buttons.append(Button(f"改为{signup.portions + 1}份", f"{base} {signup.portions + 1}份"))
+    return buttons
+
+
 async def sign_up(ctx: Context, args: str) -> None:
     """报餐 明天 午餐 2份 送餐 少盐 [代 郭先德]: a meal for oneself or for an elder."""
     req = await parse_request(ctx, args, usage=texts.MEAL_USAGE)
@@ -236,7 +248,7 @@ async def sign_up(ctx: Context, args: str) -> None:
         cutoff=ctx.fmt(cutoff_of(ctx, req.day, req.meal)),
         cancel=cancel,
     )
-    await ctx.reply(text, [Button(texts.MEAL_CANCEL_BUTTON, cancel)])
+    await ctx.reply(text, choice_buttons(ctx, signup, req.diner, cancel))
     if req.diner.id != ctx.sender.id:
         await ctx.tell(
             req.diner,

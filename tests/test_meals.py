@@ -24,7 +24,13 @@ async def test_sign_up_with_every_option(bot: Bot) -> None:
     text = said[0].text
     assert "明天 11月27日（周五）晚餐 2份 送餐，备注：少盐 软一点" in text
     assert "菜单：南瓜粥 包子" in text and "11月27日 15:00 前" in text
-    assert said[0].buttons == ("取消报餐 明天 晚餐",)
+    assert said[0].buttons == (
+        "取消报餐 明天 晚餐",
+        "报餐 明天 晚餐 2份 堂食",
+        "报餐 明天 晚餐 3份",
+    )
+    said = await bot.dm("王辉", "", action="报餐 明天 晚餐 2份 堂食")  # a button press
+    assert "已修改为您报餐：明天 11月27日（周五）晚餐 2份 堂食" in said[0].text
     async with bot.db.unit_of_work() as uow:
         [s] = await uow.meals.upcoming_of(person_id=1, since=date(2026, 11, 26))
     assert (s.day, s.meal, s.portions, s.delivery, s.note) == (
