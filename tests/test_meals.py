@@ -29,8 +29,6 @@ async def test_sign_up_with_every_option(bot: Bot) -> None:
         "报餐 明天 晚餐 2份 堂食",
         "报餐 明天 晚餐 3份",
     )
-    said = await bot.dm("王辉", "", action="报餐 明天 晚餐 2份 堂食")  # a button press
-    assert "已修改为您报餐：明天 11月27日（周五）晚餐 2份 堂食" in said[0].text
     async with bot.db.unit_of_work() as uow:
         [s] = await uow.meals.upcoming_of(person_id=1, since=date(2026, 11, 26))
     assert (s.day, s.meal, s.portions, s.delivery, s.note) == (
@@ -40,6 +38,8 @@ async def test_sign_up_with_every_option(bot: Bot) -> None:
         True,
         "少盐 软一点",
     )
+    said = await bot.dm("王辉", "", action="报餐 明天 晚餐 2份 堂食")  # a button press
+    assert "已修改为您报餐：明天 11月27日（周五）晚餐 2份 堂食" in said[0].text
 
 
 async def test_defaults_and_written_forms_of_the_day(bot: Bot) -> None:
