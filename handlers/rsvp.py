@@ -653,7 +653,7 @@ COMMANDS = (
         keywords=("取消报名",),
         slash=("rsvp_cancel",),
         handler=cancel_rsvp,
-        summary="取消报名 E1",
+        summary="取消报名 E1 —— 取消活动报名",
         english="Cancel an RSVP",
         usage="取消报名 E1",
     ),
