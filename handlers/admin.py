@@ -165,12 +165,9 @@ async def set_leave(ctx: Context, args: str) -> None:
     backups = [(await ctx.uow.people.get(person_id=g.backup_id)).name for g in grids if g.backup_id]
     names = "、".join(g.name for g in grids) or "—"
     await _audit(ctx, "leave", f"{person.name} 至 {until.isoformat()}")
-    text = texts.LEAVE_DONE.format(
-        name=person.name,
-        until=day_label(until, ctx.today),
-        grids=names,
-        backup="、".join(backups) or "—",
-    )
+    text = texts.LEAVE_DONE.format(name=person.name, until=day_label(until, ctx.today))
+    if backups:
+        text += texts.LEAVE_BACKUP.format(grids=names, backup="、".join(backups))
     if grids and len(backups) < len(grids):
         text += texts.LEAVE_NO_BACKUP.format(grids=names)
     await ctx.reply(text)

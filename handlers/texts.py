@@ -345,7 +345,8 @@ BACKUP_USAGE = "用法：备岗 第一网格 陈刚（网格员请假时由备�
 BACKUP_DONE = "{grid}的备岗人员：{name}。"
 BACKUP_CLEARED = "已取消{grid}的备岗人员。"
 LEAVE_USAGE = "用法：请假 李娜 至 12月8日 / 销假 李娜"
-LEAVE_DONE = "已登记{name}请假至{until}，期间{grids}的上报转给备岗人员{backup}。"
+LEAVE_DONE = "已登记{name}请假至{until}。"
+LEAVE_BACKUP = "期间{grids}的上报转给备岗人员{backup}。"
 LEAVE_NO_BACKUP = (
     "（注意：{grids}没有备岗人员，期间上报会直接转到社区。可以用「备岗 网格 姓名」设置。）"
 )
