@@ -15,6 +15,8 @@ from handlers import (
     announcements,
     meals,
     mine,
+    network,
+    orders,
     people,
     reports,
     rsvp,
@@ -38,6 +40,9 @@ DUE_JOBS: tuple[DueJob, ...] = (
     meals.send_cutoff_summaries,
     rsvp.remind,
     stats.monthly_report,
+    network.monday_duty,
+    network.meal_welfare,
+    orders.chase_orders,
 )
 # when each feature next has something due: a hand-moved clock stops there on its way
 Wake = Callable[[Context], Awaitable[datetime | None]]
@@ -47,6 +52,8 @@ WAKES: tuple[Wake, ...] = (
     meals.next_cutoff_wake,
     rsvp.next_event_wake,
     stats.next_monthly_wake,
+    network.next_network_wake,
+    orders.next_order_wake,
 )
 
 
@@ -55,7 +62,7 @@ def build_registry(settings: Settings) -> Registry:
     registry = Registry(settings.bot_names)
     registry.add(*reports.COMMANDS, *tickets.COMMANDS, *people.COMMANDS)
     registry.add(*announcements.COMMANDS, *meals.COMMANDS, *mine.COMMANDS, *rsvp.COMMANDS)
-    registry.add(*stats.COMMANDS, *admin.COMMANDS)
+    registry.add(*stats.COMMANDS, *admin.COMMANDS, *network.COMMANDS, *orders.COMMANDS)
     registry.add(help_command(registry))
     for kind, cmd in {**reports.CONTINUATIONS, **rsvp.CONTINUATIONS}.items():
         registry.add_continuation(kind, cmd)

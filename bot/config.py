@@ -18,18 +18,22 @@ from handlers.context import (
     Category,
     EventSettings,
     Group,
+    NetworkSettings,
     NoticeSettings,
     PriceTier,
     ReportSettings,
+    Service,
     Settings,
 )
 from handlers.days import WEEKDAY_SHORT as WEEKDAYS
+from handlers.places import find_place
 from handlers.schedules import ScheduleError, parse_schedule
 
 Role = Literal[
     "resident",
     "grid_worker",
     "neighbor_lead",
+    "group_lead",
     "property",
     "community",
     "branch",
@@ -119,6 +123,7 @@ class PersonConfig(Strict):
     lives_alone: bool = False
     accounts: list[Annotated[str, Field(pattern=r"^(telegram|wechat|console):\S+$")]] = []
     birth_year: int | None = Field(default=None, ge=1900, le=2100)  # for the canteen's prices
+    leader: str | None = None  # 三长: a 邻长's 组长, a 组长's community member
 
 
 class GridConfig(Strict):
@@ -228,6 +233,27 @@ class EventsConfig(Strict):
     digest_minutes: int = Field(default=60, gt=0)
 
 
+class HouseholdConfig(Strict):
+    address: str  # 5栋1单元102
+    members: list[str] = []  # names from [[people]]
+    key: bool = False  # a key household (visited weekly)
+    reason: str | None = None  # 独居老人, 困境, 留守 …
+    lead: str | None = None  # its 邻长 (a person with role neighbor_lead)
+    area: float | None = Field(default=None, gt=0)  # floor area in m², for votes
+
+
+class ServiceConfig(Strict):
+    name: str = Field(min_length=1)
+    provider: str  # the person (volunteer team, partner) orders go to
+    ack_hours: int = Field(default=24, gt=0)
+
+
+class NetworkConfig(Strict):
+    duty_at: str = Field(default="09:00", pattern=r"^\d{2}:\d{2}$")  # Mondays
+    welfare_meal_days: int = Field(default=3, gt=0)
+    welfare_meal_min: int = Field(default=3, gt=0)
+
+
 class Config(Strict):
     community: CommunityConfig
     storage: StorageConfig = StorageConfig()
@@ -242,6 +268,9 @@ class Config(Strict):
     announcement_settings: AnnouncementSettingsConfig = AnnouncementSettingsConfig()
     canteen: CanteenConfig = CanteenConfig()
     events: EventsConfig = EventsConfig()
+    households: list[HouseholdConfig] = []
+    services: list[ServiceConfig] = []
+    network: NetworkConfig = NetworkConfig()
     exports_dir: str = "exports"
     console: ConsoleConfig = ConsoleConfig()
     telegram: TelegramConfig = TelegramConfig()
@@ -289,6 +318,12 @@ class Config(Strict):
         }
         e = self.events
         return Settings(
+            network=NetworkSettings(
+                duty_at=time.fromisoformat(self.network.duty_at),
+                services=tuple(Service(x.name, x.provider, x.ack_hours) for x in self.services),
+                welfare_meal_days=self.network.welfare_meal_days,
+                welfare_meal_min=self.network.welfare_meal_min,
+            ),
             events=EventSettings(
                 day_before_at=time.fromisoformat(e.day_before_at),
                 remind_before_minutes=e.remind_before_minutes,
@@ -496,6 +531,51 @@ def check_references(cfg: Config) -> list[Problem]:
                         f"unknown building {building!r} (not in buildings)",
                     )
                 )
+    for i, person in enumerate(cfg.people):
+        if person.leader is not None and person.leader not in names:
+            problems.append(
+                Problem(
+                    f"people[{i}].leader", f"unknown person {person.leader!r} (not in [[people]])"
+                )
+            )
+    addresses: set[str] = set()
+    for i, h in enumerate(cfg.households):
+        place = find_place(h.address, cfg.building_aliases)
+        if place is None or place.building not in known:
+            problems.append(
+                Problem(
+                    f"households[{i}].address",
+                    f"{h.address!r} is not in a building of the community",
+                )
+            )
+        elif place.label in addresses:
+            problems.append(Problem(f"households[{i}].address", f"{h.address!r} is listed twice"))
+        else:
+            addresses.add(place.label)
+        for j, member in enumerate(h.members):
+            if member not in names:
+                problems.append(
+                    Problem(
+                        f"households[{i}].members[{j}]",
+                        f"unknown person {member!r} (not in [[people]])",
+                    )
+                )
+        if h.lead is not None and h.lead not in names:
+            problems.append(
+                Problem(f"households[{i}].lead", f"unknown person {h.lead!r} (not in [[people]])")
+            )
+        elif h.lead is not None and "neighbor_lead" not in cfg.person(h.lead).roles:
+            problems.append(
+                Problem(f"households[{i}].lead", f"{h.lead!r} does not have the role neighbor_lead")
+            )
+    for i, service in enumerate(cfg.services):
+        if service.provider not in names:
+            problems.append(
+                Problem(
+                    f"services[{i}].provider",
+                    f"unknown person {service.provider!r} (not in [[people]])",
+                )
+            )
     for i, tier in enumerate(cfg.canteen.price_tiers):
         if tier.min_age > tier.max_age:
             problems.append(Problem(f"canteen.price_tiers[{i}]", "min_age is above max_age"))

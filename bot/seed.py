@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot.config import Config
 from handlers.announcements import ROTATION_WORDS
+from handlers.places import find_place
 from handlers.schedules import ScheduleError, next_fire, parse_schedule
 from storage import Database
 from storage.notices import DONE
@@ -23,6 +24,7 @@ def directory_fingerprint(cfg: Config) -> str:
         "buildings": cfg.buildings,
         "grids": [g.model_dump() for g in cfg.grids],
         "people": [p.model_dump() for p in cfg.people],
+        "households": [h.model_dump() for h in cfg.households],
     }
     return hashlib.sha256(json.dumps(part, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
@@ -65,6 +67,22 @@ async def seed_directory(db: Database, cfg: Config, *, at: datetime) -> None:
         await uow.people.set_grids(
             layout={g.name: (g.buildings, [ids[w] for w in g.workers]) for g in cfg.grids}
         )
+        for p in cfg.people:
+            await uow.households.set_leader(
+                person_id=ids[p.name], leader_id=ids[p.leader] if p.leader else None
+            )
+        for h in cfg.households:
+            place = find_place(h.address, cfg.building_aliases)
+            assert place is not None  # checked with the config
+            await uow.households.upsert(
+                address=place.label,
+                building=place.building,
+                key=h.key,
+                reason=h.reason,
+                lead_id=ids[h.lead] if h.lead else None,
+                members=[ids[m] for m in h.members],
+                area=h.area,
+            )
 
 
 async def seed_notices(db: Database, cfg: Config, *, at: datetime) -> None:

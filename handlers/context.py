@@ -99,6 +99,23 @@ class EventSettings:
 
 
 @dataclass(frozen=True)
+class Service:
+    """A service residents can order (点单) and who provides it."""
+
+    name: str
+    provider: str  # a person's name
+    ack_hours: int = 24
+
+
+@dataclass(frozen=True)
+class NetworkSettings:
+    duty_at: time = time(9, 0)  # Mondays: each 邻长's list
+    services: tuple[Service, ...] = ()
+    welfare_meal_days: int = 3  # an elder who usually eats with us and stops this many days
+    welfare_meal_min: int = 3  # "usually": this many meals in the two weeks before
+
+
+@dataclass(frozen=True)
 class Settings:
     """The policy handlers follow, taken from the config at start."""
 
@@ -113,6 +130,7 @@ class Settings:
     notices: NoticeSettings = field(default_factory=NoticeSettings)
     canteen: CanteenSettings = field(default_factory=CanteenSettings)
     events: EventSettings = field(default_factory=EventSettings)
+    network: NetworkSettings = field(default_factory=NetworkSettings)
     exports_dir: str = "exports"
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from handlers import texts
 from handlers.context import Context, UserError
 from handlers.exports import write_table
+from handlers.network import coverage_lines
 from handlers.registry import Command
 from storage.stats import PeriodStats, Tally
 
@@ -238,7 +239,8 @@ async def show_stats(ctx: Context, args: str) -> None:
     """统计 [月份]: the month's figures, and the chart as a picture."""
     month = parse_month(args, ctx.today)
     stats = await month_stats(ctx, month)
-    await ctx.reply(render(ctx, month, stats))
+    coverage = await coverage_lines(ctx)
+    await ctx.reply("\n".join([render(ctx, month, stats), *coverage]))
     chart = await draw_chart(
         Path(ctx.settings.exports_dir) / f"stats-{month.label}-{ctx.sender.id}.png", month, stats
     )

@@ -11,6 +11,7 @@ ROLE_NAMES = {
     "resident": "居民",
     "grid_worker": "网格员",
     "neighbor_lead": "邻长",
+    "group_lead": "组长",
     "property": "物业",
     "community": "社区工作人员",
     "branch": "党支部",
@@ -358,3 +359,45 @@ GRIDS_LINE = "· {grid}：{buildings}；网格员 {workers}；备岗 {backup}"
 CHANGES_HEADER = "最近的变更："
 CHANGES_LINE = "{time} {who}：{detail}"
 CHANGES_NONE = "还没有变更记录。"
+
+# the 三长 network: visits and duty
+VISIT_USAGE = "用法：走访 5栋1单元102 情况说明，例如：走访 5栋1单元102 身体好 需要助餐（写「上报 …」或「报餐 …」可直接代办）"
+VISIT_UNKNOWN = "没有登记「{address}」这一户。"
+VISIT_NOT_YOURS = "{address}不是您联系的住户（联系人：{lead}），不能记录走访。"
+VISIT_DONE = "已记录走访 {address}（{members}{reason}）。"
+VISIT_LEFT = "本周重点户还有{count}户未走访：{list}"
+VISIT_ALL_DONE = "本周的重点户都走访过了，辛苦了！"
+DUTY_HEADER = "【本周走访清单】{name}，您好："
+DUTY_KEY = "重点户（每周至少一次）："
+DUTY_QUARTER = "本季度还未走访的住户："
+DUTY_LINE = "· {address} {members}{reason}{last}"
+DUTY_LAST = "（上次走访 {time}）"
+DUTY_NEVER = "（还没有走访记录）"
+DUTY_NONE = "本周没有待走访的住户。"
+DUTY_OVERDUE_UP = "【走访超期】{lead}上周没有走访以下重点户，请督促：\n{list}"
+DUTY_OVERDUE_TWO = "【走访超期两周】{lead}已两周没有走访以下重点户，请社区关注：\n{list}"
+DUTY_QUARTER_UP = "【季度走访未完成】{lead}上季度没有走访以下住户：\n{list}"
+WELFARE_NO_VISIT = (
+    "【关爱提醒】重点户 {address}（{members}{reason}）已两周没有走访记录，请尽快上门看看。"
+)
+WELFARE_NO_MEALS = "【关爱提醒】{name}（{address}）平时常在长者食堂报餐，已经{days}天没有报餐了，请联系确认老人是否安好。"
+COVERAGE_HEADER = "本周重点户走访覆盖："
+COVERAGE_LINE = "· {name}：{visited}/{total}"
+
+# service orders (点单)
+ORDER_USAGE = "用法：点单 服务 [楼栋单元门牌] [时间]，例如：点单 理发 5栋1单元102 周六上午。可点的服务：{services}"
+ORDER_UNKNOWN = "没有「{service}」这项服务。可点的服务：{services}"
+ORDER_PAST = "{day}已经过去了，请写一个将来的时间。"
+ORDER_NO_ADDRESS = "请写上地址，例如：点单 {service} 5栋1单元102 周六上午"
+ORDER_PLACED = "已收到点单 {number}（{service}{wanted}），已转给{provider}，确认后会私信告诉您。"
+ORDER_ALERT = "【点单 {number}】{service}\n地址：{address}\n时间：{wanted}\n点单人：{requester}\n请在{deadline}前确认接单。"
+ORDER_NO_SUCH = "没有找到点单 {number}。"
+ORDER_NOT_YOURS = "点单 {number} 不是给您的。"
+ORDER_ACKED = "已接单 {number}，完成后回复「办结 {number} 说明」。"
+ORDER_ACKED_REQUESTER = "您的点单 {number}（{service}）已由{provider}接单。"
+ORDER_DONE = "已办结 {number}，已通知点单人。"
+ORDER_DONE_REQUESTER = "您的点单 {number}（{service}）已完成：{note}\n请评价：回复「满意 {number}」「基本满意 {number}」或「不满意 {number} 原因」。"
+ORDER_OVERDUE = "【点单超时未接单 {number}】{service}（{address}），转给{provider}后{hours}小时无人接单，请协调。"
+ORDER_REMIND = "【点单提醒 {number}】{service}（{address}）还没有接单，请尽快确认。"
+ORDER_RATED = "感谢您的评价（{rating}）！"
+ORDER_ALREADY = "点单 {number} 已经{status}了。"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from handlers import texts
+from handlers import orders, texts
 from handlers.chat import Button
 from handlers.context import Context, UserError
 from handlers.places import find_place
@@ -60,7 +60,10 @@ async def _actionable(ctx: Context, args: str, usage: str) -> tuple[Report, str]
 
 
 async def acknowledge(ctx: Context, args: str) -> None:
-    """接单 H1: the responder takes the report; its reporter is told."""
+    """接单 H1: the responder takes the report; its reporter is told. (接单 S1: an order.)"""
+    if m := orders.ORDER_NUMBER.match(args.strip()):
+        await orders.acknowledge(ctx, m.group(1))
+        return
     found, _ = await _actionable(ctx, args, texts.TICKET_USAGE.format(verb="接单"))
     if found.status == ACKNOWLEDGED:
         raise UserError(texts.ALREADY_ACKED.format(number=found.number))
@@ -91,6 +94,9 @@ async def acknowledge(ctx: Context, args: str) -> None:
 
 async def resolve(ctx: Context, args: str) -> None:
     """办结 H1 已清理: resolved; reporter and followers are told and asked to rate it."""
+    if m := orders.ORDER_NUMBER.match(args.strip()):
+        await orders.resolve(ctx, m.group(1), (m.group("rest") or "").strip())
+        return
     found, note = await _actionable(ctx, args, texts.RESOLVE_USAGE)
     recheck = None
     if found.category in ctx.settings.reports.recheck_categories:
@@ -199,6 +205,9 @@ def rating_handler(word: str) -> Handler:
 
 async def rate(ctx: Context, word: str, args: str) -> None:
     """满意 / 基本满意 / 不满意 [H1] [原因]: the resident's verdict; 不满意 reopens it."""
+    if m := orders.ORDER_NUMBER.match(args.strip()):
+        await orders.rate(ctx, m.group(1), word, (m.group("rest") or "").strip())
+        return
     if _NAMES_A_TICKET.match(args):
         found, reason = await _ticket(ctx, args, texts.TICKET_USAGE.format(verb=word))
         followers = await ctx.uow.reports.followers(report_id=found.id)

@@ -42,6 +42,7 @@ people = sa.Table(
     sa.Column("lives_alone", sa.Boolean, nullable=False, default=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("birth_year", sa.Integer),
+    sa.Column("leader_id", sa.Integer),  # 三长: 邻长 → 组长 → community member
 )
 
 accounts = sa.Table(
@@ -324,6 +325,55 @@ meta = sa.Table(
     metadata,
     sa.Column("key", sa.String(100), primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
+)
+
+households = sa.Table(
+    "households",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("address", sa.String(100), nullable=False, unique=True),  # 5栋1单元102
+    sa.Column("building", sa.String(50), nullable=False),
+    sa.Column("key", sa.Boolean, nullable=False),  # a key household: visited weekly
+    sa.Column("reason", sa.String(50)),  # 独居老人, 困境, 留守 …
+    sa.Column("lead_id", sa.Integer, sa.ForeignKey("people.id")),  # its 邻长
+    sa.Column("area", sa.Float),  # floor area in m², for votes (Civil Code Art. 278)
+)
+
+household_members = sa.Table(
+    "household_members",
+    metadata,
+    sa.Column("household_id", sa.Integer, sa.ForeignKey("households.id"), primary_key=True),
+    sa.Column("person_id", sa.Integer, sa.ForeignKey("people.id"), primary_key=True),
+)
+
+visits = sa.Table(
+    "visits",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("household_id", sa.Integer, sa.ForeignKey("households.id"), nullable=False),
+    sa.Column("by_id", sa.Integer, sa.ForeignKey("people.id"), nullable=False),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("note", sa.Text),
+    sa.Index("ix_visits_household", "household_id", "at"),
+)
+
+service_orders = sa.Table(
+    "service_orders",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),  # S1, S2, …
+    sa.Column("service", sa.String(50), nullable=False),
+    sa.Column("address", sa.String(100)),
+    sa.Column("wanted", sa.String(100)),  # when the resident would like it, as written
+    sa.Column("requester_id", sa.Integer, sa.ForeignKey("people.id"), nullable=False),
+    sa.Column("provider_id", sa.Integer, sa.ForeignKey("people.id"), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),  # open | acknowledged | resolved
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("ack_due", UtcDateTime),
+    sa.Column("acknowledged_at", UtcDateTime),
+    sa.Column("resolved_at", UtcDateTime),
+    sa.Column("resolution", sa.Text),
+    sa.Column("rating", sa.String(20)),
+    sa.Column("reminded", sa.Boolean, nullable=False, default=False),
 )
 
 inbound = sa.Table(

@@ -6,9 +6,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.claims import ClaimRepository
 from storage.events import EventRepository
+from storage.households import HouseholdRepository
 from storage.inbound import InboundRepository
 from storage.meals import MealRepository
 from storage.notices import NoticeRepository
+from storage.orders import OrderRepository
 from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository
 from storage.questions import QuestionRepository
@@ -31,3 +33,5 @@ class UnitOfWork:
         self.claims = ClaimRepository(conn)
         self.events = EventRepository(conn)
         self.stats = StatsRepository(conn)
+        self.households = HouseholdRepository(conn)
+        self.orders = OrderRepository(conn)

@@ -15,8 +15,14 @@ from storage.events import GOING, WAITLIST
 from tests.fakes import Bot, config_from, example_raw, to
 
 # the clock fixture starts on Thursday 2026-11-26 09:00 in Shanghai
-XIAOZHAO = 9  # the first person not in the demo config's eight
 NEW = "发起活动 议事会 12月5日 19:00 党群服务中心 限3人 讨论加装电梯"
+
+
+async def pid(bot: Bot, name: str) -> int:
+    async with bot.db.unit_of_work() as uow:
+        person = await uow.people.find_by_name(name=name)
+    assert person is not None
+    return person.id
 
 
 async def statuses(bot: Bot, event_id: int = 1) -> dict[str, list[tuple[int, int]]]:
@@ -47,7 +53,7 @@ async def test_capacity_counts_guests_and_the_waitlist_moves_up_in_order(bot: Bo
     assert "转为正式报名（2人）" in to(said, "郭先德")[0].text
     assert "转为正式报名（1人）" in to(said, "小赵")[0].text
     got = await statuses(bot)
-    assert [g for g, _ in got[GOING]] == [2, XIAOZHAO] and got[WAITLIST] == []
+    assert [g for g, _ in got[GOING]] == [2, await pid(bot, "小赵")] and got[WAITLIST] == []
 
 
 async def test_the_waitlist_is_strict_in_order(bot: Bot) -> None:
@@ -58,7 +64,7 @@ async def test_the_waitlist_is_strict_in_order(bot: Bot) -> None:
     assert "候补第2位" in said[0].text
     said = await bot.say("王辉", "取消报名 E1")
     assert to(said, "郭先德") and to(said, "小赵") == []  # 郭先德 takes all three
-    assert [p for p, _ in (await statuses(bot))[WAITLIST]] == [XIAOZHAO]
+    assert [p for p, _ in (await statuses(bot))[WAITLIST]] == [await pid(bot, "小赵")]
 
 
 async def test_changing_guests_and_silly_counts(bot: Bot) -> None:

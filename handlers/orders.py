@@ -1,0 +1,214 @@
+"""点单: community services ordered by residents, routed to the partner who provides them,
+acknowledged and closed with feedback like reports, with their own deadline."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from handlers import texts
+from handlers.chat import Button
+from handlers.context import Context, Service, UserError
+from handlers.days import DayError, day_label, parse_day
+from handlers.places import find_place
+from handlers.registry import Command
+from storage import NotFound
+from storage.orders import ACKNOWLEDGED, OPEN, RESOLVED, ServiceOrder
+
+ORDER_NUMBER = re.compile(r"^[Ss](\d{1,9})(?:\s+(?P<rest>.*))?$", re.S)
+RATINGS = {"满意": "satisfied", "基本满意": "basic", "不满意": "unsatisfied"}
+
+
+def catalogue(ctx: Context) -> str:
+    return "、".join(s.name for s in ctx.settings.network.services) or "（暂无）"
+
+
+def _service(ctx: Context, name: str) -> Service:
+    for service in ctx.settings.network.services:
+        if service.name == name:
+            return service
+    raise UserError(texts.ORDER_UNKNOWN.format(service=name, services=catalogue(ctx)))
+
+
+async def place_order(ctx: Context, args: str) -> None:
+    """点单 理发 5栋1单元102 周六上午."""
+    name, _, rest = args.strip().partition(" ")
+    if not name:
+        raise UserError(texts.ORDER_USAGE.format(services=catalogue(ctx)))
+    service = _service(ctx, name)
+    rest = rest.strip()
+    place = find_place(rest, ctx.settings.building_aliases)
+    if place is not None:
+        address = place.label
+        rest = (rest[: place.start] + rest[place.end :]).strip()
+    elif ctx.sender.address:
+        address = ctx.sender.address
+    else:
+        raise UserError(texts.ORDER_NO_ADDRESS.format(service=service.name))
+    try:
+        day = parse_day(rest, ctx.today)
+    except DayError as exc:
+        raise UserError(str(exc)) from None
+    if day is not None and day[0] < ctx.today:
+        raise UserError(texts.ORDER_PAST.format(day=day_label(day[0], ctx.today)))
+    provider = await ctx.uow.people.find_by_name(name=service.provider)
+    assert provider is not None  # the config checks every provider is a known person
+    order = await ctx.uow.orders.place(
+        service=service.name,
+        address=address,
+        wanted=rest or None,
+        requester_id=ctx.sender.id,
+        provider_id=provider.id,
+        at=ctx.now,
+        ack_due=ctx.now + timedelta(hours=service.ack_hours),
+    )
+    await ctx.tell(
+        provider,
+        texts.ORDER_ALERT.format(
+            number=order.number,
+            service=service.name,
+            address=address,
+            wanted=rest or "未说明",
+            requester=ctx.sender.name,
+            deadline=ctx.fmt(order.ack_due or ctx.now),
+        ),
+        [
+            Button(f"接单 {order.number}", f"接单 {order.number}"),
+            Button(f"办结 {order.number}", f"办结 {order.number}"),
+        ],
+    )
+    await ctx.reply(
+        texts.ORDER_PLACED.format(
+            number=order.number,
+            service=service.name,
+            wanted=f"，{rest}" if rest else "",
+            provider=provider.name,
+        )
+    )
+
+
+async def _order(ctx: Context, number: str) -> ServiceOrder:
+    try:
+        return await ctx.uow.orders.get(order_id=int(number))
+    except NotFound:
+        raise UserError(texts.ORDER_NO_SUCH.format(number=f"S{number}")) from None
+
+
+def _may_act(ctx: Context, order: ServiceOrder) -> bool:
+    return order.provider_id == ctx.sender.id or ctx.sender.has_any("admin", "community")
+
+
+async def acknowledge(ctx: Context, number: str) -> None:
+    """接单 S1, for the provider."""
+    order = await _order(ctx, number)
+    if not _may_act(ctx, order):
+        raise UserError(texts.ORDER_NOT_YOURS.format(number=order.number))
+    if order.status != OPEN:
+        raise UserError(texts.ORDER_ALREADY.format(number=order.number, status="接单"))
+    await ctx.uow.orders.update(order_id=order.id, status=ACKNOWLEDGED, acknowledged_at=ctx.now)
+    await ctx.reply(texts.ORDER_ACKED.format(number=order.number))
+    requester = await ctx.uow.people.get(person_id=order.requester_id)
+    await ctx.tell(
+        requester,
+        texts.ORDER_ACKED_REQUESTER.format(
+            number=order.number, service=order.service, provider=ctx.sender.name
+        ),
+    )
+
+
+async def resolve(ctx: Context, number: str, note: str) -> None:
+    """办结 S1 说明: done; the resident is asked to rate it."""
+    order = await _order(ctx, number)
+    if not _may_act(ctx, order):
+        raise UserError(texts.ORDER_NOT_YOURS.format(number=order.number))
+    if order.status == RESOLVED:
+        raise UserError(texts.ORDER_ALREADY.format(number=order.number, status="办结"))
+    await ctx.uow.orders.update(
+        order_id=order.id,
+        status=RESOLVED,
+        resolved_at=ctx.now,
+        acknowledged_at=order.acknowledged_at or ctx.now,
+        resolution=note or None,
+    )
+    await ctx.reply(texts.ORDER_DONE.format(number=order.number))
+    requester = await ctx.uow.people.get(person_id=order.requester_id)
+    await ctx.tell(
+        requester,
+        texts.ORDER_DONE_REQUESTER.format(
+            number=order.number, service=order.service, note=note or texts.NO_NOTE
+        ),
+        [Button(word, f"{word} {order.number}") for word in RATINGS],
+    )
+
+
+async def rate(ctx: Context, number: str, word: str, reason: str) -> None:
+    """满意 S1 / 不满意 S1 原因: the resident's verdict; 不满意 sends it back."""
+    order = await _order(ctx, number)
+    if order.requester_id != ctx.sender.id:
+        raise UserError(texts.ORDER_NOT_YOURS.format(number=order.number))
+    if order.status != RESOLVED:
+        raise UserError(texts.RATING_NOT_RESOLVED.format(number=order.number))
+    rating = RATINGS[word]
+    if rating == "unsatisfied":
+        await ctx.uow.orders.update(
+            order_id=order.id, status=ACKNOWLEDGED, rating=None, resolved_at=None
+        )
+        provider = await ctx.uow.people.get(person_id=order.provider_id)
+        await ctx.tell(
+            provider,
+            texts.REOPEN_ALERT.format(
+                number=order.number,
+                name=ctx.sender.name,
+                reason=reason or texts.NO_REASON,
+                alert=f"{order.service}（{order.address}）",
+            ),
+            [Button(f"办结 {order.number}", f"办结 {order.number}")],
+        )
+        await ctx.reply(texts.RATING_REOPENED.format(number=order.number, worker=provider.name))
+        return
+    await ctx.uow.orders.update(order_id=order.id, rating=rating)
+    await ctx.reply(texts.ORDER_RATED.format(rating=word))
+
+
+async def chase_orders(ctx: Context) -> int:
+    """An order not acknowledged in time: the provider is reminded and the community told."""
+    found = await ctx.uow.orders.unacknowledged_due(now=ctx.now)
+    for order in found:
+        await ctx.uow.orders.update(order_id=order.id, reminded=True)
+        provider = await ctx.uow.people.get(person_id=order.provider_id)
+        await ctx.tell(
+            provider,
+            texts.ORDER_REMIND.format(
+                number=order.number, service=order.service, address=order.address
+            ),
+        )
+        hours = round((ctx.now - order.created_at).total_seconds() / 3600)
+        for person in await ctx.uow.people.with_role(role="community"):
+            await ctx.tell(
+                person,
+                texts.ORDER_OVERDUE.format(
+                    number=order.number,
+                    service=order.service,
+                    address=order.address,
+                    provider=provider.name,
+                    hours=hours,
+                ),
+            )
+    return len(found)
+
+
+async def next_order_wake(ctx: Context) -> datetime | None:
+    return await ctx.uow.orders.next_ack_due(after=ctx.now)
+
+
+COMMANDS = (
+    Command(
+        name="order",
+        keywords=("点单",),
+        slash=("order",),
+        handler=place_order,
+        summary="点单 理发 5栋1单元102 周六上午 —— 预约社区服务",
+        english="Order a community service: /order 理发 5栋1单元102 周六上午",
+        usage=texts.ORDER_USAGE,
+    ),
+)

@@ -1,0 +1,121 @@
+"""Service orders (点单, S1, S2, …) routed to the partner who provides the service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.errors import NotFound
+from storage.schema import inserted_id, service_orders
+
+OPEN = "open"
+ACKNOWLEDGED = "acknowledged"
+RESOLVED = "resolved"
+
+
+@dataclass(frozen=True)
+class ServiceOrder:
+    id: int
+    service: str
+    address: str | None
+    wanted: str | None
+    requester_id: int
+    provider_id: int
+    status: str
+    created_at: datetime
+    ack_due: datetime | None
+    acknowledged_at: datetime | None
+    resolved_at: datetime | None
+    resolution: str | None
+    rating: str | None
+    reminded: bool
+
+    @property
+    def number(self) -> str:
+        return f"S{self.id}"
+
+
+class OrderRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def place(
+        self,
+        *,
+        service: str,
+        address: str | None,
+        wanted: str | None,
+        requester_id: int,
+        provider_id: int,
+        at: datetime,
+        ack_due: datetime,
+    ) -> ServiceOrder:
+        oid = inserted_id(
+            await self._conn.execute(
+                service_orders.insert().values(
+                    service=service,
+                    address=address,
+                    wanted=wanted,
+                    requester_id=requester_id,
+                    provider_id=provider_id,
+                    status=OPEN,
+                    created_at=at,
+                    ack_due=ack_due,
+                    reminded=False,
+                )
+            )
+        )
+        return await self.get(order_id=oid)
+
+    async def get(self, *, order_id: int) -> ServiceOrder:
+        row = (
+            await self._conn.execute(service_orders.select().where(service_orders.c.id == order_id))
+        ).first()
+        if row is None:
+            raise NotFound(f"S{order_id}")
+        return ServiceOrder(**row._asdict())
+
+    async def update(self, *, order_id: int, **values: Any) -> ServiceOrder:
+        await self._conn.execute(
+            service_orders.update().where(service_orders.c.id == order_id).values(**values)
+        )
+        return await self.get(order_id=order_id)
+
+    async def unacknowledged_due(self, *, now: datetime) -> list[ServiceOrder]:
+        rows = await self._conn.execute(
+            service_orders.select().where(
+                service_orders.c.status == OPEN,
+                service_orders.c.ack_due <= now,
+                service_orders.c.reminded.is_(False),
+            )
+        )
+        return [ServiceOrder(**r._asdict()) for r in rows]
+
+    async def next_ack_due(self, *, after: datetime) -> datetime | None:
+        value: datetime | None = await self._conn.scalar(
+            sa.select(sa.func.min(service_orders.c.ack_due)).where(
+                service_orders.c.status == OPEN,
+                service_orders.c.reminded.is_(False),
+                service_orders.c.ack_due > after,
+            )
+        )
+        return value
+
+    async def awaiting_rating(self, *, person_id: int) -> ServiceOrder | None:
+        row = (
+            await self._conn.execute(
+                service_orders.select()
+                .where(
+                    service_orders.c.requester_id == person_id,
+                    service_orders.c.status == RESOLVED,
+                    service_orders.c.rating.is_(None),
+                )
+                .order_by(service_orders.c.resolved_at.desc())
+                .limit(1)
+            )
+        ).first()
+        return None if row is None else ServiceOrder(**row._asdict())
