@@ -34,7 +34,7 @@ async def test_weekly_notice_fires_at_local_time(bot: Bot) -> None:
     assert await bot.tick(timedelta(days=1, hours=9, minutes=59)) == []  # Fri 18:59
     said = await bot.tick(timedelta(minutes=1))
     assert [s.text for s in to(said, "群")] == ["香樟雅苑消防提醒：11月27日星期五"]
-    assert await bot.tick(timedelta(days=6, hours=23, minutes=59)) == []
+    assert to(await bot.tick(timedelta(days=6, hours=23, minutes=59)), "群") == []
     assert len(to(await bot.tick(timedelta(minutes=1)), "群")) == 1  # the next Friday
 
 
@@ -96,19 +96,19 @@ async def test_bad_input_schedules_nothing(bot: Bot) -> None:
 async def test_pause_and_resume(bot: Bot) -> None:
     await bot.dm("朱东", "通知 每天 08:00 早")
     assert "已暂停通知 A1" in (await bot.dm("朱东", "暂停通知 A1"))[0].text
-    assert await bot.tick(timedelta(days=2)) == []  # Sat 09:00: two mornings missed
+    assert to(await bot.tick(timedelta(days=2)), "群") == []  # Sat 09:00: two mornings missed
     said = await bot.dm("朱东", "恢复通知 A1")
     assert "11月29日 08:00" in said[0].text  # the missed ones are not posted
-    assert [s.text for s in await bot.tick(timedelta(days=1))] == ["早"]
+    assert [s.text for s in to(await bot.tick(timedelta(days=1)), "群")] == ["早"]
     assert "已经是进行中" in (await bot.dm("朱东", "恢复通知 A1"))[0].text
     assert "已删除通知 A1" in (await bot.dm("朱东", "删除通知 A1"))[0].text
-    assert await bot.tick(timedelta(days=3)) == []
+    assert to(await bot.tick(timedelta(days=3)), "群") == []
     assert "没有找到通知 A1" in (await bot.dm("朱东", "暂停通知 A1"))[0].text
 
 
 async def test_rotation_goes_through_the_library(bot: Bot) -> None:
     await bot.dm("朱东", "通知 每天 08:00 消防轮播")
-    posted = [s.text for s in await bot.tick(timedelta(days=7))]
+    posted = [s.text for s in to(await bot.tick(timedelta(days=7)), "群")]
     assert len(posted) == 7
     assert [p.split("】")[0] + "】" for p in posted[:6]] == [
         t[1].split("】")[0] + "】" for t in LIBRARY
