@@ -34,6 +34,7 @@ Role = Literal[
     "grid_worker",
     "neighbor_lead",
     "group_lead",
+    "volunteer",
     "property",
     "community",
     "branch",

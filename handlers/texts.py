@@ -12,6 +12,7 @@ ROLE_NAMES = {
     "grid_worker": "网格员",
     "neighbor_lead": "邻长",
     "group_lead": "组长",
+    "volunteer": "志愿者",
     "property": "物业",
     "community": "社区工作人员",
     "branch": "党支部",

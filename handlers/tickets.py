@@ -359,7 +359,7 @@ COMMANDS = (
         handler=acknowledge,
         summary="接单 H1 —— 接下工单",
         usage=texts.TICKET_USAGE.format(verb="接单"),
-        roles=WORKERS,
+        roles=WORKERS | {"volunteer"},
     ),
     Command(
         name="resolve",
@@ -369,7 +369,7 @@ COMMANDS = (
         handler=resolve,
         summary="办结 H1 处理说明 —— 办结工单并告知上报人",
         usage=texts.RESOLVE_USAGE,
-        roles=WORKERS,
+        roles=WORKERS | {"volunteer"},
     ),
     Command(
         name="reassign",
