@@ -82,6 +82,7 @@ async def seed_directory(db: Database, cfg: Config, *, at: datetime) -> None:
                 lead_id=ids[h.lead] if h.lead else None,
                 members=[ids[m] for m in h.members],
                 area=h.area,
+                at=at,
             )
 
 

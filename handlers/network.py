@@ -174,10 +174,12 @@ async def monday_duty(ctx: Context) -> int:
         lead = await ctx.uow.people.get(person_id=lead_id)
         await ctx.tell(lead, await duty_text(ctx, lead))
         homes = await ctx.uow.households.of_lead(lead_id=lead_id)
+        # a week counts only if the household was already being looked after then
         missed = [
             h
             for h in homes
             if h.key
+            and h.created_at <= last_week
             and not await ctx.uow.households.visited_between(
                 household_id=h.id, start=last_week, end=this_week
             )
@@ -185,7 +187,8 @@ async def monday_duty(ctx: Context) -> int:
         twice = [
             h
             for h in missed
-            if not await ctx.uow.households.visited_between(
+            if h.created_at <= two_weeks
+            and not await ctx.uow.households.visited_between(
                 household_id=h.id, start=two_weeks, end=last_week
             )
         ]
@@ -212,7 +215,8 @@ async def monday_duty(ctx: Context) -> int:
             unvisited = [
                 h
                 for h in homes
-                if not await ctx.uow.households.visited_between(
+                if h.created_at <= start
+                and not await ctx.uow.households.visited_between(
                     household_id=h.id, start=start, end=end
                 )
             ]

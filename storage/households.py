@@ -20,6 +20,7 @@ class Household:
     reason: str | None
     lead_id: int | None
     area: float | None
+    created_at: datetime
 
 
 @dataclass(frozen=True)
@@ -44,13 +45,16 @@ class HouseholdRepository:
         lead_id: int | None,
         members: list[int],
         area: float | None,
+        at: datetime,
     ) -> Household:
         """Make a household agree with the config (or with an admin's change)."""
         existing = await self.by_address(address=address)
         values = dict(building=building, key=key, reason=reason, lead_id=lead_id, area=area)
         if existing is None:
             hid = inserted_id(
-                await self._conn.execute(households.insert().values(address=address, **values))
+                await self._conn.execute(
+                    households.insert().values(address=address, created_at=at, **values)
+                )
             )
         else:
             hid = existing.id

@@ -337,6 +337,7 @@ households = sa.Table(
     sa.Column("reason", sa.String(50)),  # 独居老人, 困境, 留守 …
     sa.Column("lead_id", sa.Integer, sa.ForeignKey("people.id")),  # its 邻长
     sa.Column("area", sa.Float),  # floor area in m², for votes (Civil Code Art. 278)
+    sa.Column("created_at", UtcDateTime, nullable=False),  # duty counts from here
 )
 
 household_members = sa.Table(

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 
+from bot.config import Config
+from handlers.clock import ManualClock
+from storage import Database
+from tests.conftest import SHANGHAI
 from tests.fakes import Bot, to
 
 # the clock fixture starts on Thursday 2026-11-26 09:00; Monday 11-30 09:00 is the next duty
@@ -33,26 +39,46 @@ async def test_visits_only_by_the_households_lead(bot: Bot) -> None:
         assert h is not None and await uow.households.last_visit(household_id=h.id) is None
 
 
-async def test_monday_lists_and_overdue_visits_go_up_the_chain(bot: Bot) -> None:
-    await bot.dm("孙阿姨", "走访 5栋1单元102 好")  # this week (Thursday)
-    said = await bot.tick(TO_MONDAY)
-    [duty] = to(said, "孙阿姨")[:1]
-    assert duty.text.startswith("【本周走访清单】孙阿姨") and "郭先德" in duty.text
-    [up] = to(said, "周组长")
-    assert "孙阿姨上周没有走访以下重点户" in up.text
-    assert "钱奶奶" in up.text and "郭先德" not in up.text
-    [community] = [s for s in to(said, "张正芳") if "两周" in s.text]
-    assert "钱奶奶" in community.text
-    welfare = [s for s in said if "关爱提醒" in s.text and "5栋1单元201" in s.text]
-    assert {s.where for s in welfare} == {"孙阿姨", "陈刚"}
-    assert not [s for s in await bot.tick(timedelta(hours=5)) if "走访" in s.text]  # once
+@contextlib.asynccontextmanager
+async def started(cfg: Config, start: datetime) -> AsyncIterator[Bot]:
+    """The demo community, started (and its households first known) at `start`."""
+    async with Database(cfg.storage.url) as db:
+        bot = Bot(cfg, ManualClock(start), db)
+        await bot.app.start()
+        yield bot
 
 
-async def test_quarterly_households_are_checked_at_the_new_quarter(bot: Bot) -> None:
-    await bot.dm("孙阿姨", "走访 5栋1单元102 好")
-    said = await bot.tick(timedelta(days=39))  # Monday 2027-01-04 09:00, a new quarter
-    quarter = [s for s in to(said, "周组长") if "上季度没有走访" in s.text]
-    assert len(quarter) == 1 and "王辉" in quarter[0].text and "郭先德" not in quarter[0].text
+async def test_monday_lists_and_overdue_visits_go_up_the_chain(cfg: Config) -> None:
+    async with started(cfg, datetime(2026, 11, 12, 9, 0, tzinfo=SHANGHAI)) as bot:
+        await bot.tick(timedelta(days=14))  # Thursday 11-26
+        await bot.dm("孙阿姨", "走访 5栋1单元102 好")  # this week
+        said = await bot.tick(TO_MONDAY)  # Monday 11-30 09:00
+        [duty] = [s for s in to(said, "孙阿姨") if s.text.startswith("【本周走访清单】")]
+        assert "郭先德" in duty.text
+        [up] = to(said, "周组长")
+        assert "孙阿姨上周没有走访以下重点户" in up.text
+        assert "钱奶奶" in up.text and "郭先德" not in up.text
+        [community] = [s for s in to(said, "张正芳") if "两周" in s.text]
+        assert "钱奶奶" in community.text
+        welfare = [s for s in said if "关爱提醒" in s.text and "5栋1单元201" in s.text]
+        assert {s.where for s in welfare} == {"孙阿姨", "陈刚"}
+        assert not [s for s in await bot.tick(timedelta(hours=5)) if "走访" in s.text]
+
+
+async def test_a_household_new_to_the_bot_is_not_overdue_yet(bot: Bot) -> None:
+    said = await bot.tick(TO_MONDAY)  # the households were first known on Thursday
+    assert to(said, "孙阿姨") and to(said, "周组长") == []
+    assert not [s for s in said if "关爱提醒" in s.text]
+
+
+async def test_quarterly_households_are_checked_at_the_new_quarter(cfg: Config) -> None:
+    async with started(cfg, datetime(2026, 9, 28, 9, 0, tzinfo=SHANGHAI)) as bot:
+        await bot.tick(timedelta(days=59))  # 11-26
+        await bot.dm("孙阿姨", "走访 5栋1单元102 好")
+        said = await bot.tick(timedelta(days=39))  # Monday 2027-01-04 09:00, a new quarter
+        quarter = [s for s in to(said, "周组长") if "上季度没有走访" in s.text]
+        assert len(quarter) == 1 and "王辉" in quarter[0].text
+        assert "郭先德" not in quarter[0].text
 
 
 async def test_a_visit_note_can_file_a_report_or_sign_up_a_meal(bot: Bot) -> None:

@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("reason", sa.String(50)),
         sa.Column("lead_id", sa.Integer, sa.ForeignKey("people.id")),
         sa.Column("area", sa.Float),
+        sa.Column("created_at", UtcDateTime, nullable=False),
     )
     op.create_table(
         "household_members",
