@@ -9,7 +9,7 @@ from handlers import texts
 from handlers.context import Context, UserError
 from handlers.meals import sign_up
 from handlers.places import find_place
-from handlers.registry import Command
+from handlers.registry import Command, Handler
 from handlers.reports import Draft, file_report
 from storage.households import Household
 from storage.people import Person
@@ -309,7 +309,107 @@ async def coverage_lines(ctx: Context) -> list[str]:
     ]
 
 
+async def _household_args(ctx: Context, args: str) -> tuple[str, str, str]:
+    place = find_place(args, ctx.settings.building_aliases)
+    if place is None or not await ctx.uow.people.building_exists(name=place.building):
+        raise UserError(texts.HOUSE_USAGE)
+    rest = (args[: place.start] + args[place.end :]).strip()
+    return place.label, place.building, rest
+
+
+async def _change_household(
+    ctx: Context,
+    address: str,
+    building: str,
+    *,
+    lead_id: int | None = None,
+    key: bool | None = None,
+    reason: str | None = None,
+) -> None:
+    h = await ctx.uow.households.by_address(address=address)
+    members = await ctx.uow.households.members(household_id=h.id) if h else []
+    await ctx.uow.households.upsert(
+        address=address,
+        building=building,
+        key=h.key if key is None and h else bool(key),
+        reason=(reason if key else None) if key is not None else (h.reason if h else None),
+        lead_id=lead_id if lead_id is not None else (h.lead_id if h else None),
+        members=members,
+        area=h.area if h else None,
+        at=h.created_at if h else ctx.now,
+    )
+    await ctx.uow.people.record_change(
+        actor_id=ctx.sender.id, action="household", detail=f"{address}", at=ctx.now
+    )
+
+
+async def assign_lead(ctx: Context, args: str) -> None:
+    """指派邻长 5栋1单元102 孙阿姨 (admins)."""
+    address, building, name = await _household_args(ctx, args)
+    lead = await ctx.uow.people.find_by_name(name=name)
+    if lead is None:
+        raise UserError(texts.ADMIN_UNKNOWN_PERSON.format(name=name))
+    if not lead.has_any("neighbor_lead"):
+        raise UserError(texts.HOUSE_NOT_LEAD.format(name=lead.name))
+    await _change_household(ctx, address, building, lead_id=lead.id)
+    await ctx.reply(texts.HOUSE_ASSIGNED.format(address=address, lead=lead.name))
+
+
+async def mark_key(ctx: Context, args: str) -> None:
+    """重点户 5栋1单元102 独居老人 (admins)."""
+    address, building, reason = await _household_args(ctx, args)
+    await _change_household(ctx, address, building, key=True, reason=reason or "重点关注")
+    await ctx.reply(texts.HOUSE_KEY.format(address=address, reason=reason or "重点关注"))
+
+
+async def unmark_key(ctx: Context, args: str) -> None:
+    """取消重点户 5栋1单元102 (admins)."""
+    address, building, _ = await _household_args(ctx, args)
+    await _change_household(ctx, address, building, key=False)
+    await ctx.reply(texts.HOUSE_NOT_KEY.format(address=address))
+
+
+async def set_leader(ctx: Context, args: str) -> None:
+    """设置上级 孙阿姨 周组长: a 邻长's 组长, a 组长's community member (admins)."""
+    parts = args.split()
+    if len(parts) != 2:
+        raise UserError(texts.HOUSE_USAGE)
+    person = await ctx.uow.people.find_by_name(name=parts[0])
+    leader = await ctx.uow.people.find_by_name(name=parts[1])
+    for name, found in zip(parts, (person, leader), strict=True):
+        if found is None:
+            raise UserError(texts.ADMIN_UNKNOWN_PERSON.format(name=name))
+    assert person is not None and leader is not None
+    await ctx.uow.households.set_leader(person_id=person.id, leader_id=leader.id)
+    await ctx.uow.people.record_change(
+        actor_id=ctx.sender.id, action="leader", detail=f"{person.name} → {leader.name}", at=ctx.now
+    )
+    await ctx.reply(texts.LEADER_SET.format(name=person.name, leader=leader.name))
+
+
+def _admin_command(name: str, keyword: str, handler: Handler, summary: str) -> Command:
+    return Command(
+        name=name,
+        keywords=(keyword,),
+        slash=(),
+        handler=handler,
+        summary=summary,
+        usage=texts.HOUSE_USAGE,
+        roles=frozenset({"admin"}),
+        private_only=True,
+    )
+
+
 COMMANDS = (
+    _admin_command(
+        "house_lead",
+        "指派邻长",
+        assign_lead,
+        "指派邻长 5栋1单元102 孙阿姨 / 重点户 … / 设置上级 孙阿姨 周组长",
+    ),
+    _admin_command("house_key", "重点户", mark_key, ""),
+    _admin_command("house_unkey", "取消重点户", unmark_key, ""),
+    _admin_command("leader", "设置上级", set_leader, ""),
     Command(
         name="visit",
         keywords=("走访",),

@@ -142,3 +142,22 @@ async def test_coverage_in_stats(bot: Bot) -> None:
     await bot.dm("孙阿姨", "走访 5栋1单元102 好")
     text = (await bot.dm("朱东", "统计"))[0].text
     assert "本周重点户走访覆盖：\n· 孙阿姨：1/2\n· 第二网格：1/2" in text
+
+
+async def test_admins_change_households_and_leads_in_chat(bot: Bot) -> None:
+    await bot.dm("朱东", "设置角色 王辉 邻长")
+    assert (
+        "5栋1单元102由王辉联系走访" in (await bot.dm("朱东", "指派邻长 5栋1单元102 王辉"))[0].text
+    )
+    assert "郭先德" in (await bot.dm("王辉", "走访清单"))[0].text
+    assert "郭先德" not in (await bot.dm("孙阿姨", "走访清单"))[0].text
+    said = await bot.dm("朱东", "重点户 3栋2单元501 留守")
+    assert "已设为重点户（留守）" in said[0].text
+    assert (
+        "重点户（每周至少一次）：\n· 3栋2单元501 王辉，留守"
+        in (await bot.dm("孙阿姨", "走访清单"))[0].text
+    )
+    assert "不再是重点户" in (await bot.dm("朱东", "取消重点户 3栋2单元501"))[0].text
+    assert "李娜不是邻长" in (await bot.dm("朱东", "指派邻长 5栋1单元102 李娜"))[0].text
+    assert "王辉的上级：周组长" in (await bot.dm("朱东", "设置上级 王辉 周组长"))[0].text
+    assert "只有管理员" in (await bot.dm("孙阿姨", "重点户 3栋2单元501 留守"))[0].text
