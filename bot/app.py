@@ -23,6 +23,7 @@ from handlers import (
     stats,
     texts,
     tickets,
+    votes,
 )
 from handlers.chat import ChatKind, Incoming
 from handlers.clock import Clock, ManualClock
@@ -43,6 +44,7 @@ DUE_JOBS: tuple[DueJob, ...] = (
     network.monday_duty,
     network.meal_welfare,
     orders.chase_orders,
+    votes.close_due,
 )
 # when each feature next has something due: a hand-moved clock stops there on its way
 Wake = Callable[[Context], Awaitable[datetime | None]]
@@ -54,6 +56,7 @@ WAKES: tuple[Wake, ...] = (
     stats.next_monthly_wake,
     network.next_network_wake,
     orders.next_order_wake,
+    votes.next_vote_wake,
 )
 
 
@@ -63,6 +66,7 @@ def build_registry(settings: Settings) -> Registry:
     registry.add(*reports.COMMANDS, *tickets.COMMANDS, *people.COMMANDS)
     registry.add(*announcements.COMMANDS, *meals.COMMANDS, *mine.COMMANDS, *rsvp.COMMANDS)
     registry.add(*stats.COMMANDS, *admin.COMMANDS, *network.COMMANDS, *orders.COMMANDS)
+    registry.add(*votes.COMMANDS)
     registry.add(help_command(registry))
     for kind, cmd in {**reports.CONTINUATIONS, **rsvp.CONTINUATIONS}.items():
         registry.add_continuation(kind, cmd)

@@ -408,3 +408,50 @@ HOUSE_KEY = "{address}已设为重点户（{reason}），每周走访。"
 HOUSE_NOT_KEY = "{address}不再是重点户，每季度走访。"
 HOUSE_NOT_LEAD = "{name}不是邻长，请先「设置角色 {name} 邻长」。"
 LEADER_SET = "{name}的上级：{leader}。"
+
+# suggestions (建议)
+SUGGEST_USAGE = "用法：建议 您的建议内容，例如：建议 小区东门晚上加装路灯"
+SUGGEST_FILED = "已收到您的建议 {number}，已转给{who}，答复后会私信告诉您。"
+SUGGEST_ALERT = "【居民建议 {number}】{name}：{text}\n答复请回复「答复 {number} 内容」。"
+SUGGEST_ANSWER_USAGE = "用法：答复 J1 答复内容"
+SUGGEST_NO_SUCH = "没有找到建议 {number}。"
+SUGGEST_ANSWERED = "已答复 {number}，已告诉提建议的居民。"
+SUGGEST_ANSWER_TO_RESIDENT = "您的建议 {number}（{text}）有答复了：{answer}（{who}）\n请评价：回复「满意 {number}」「基本满意 {number}」或「不满意 {number} 原因」。"
+
+# proposals and votes (议事 / 表决)
+PROPOSAL_USAGE = "用法：发起表决 范围 截止时间 规则 内容，例如：发起表决 3栋 12月10日 18:00 重大 加装电梯方案。范围：全小区、3栋、3栋2单元；规则：普通、重大，或自定「参与2/3 同意3/4」"
+PROPOSAL_BAD_SCOPE = "看不懂范围「{scope}」：请写 全小区、3栋 或 3栋2单元。"
+PROPOSAL_EMPTY_SCOPE = "{scope}没有登记的住户，无法表决。"
+PROPOSAL_PAST = "截止时间 {time} 已经过去了。"
+PROPOSAL_BAD_RULE = "看不懂规则「{rule}」：写 普通、重大，或「参与2/3 同意3/4」。"
+PROPOSAL_OPENED = "已发起表决 {number}：{text}\n范围：{scope}（{households}户，{area}㎡）\n规则：{rule}\n截止：{deadline}"
+PROPOSAL_POST = "【表决 {number}】{text}\n范围：{scope}（{households}户）\n规则：{rule}\n截止：{deadline}\n本范围的住户请私聊我回复「表决 {number} 同意」「表决 {number} 反对」或「表决 {number} 弃权」（每户一票，截止前可以改）。"
+PROPOSAL_NEEDS_BACKING = (
+    "已提出表决 {number}，需要{needed}位居民附议后才开始（其他居民回复「附议 {number}」）。"
+)
+PROPOSAL_BACKED = "已附议 {number}（{count}/{needed}）。"
+PROPOSAL_ALREADY_BACKED = "您已经附议过 {number} 了。"
+PROPOSAL_NO_SUCH = "没有找到表决 {number}。"
+PROPOSAL_NOT_OPEN = "表决 {number} 已{status}，不能再投票了。"
+PROPOSAL_STATUS = {"backing": "在征集附议", "open": "进行中", "closed": "结束"}
+VOTE_USAGE = "用法：表决 P1 同意（或 反对、弃权）"
+VOTE_PROXY_USAGE = "用法：代表决 P1 5栋1单元102 同意 说明（邻长为没有手机的住户代投，需写明情况）"
+VOTE_NOT_BOUND = "您还没有登记为住户成员，不能表决。请联系社区登记（或让邻长代为表决）。"
+VOTE_OUT_OF_SCOPE = "您家（{address}）不在表决 {number} 的范围（{scope}）内。"
+VOTE_CAST = "已记录您家（{address}）对 {number} 的表决：{choice}。"
+VOTE_REPLACED = "已把您家（{address}）对 {number} 的表决从「{before}」改为「{choice}」。"
+VOTE_PROXY_NOT_LEAD = "{address}不是您联系的住户，不能代为表决。"
+VOTE_PROXY_CAST = "已代{address}表决 {number}：{choice}（代投，说明：{note}）。"
+VOTE_CHOICES = {"同意": "yes", "赞成": "yes", "反对": "no", "不同意": "no", "弃权": "abstain"}
+VOTE_NAMES = {"yes": "同意", "no": "反对", "abstain": "弃权"}
+VOTE_PROGRESS = "表决 {number}（{scope}）目前已有{voted}/{households}户参与（面积{area_voted}/{area}㎡），截止 {deadline}。"
+VOTE_RESULT = "【表决结果 {number}】{text}\n参与：{voted}/{households}户（{pv}），面积{area_voted}/{area}㎡（{pa}）——{part_ok}\n同意：{yes}/{voted}户（{cy}），面积{area_yes}/{area_voted}㎡（{ca}）——{consent_ok}\n结论：{verdict}"
+VOTE_OK = "达到"
+VOTE_NOT_OK = "未达到"
+VOTE_PASSED = "通过"
+VOTE_FAILED = "未通过"
+VOTE_RULES = {
+    "ordinary": "普通事项（参与≥2/3户且≥2/3面积；同意过半）",
+    "major": "重大事项（参与≥2/3户且≥2/3面积；同意≥3/4）",
+}
+VOTE_CUSTOM_RULE = "自定（参与≥{p}；同意{cmp}{c}）"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from handlers import orders, texts
+from handlers import orders, texts, votes
 from handlers.chat import Button
 from handlers.context import Context, UserError
 from handlers.places import find_place
@@ -207,6 +207,9 @@ async def rate(ctx: Context, word: str, args: str) -> None:
     """满意 / 基本满意 / 不满意 [H1] [原因]: the resident's verdict; 不满意 reopens it."""
     if m := orders.ORDER_NUMBER.match(args.strip()):
         await orders.rate(ctx, m.group(1), word, (m.group("rest") or "").strip())
+        return
+    if m := votes.SUGGESTION_NUMBER.match(args.strip()):
+        await votes.rate_suggestion(ctx, m.group(1), word, (m.group("rest") or "").strip())
         return
     if _NAMES_A_TICKET.match(args):
         found, reason = await _ticket(ctx, args, texts.TICKET_USAGE.format(verb=word))

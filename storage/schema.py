@@ -377,6 +377,61 @@ service_orders = sa.Table(
     sa.Column("reminded", sa.Boolean, nullable=False, default=False),
 )
 
+suggestions = sa.Table(
+    "suggestions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),  # J1, J2, …
+    sa.Column("person_id", sa.Integer, sa.ForeignKey("people.id"), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),  # open | answered
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("answered_by", sa.Integer, sa.ForeignKey("people.id")),
+    sa.Column("answer", sa.Text),
+    sa.Column("answered_at", UtcDateTime),
+    sa.Column("rating", sa.String(20)),
+)
+
+proposals = sa.Table(
+    "proposals",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),  # P1, P2, …
+    sa.Column("scope", sa.String(50), nullable=False),  # 全小区 | 3栋 | 3栋2单元
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("deadline", UtcDateTime, nullable=False),
+    sa.Column("rule", sa.String(20), nullable=False),  # ordinary | major | custom
+    sa.Column("participation", sa.String(20), nullable=False),  # a fraction, "2/3"
+    sa.Column("consent", sa.String(20), nullable=False),  # "1/2", "3/4"
+    sa.Column("consent_strict", sa.Boolean, nullable=False),  # more than (not at least)
+    sa.Column("status", sa.String(20), nullable=False),  # backing | open | closed
+    sa.Column("backers_needed", sa.Integer, nullable=False),
+    sa.Column("created_by", sa.Integer, sa.ForeignKey("people.id"), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("origin_platform", sa.String(20), nullable=False),
+    sa.Column("origin_chat", sa.String(100), nullable=False),
+    sa.Column("result", sa.Text),
+    sa.Column("passed", sa.Boolean),
+)
+
+proposal_backers = sa.Table(
+    "proposal_backers",
+    metadata,
+    sa.Column("proposal_id", sa.Integer, sa.ForeignKey("proposals.id"), primary_key=True),
+    sa.Column("person_id", sa.Integer, sa.ForeignKey("people.id"), primary_key=True),
+)
+
+# one vote per household and proposal; a later vote replaces the earlier
+votes = sa.Table(
+    "votes",
+    metadata,
+    sa.Column("proposal_id", sa.Integer, sa.ForeignKey("proposals.id"), primary_key=True),
+    sa.Column("household_id", sa.Integer, sa.ForeignKey("households.id"), primary_key=True),
+    sa.Column("choice", sa.String(10), nullable=False),  # yes | no | abstain
+    sa.Column("voter_id", sa.Integer, sa.ForeignKey("people.id"), nullable=False),
+    sa.Column("proxy", sa.Boolean, nullable=False),  # cast by a 邻长 for the household
+    sa.Column("note", sa.Text),
+    sa.Column("at", UtcDateTime, nullable=False),
+)
+
 inbound = sa.Table(
     "inbound",
     metadata,

@@ -16,6 +16,7 @@ from storage.people import PeopleRepository
 from storage.questions import QuestionRepository
 from storage.reports import ReportRepository
 from storage.stats import StatsRepository
+from storage.votes import VoteRepository
 
 
 class UnitOfWork:
@@ -35,3 +36,4 @@ class UnitOfWork:
         self.stats = StatsRepository(conn)
         self.households = HouseholdRepository(conn)
         self.orders = OrderRepository(conn)
+        self.votes = VoteRepository(conn)

@@ -154,7 +154,8 @@ async def test_admins_change_households_and_leads_in_chat(bot: Bot) -> None:
     said = await bot.dm("朱东", "重点户 3栋2单元501 留守")
     assert "已设为重点户（留守）" in said[0].text
     duty_list = (await bot.dm("孙阿姨", "走访清单"))[0].text
-    assert "· 3栋2单元501 王辉，留守" in duty_list and "本季度" not in duty_list
+    assert "重点户（每周至少一次）：" in duty_list and "· 3栋2单元501 王辉，留守" in duty_list
+    assert "· 3栋2单元501 王辉（" not in duty_list  # no longer among the quarterly ones
     assert "不再是重点户" in (await bot.dm("朱东", "取消重点户 3栋2单元501"))[0].text
     assert "李娜不是邻长" in (await bot.dm("朱东", "指派邻长 5栋1单元102 李娜"))[0].text
     assert "王辉的上级：周组长" in (await bot.dm("朱东", "设置上级 王辉 周组长"))[0].text
