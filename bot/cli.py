@@ -22,10 +22,9 @@ DEFAULT_CONFIG = "config.example.toml"
 
 def _load(path: str, db: str | None) -> Config:
     cfg = load_config(path)
-    if db:
-        cfg = cfg.model_copy(
-            update={"storage": cfg.storage.model_copy(update={"url": f"sqlite:///{db}"})}
-        )
+    if db:  # a SQLite file, or a whole storage URL (postgresql://…)
+        url = db if "://" in db else f"sqlite:///{db}"
+        cfg = cfg.model_copy(update={"storage": cfg.storage.model_copy(update={"url": url})})
     return cfg
 
 
@@ -134,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("console", help="chat with the bot in this terminal (or from a script)")
     p.add_argument("--config", default=DEFAULT_CONFIG)
-    p.add_argument("--db", help="SQLite file to use instead of the config's storage.url")
+    p.add_argument("--db", help="SQLite file (or storage URL) instead of the config's storage.url")
     p.add_argument("--start", help="where the simulated clock starts, e.g. 2026-11-26T09:00")
     p.set_defaults(func=_console, level=logging.WARNING)
 
@@ -146,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--month", help="e.g. 2026-11 (default: this month)")
     p.add_argument("--format", choices=["table", "json", "csv"], default="table")
     p.add_argument("--config", default=DEFAULT_CONFIG)
-    p.add_argument("--db", help="SQLite file to use instead of the config's storage.url")
+    p.add_argument("--db", help="SQLite file (or storage URL) instead of the config's storage.url")
     p.set_defaults(func=_stats, level=logging.WARNING)
 
     p = sub.add_parser("export", help="write meal sign-ups or reports to CSV or XLSX")
@@ -157,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
     p.add_argument("--out", help="the file to write (default: meals-DATE.FORMAT)")
     p.add_argument("--config", default=DEFAULT_CONFIG)
-    p.add_argument("--db", help="SQLite file to use instead of the config's storage.url")
+    p.add_argument("--db", help="SQLite file (or storage URL) instead of the config's storage.url")
     p.set_defaults(func=_export, level=logging.WARNING)
 
     p = sub.add_parser("check-config", help="validate a config file without starting")

@@ -39,8 +39,9 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def cfg(tmp_path: Path) -> Config:
-    return example_config(tmp_path / "linli.db")
+def cfg(database_url: str) -> Config:
+    cfg = example_config(Path("unused.db"))
+    return cfg.model_copy(update={"storage": cfg.storage.model_copy(update={"url": database_url})})
 
 
 @pytest.fixture
@@ -49,3 +50,58 @@ async def bot(cfg: Config, clock: ManualClock) -> AsyncIterator[Bot]:
         b = Bot(cfg, clock, db)
         await b.app.start()
         yield b
+
+
+# --- backends: the domain suites run on SQLite and on PostgreSQL ------------------------------
+
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def _postgres_reachable() -> bool:
+    import socket as _s
+
+    try:
+        with _s.create_connection(("127.0.0.1", 5432), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+POSTGRES = _postgres_reachable()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Modules that set BOTH_BACKENDS = True run every test on SQLite and on PostgreSQL."""
+    if "backend" in metafunc.fixturenames:
+        both = getattr(metafunc.module, "BOTH_BACKENDS", False)
+        metafunc.parametrize("backend", ["sqlite", "postgresql"] if both else ["sqlite"])
+
+
+def pytest_report_header() -> str:
+    return "PostgreSQL at 127.0.0.1:5432: " + (
+        "reachable — the storage suites run on it too"
+        if POSTGRES
+        else "NOT reachable — the PostgreSQL half of the suites is skipped"
+    )
+
+
+@pytest.fixture
+async def database_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh, empty database of the backend: a SQLite file, or a PostgreSQL database."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'linli.db'}"
+        return
+    if not POSTGRES:
+        pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432")
+    import uuid
+
+    import asyncpg
+
+    name = f"linli_test_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(PG_ADMIN.replace("postgresql://", "postgres://"))
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()

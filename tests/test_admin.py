@@ -10,6 +10,8 @@ from handlers.clock import ManualClock
 from storage import Database
 from tests.fakes import Bot, config_from, example_raw, to
 
+BOTH_BACKENDS = True  # this suite runs on SQLite and on PostgreSQL
+
 
 async def test_refused_for_non_admins_and_in_groups(bot: Bot) -> None:
     assert "只有管理员" in (await bot.dm("张正芳", "设置角色 王辉 网格员"))[0].text

@@ -21,6 +21,8 @@ from storage import Database
 from tests.conftest import SHANGHAI
 from tests.fakes import Bot, config_from, example_raw, to
 
+BOTH_BACKENDS = True  # this suite runs on SQLite and on PostgreSQL
+
 # the clock fixture starts on Thursday 2026-11-26 09:00 in Shanghai
 
 

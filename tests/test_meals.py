@@ -16,6 +16,8 @@ from handlers.days import parse_day
 from storage import Database
 from tests.fakes import EXAMPLE, ROOT, Bot, config_from, example_raw, to
 
+BOTH_BACKENDS = True  # this suite runs on SQLite and on PostgreSQL
+
 # the clock fixture starts on Thursday 2026-11-26 09:00 in Shanghai; lunch closes 09:30
 
 
@@ -178,7 +180,7 @@ async def test_xlsx_export_holds_the_rows_of_the_summary(bot: Bot, tmp_path: Pat
 
 async def test_cli_export_writes_csv(bot: Bot, tmp_path: Path) -> None:
     await bot.dm("王辉", "报餐 明天 午餐 少盐")
-    db = bot.cfg.storage.url.removeprefix("sqlite:///")
+    db = bot.cfg.storage.url
     out = tmp_path / "m.csv"
     run = await asyncio.create_subprocess_exec(
         sys.executable,

@@ -12,6 +12,8 @@ from storage import Database
 from tests.conftest import SHANGHAI
 from tests.fakes import Bot, to
 
+BOTH_BACKENDS = True  # this suite runs on SQLite and on PostgreSQL
+
 # the clock fixture starts on Thursday 2026-11-26 09:00; Monday 11-30 09:00 is the next duty
 TO_MONDAY = timedelta(days=4)
 

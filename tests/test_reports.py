@@ -8,6 +8,8 @@ from storage import Database
 from storage.reports import ACKNOWLEDGED, OPEN, RESOLVED
 from tests.fakes import Bot, to
 
+BOTH_BACKENDS = True  # this suite runs on SQLite and on PostgreSQL
+
 
 async def test_report_is_filed_answered_in_group_and_routed_to_grid_worker(bot: Bot) -> None:
     said = await bot.say("王辉", "上报 3栋 楼道飞线充电")

@@ -7,6 +7,8 @@ from datetime import timedelta
 from storage.reports import ACKNOWLEDGED, OPEN, RESOLVED, Report
 from tests.fakes import Bot, incoming, to
 
+BOTH_BACKENDS = True  # this suite runs on SQLite and on PostgreSQL
+
 
 async def report_of(bot: Bot, number: int) -> Report:
     async with bot.db.unit_of_work() as uow:

@@ -14,6 +14,8 @@ from storage import Database
 from storage.events import GOING, WAITLIST
 from tests.fakes import Bot, config_from, example_raw, to
 
+BOTH_BACKENDS = True  # this suite runs on SQLite and on PostgreSQL
+
 # the clock fixture starts on Thursday 2026-11-26 09:00 in Shanghai
 NEW = "发起活动 议事会 12月5日 19:00 党群服务中心 限3人 讨论加装电梯"
 

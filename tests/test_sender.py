@@ -8,6 +8,8 @@ from bot.adapters.base import DeliveryFailed
 from storage.outbox import DEAD, PENDING, SENT
 from tests.fakes import Bot
 
+BOTH_BACKENDS = True  # this suite runs on SQLite and on PostgreSQL
+
 
 async def counts(bot: Bot) -> dict[str, int]:
     async with bot.db.unit_of_work() as uow:

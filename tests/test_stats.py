@@ -22,6 +22,8 @@ from storage import Database
 from tests.conftest import SHANGHAI
 from tests.fakes import EXAMPLE, ROOT, Bot, to
 
+BOTH_BACKENDS = True  # this suite runs on SQLite and on PostgreSQL
+
 NOVEMBER = Month(2026, 11)
 
 
@@ -163,7 +165,7 @@ async def cli(*args: str) -> str:
 
 
 async def test_cli_and_xlsx_agree(month: Bot, tmp_path: Path) -> None:
-    db = month.cfg.storage.url.removeprefix("sqlite:///")
+    db = month.cfg.storage.url
     figures_json = json.loads(
         await cli("stats", "--month", "2026-11", "--format", "json", "--db", db)
     )

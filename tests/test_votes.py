@@ -11,6 +11,8 @@ from openpyxl import load_workbook
 from handlers.votes import Rule, parse_rule, tally
 from tests.fakes import Bot, to
 
+BOTH_BACKENDS = True  # this suite runs on SQLite and on PostgreSQL
+
 ORDINARY = Rule(Fraction(2, 3), Fraction(1, 2), strict=True)
 MAJOR = Rule(Fraction(2, 3), Fraction(3, 4), strict=False)
 
