@@ -6,7 +6,10 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import os
 import random
+import socket
+import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 
@@ -46,6 +49,8 @@ class Sender:
         batch: int = 200,
         rng: random.Random | None = None,
         on_unreachable: Unreachable | None = None,
+        worker: str | None = None,
+        lease_seconds: float = 60.0,
     ) -> None:
         self._db = db
         self._clock = clock
@@ -55,6 +60,9 @@ class Sender:
         self._wake = asyncio.Event()
         self._on_unreachable = on_unreachable
         self.next_ready: datetime | None = None  # when a paced chat may send again
+        # several workers may share one outbox: each row is claimed by one of them first
+        self.worker = worker or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self._lease = timedelta(seconds=lease_seconds)
 
     def wake(self) -> None:
         """Something was queued: look at the outbox now."""
@@ -90,7 +98,9 @@ class Sender:
                 if ready > self._clock.now():
                     self.next_ready = min(ready, self.next_ready or ready)
                     continue
-            parts = await self._merge(row, adapter, now)
+            parts = await self._claim(await self._merge(row, adapter, now))
+            if not parts:
+                continue  # another worker holds this chat's head row
             delivery = row
             if len(parts) > 1:
                 text = "\n\n".join(_rendered(p) for p in parts)
@@ -112,6 +122,22 @@ class Sender:
                 await uow.outbox.mark_sent(ids=[p.id for p in parts], at=self._clock.now())
             sent += len(parts)
         return sent
+
+    async def _claim(self, parts: list[Delivery]) -> list[Delivery]:
+        """The leading rows of `parts` this worker managed to claim (order per chat)."""
+        now = self._clock.now()
+        async with self._db.unit_of_work() as uow:
+            got = set(
+                await uow.outbox.claim(
+                    ids=[p.id for p in parts], worker=self.worker, now=now, until=now + self._lease
+                )
+            )
+        claimed = []
+        for part in parts:
+            if part.id not in got:
+                break
+            claimed.append(part)
+        return claimed
 
     async def _failed(
         self, row: Delivery, error: str, retry_after: float | None, permanent: bool

@@ -173,8 +173,11 @@ async def rate(ctx: Context, number: str, word: str, reason: str) -> None:
 async def chase_orders(ctx: Context) -> int:
     """An order not acknowledged in time: the provider is reminded and the community told."""
     found = await ctx.uow.orders.unacknowledged_due(now=ctx.now)
+    done = 0
     for order in found:
-        await ctx.uow.orders.update(order_id=order.id, reminded=True)
+        if not await ctx.uow.orders.mark_reminded(order_id=order.id):
+            continue
+        done += 1
         provider = await ctx.uow.people.get(person_id=order.provider_id)
         await ctx.tell(
             provider,
@@ -194,7 +197,7 @@ async def chase_orders(ctx: Context) -> int:
                     hours=hours,
                 ),
             )
-    return len(found)
+    return done
 
 
 async def next_order_wake(ctx: Context) -> datetime | None:

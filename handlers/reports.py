@@ -367,13 +367,16 @@ async def escalate_unacknowledged(ctx: Context) -> int:
         if not chain:
             continue  # the top of the chain has it already
         category = category_named(ctx, found.category)
-        updated = await ctx.uow.reports.update(
+        updated = await ctx.uow.reports.update_if(
             report_id=found.id,
+            expect={"level": found.level, "ack_due": found.ack_due, "status": found.status},
             level=level,
             # the grid worker stays the assignee; the level above now oversees it too
             assignee_id=found.assignee_id or chain[0].id,
             ack_due=ctx.now + timedelta(minutes=ack_minutes(ctx, category, found.urgent)),
         )
+        if updated is None:
+            continue  # another worker escalated it a moment ago
         await ctx.uow.reports.add_event(
             report_id=found.id,
             kind="escalated",
@@ -408,10 +411,15 @@ async def chase_unresolved(ctx: Context) -> int:
         assert found.assignee_id is not None and found.resolve_due is not None
         assignee = await ctx.uow.people.get(person_id=found.assignee_id)
         level, chain = await next_level(ctx, above=found.level, building=found.building)
+        expect = {"resolve_due": found.resolve_due, "resolve_reminded": found.resolve_reminded}
         if not found.resolve_reminded:
-            await ctx.uow.reports.update(
-                report_id=found.id, resolve_reminded=True, resolve_due=ctx.now + grace
-            )
+            if not await ctx.uow.reports.update_if(
+                report_id=found.id,
+                expect=expect,
+                resolve_reminded=True,
+                resolve_due=ctx.now + grace,
+            ):
+                continue
             await ctx.uow.reports.add_event(
                 report_id=found.id, kind="resolve_overdue", actor_id=None, at=ctx.now, note=None
             )
@@ -430,12 +438,15 @@ async def chase_unresolved(ctx: Context) -> int:
             done += 1
             continue
         hours = resolve_hours(ctx, found.category)
-        updated = await ctx.uow.reports.update(
+        updated = await ctx.uow.reports.update_if(
             report_id=found.id,
+            expect=expect,
             level=level,
             resolve_reminded=False,
             resolve_due=ctx.now + timedelta(hours=hours),
         )
+        if updated is None:
+            continue  # another worker got there first
         if not chain:
             continue  # nobody above: keep reminding at each deadline
         await ctx.uow.reports.add_event(
@@ -469,8 +480,13 @@ async def chase_unresolved(ctx: Context) -> int:
 async def recheck(ctx: Context) -> int:
     """回头看: remind the worker to re-check a closed 飞线充电 / 电动车 case."""
     found = await ctx.uow.reports.recheck_due_at(now=ctx.now)
+    done = 0
     for r in found:
-        await ctx.uow.reports.update(report_id=r.id, recheck_due=None)
+        if not await ctx.uow.reports.update_if(
+            report_id=r.id, expect={"recheck_due": r.recheck_due}, recheck_due=None
+        ):
+            continue
+        done += 1
         await ctx.uow.reports.add_event(
             report_id=r.id, kind="recheck", actor_id=None, at=ctx.now, note=None
         )
@@ -485,7 +501,7 @@ async def recheck(ctx: Context) -> int:
                     resolved=ctx.fmt(r.resolved_at) if r.resolved_at else "",
                 ),
             )
-    return len(found)
+    return done
 
 
 async def report_due(ctx: Context) -> int:

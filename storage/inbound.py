@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.schema import inbound
@@ -23,7 +24,14 @@ class InboundRepository:
         )
         if seen:
             return False
-        await self._conn.execute(
-            inbound.insert().values(platform=platform, message_id=message_id, received_at=at)
-        )
+        # two workers may receive the same update at once: the primary key decides
+        savepoint = await self._conn.begin_nested()
+        try:
+            await self._conn.execute(
+                inbound.insert().values(platform=platform, message_id=message_id, received_at=at)
+            )
+        except IntegrityError:
+            await savepoint.rollback()
+            return False
+        await savepoint.commit()
         return True

@@ -85,6 +85,15 @@ class OrderRepository:
         )
         return await self.get(order_id=order_id)
 
+    async def mark_reminded(self, *, order_id: int) -> bool:
+        """Take the reminder of an order; False if another worker already did."""
+        result = await self._conn.execute(
+            service_orders.update()
+            .where(service_orders.c.id == order_id, service_orders.c.reminded.is_(False))
+            .values(reminded=True)
+        )
+        return bool(result.rowcount)
+
     async def unacknowledged_due(self, *, now: datetime) -> list[ServiceOrder]:
         rows = await self._conn.execute(
             service_orders.select().where(

@@ -88,11 +88,37 @@ class OutboxRepository:
         rows = await self._conn.execute(
             outbox.select()
             .join(heads, heads.c.id == outbox.c.id)
-            .where(outbox.c.not_before <= now)
+            .where(
+                outbox.c.not_before <= now,
+                sa.or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now),
+            )
             .order_by(outbox.c.id)
             .limit(limit)
         )
         return self._deliveries(rows)
+
+    async def claim(
+        self, *, ids: list[int], worker: str, now: datetime, until: datetime
+    ) -> list[int]:
+        """Take rows for this worker until `until`; returns the ids it got (others hold the
+        rest). A row held by a worker that died is free again once its lease has passed."""
+        if not ids:
+            return []
+        result = await self._conn.execute(
+            outbox.update()
+            .where(
+                outbox.c.id.in_(ids),
+                outbox.c.status == PENDING,
+                sa.or_(
+                    outbox.c.claimed_until.is_(None),
+                    outbox.c.claimed_until < now,
+                    outbox.c.claimed_by == worker,
+                ),
+            )
+            .values(claimed_by=worker, claimed_until=until)
+            .returning(outbox.c.id)
+        )
+        return sorted(r[0] for r in result)
 
     async def queued_for_chat(
         self, *, platform: str, chat_id: str, now: datetime, limit: int
@@ -144,7 +170,9 @@ class OutboxRepository:
     async def mark_sent(self, *, ids: list[int], at: datetime) -> None:
         """Record rows as delivered."""
         await self._conn.execute(
-            outbox.update().where(outbox.c.id.in_(ids)).values(status=SENT, sent_at=at)
+            outbox.update()
+            .where(outbox.c.id.in_(ids))
+            .values(status=SENT, sent_at=at, claimed_by=None, claimed_until=None)
         )
 
     async def mark_failed(self, *, delivery_id: int, error: str, retry_at: datetime | None) -> None:
@@ -152,6 +180,8 @@ class OutboxRepository:
         values: dict[str, object] = {
             "attempts": outbox.c.attempts + 1,
             "last_error": error[:500],
+            "claimed_by": None,
+            "claimed_until": None,
         }
         if retry_at is None:
             values["status"] = DEAD

@@ -125,6 +125,19 @@ class ReportRepository:
             raise NotFound(f"H{report_id}")
         return Report(**row._asdict())
 
+    async def update_if(
+        self, *, report_id: int, expect: dict[str, Any], **values: Any
+    ) -> Report | None:
+        """Change a report only if it still is as `expect` says — so that of several workers
+        acting on the same deadline exactly one does; None if another got there first."""
+        conditions = [reports.c[k] == v for k, v in expect.items()]
+        result = await self._conn.execute(
+            reports.update().where(reports.c.id == report_id, *conditions).values(**values)
+        )
+        if result.rowcount != 1:
+            return None
+        return await self.get(report_id=report_id)
+
     async def update(self, *, report_id: int, **values: Any) -> Report:
         """Change columns of a report and return it as it now is."""
         await self._conn.execute(reports.update().where(reports.c.id == report_id).values(**values))

@@ -178,6 +178,9 @@ outbox = sa.Table(
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("sent_at", UtcDateTime),
     sa.Column("last_error", sa.Text),
+    # a worker sending a row holds it until then; a dead worker's rows are free after it
+    sa.Column("claimed_by", sa.String(100)),
+    sa.Column("claimed_until", UtcDateTime),
     sa.Index("ix_outbox_due", "status", "not_before"),
     sa.Index("ix_outbox_chat", "status", "platform", "chat_id", "id"),
 )
@@ -430,6 +433,15 @@ votes = sa.Table(
     sa.Column("proxy", sa.Boolean, nullable=False),  # cast by a 邻长 for the household
     sa.Column("note", sa.Text),
     sa.Column("at", UtcDateTime, nullable=False),
+)
+
+# who holds a connection that only one worker may hold (a WeChat gateway), until when
+leases = sa.Table(
+    "leases",
+    metadata,
+    sa.Column("name", sa.String(100), primary_key=True),
+    sa.Column("holder", sa.String(100), nullable=False),
+    sa.Column("until", UtcDateTime, nullable=False),
 )
 
 inbound = sa.Table(
