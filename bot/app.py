@@ -18,6 +18,7 @@ from handlers import (
     network,
     orders,
     people,
+    privacy,
     reports,
     rsvp,
     stats,
@@ -45,6 +46,7 @@ DUE_JOBS: tuple[DueJob, ...] = (
     network.meal_welfare,
     orders.chase_orders,
     votes.close_due,
+    privacy.apply_retention,
 )
 # when each feature next has something due: a hand-moved clock stops there on its way
 Wake = Callable[[Context], Awaitable[datetime | None]]
@@ -66,7 +68,7 @@ def build_registry(settings: Settings) -> Registry:
     registry.add(*reports.COMMANDS, *tickets.COMMANDS, *people.COMMANDS)
     registry.add(*announcements.COMMANDS, *meals.COMMANDS, *mine.COMMANDS, *rsvp.COMMANDS)
     registry.add(*stats.COMMANDS, *admin.COMMANDS, *network.COMMANDS, *orders.COMMANDS)
-    registry.add(*votes.COMMANDS)
+    registry.add(*votes.COMMANDS, *privacy.COMMANDS)
     registry.add(help_command(registry))
     for kind, cmd in {**reports.CONTINUATIONS, **rsvp.CONTINUATIONS}.items():
         registry.add_continuation(kind, cmd)
@@ -164,6 +166,12 @@ class App:
                     raise UserError(refusal)
                 await dispatch(match, ctx)
                 await savepoint.commit()
+                log.info(
+                    "%s message %s: %s",
+                    msg.platform,
+                    msg.message_id,
+                    match.command.name if match.command else "?",
+                )
                 changed = ctx.schedule_changed
             except UserError as exc:
                 await savepoint.rollback()

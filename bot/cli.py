@@ -125,10 +125,63 @@ def _run(args: argparse.Namespace) -> int:
     return asyncio.run(run_platforms(cfg))
 
 
+class JsonLines(logging.Formatter):
+    """One JSON object per log record (for log collectors)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": self.formatTime(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+# Drivers that log SQL with its parameters (addresses, phones) at DEBUG: never below WARNING
+QUIET = (
+    "alembic",
+    "httpx",
+    "httpcore",
+    "apscheduler",
+    "aiosqlite",
+    "sqlalchemy",
+    "asyncpg",
+    "grpclib",
+    "hpack",
+    "telegram",
+    "tornado",
+    "aiohttp",
+)
+
+
+def setup_logging(level: int, *, json_lines: bool = False) -> None:
+    """Log to stderr at `level`; personal data in SQL parameters stays out of the logs."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        JsonLines()
+        if json_lines
+        else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    quiet_drivers(level)
+
+
+def quiet_drivers(level: int) -> None:
+    """Libraries that would log SQL parameters or request bodies stay at WARNING or above."""
+    for name in QUIET:
+        logging.getLogger(name).setLevel(max(logging.WARNING, level))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `linli` console script."""
     parser = argparse.ArgumentParser(prog="linli", description="邻里 linli community bot")
     parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
+    parser.add_argument("--log-json", action="store_true", help="log one JSON object a line")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("console", help="chat with the bot in this terminal (or from a script)")
@@ -164,13 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=_check, level=logging.WARNING)
 
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else args.level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    for noisy in ("alembic", "httpx", "apscheduler"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+    setup_logging(logging.INFO if args.verbose else args.level, json_lines=args.log_json)
     try:
         return int(args.func(args))
     except ConfigError as exc:

@@ -273,6 +273,7 @@ class Config(Strict):
     services: list[ServiceConfig] = []
     network: NetworkConfig = NetworkConfig()
     exports_dir: str = "exports"
+    retention_days: int = Field(default=365, gt=0)  # then closed reports lose the reporter
     console: ConsoleConfig = ConsoleConfig()
     telegram: TelegramConfig = TelegramConfig()
     wechat: WechatConfig = WechatConfig()
@@ -332,6 +333,7 @@ class Config(Strict):
                 digest_minutes=e.digest_minutes,
             ),
             exports_dir=self.exports_dir,
+            retention_days=self.retention_days,
             canteen=CanteenSettings(
                 cutoffs={
                     "lunch": time.fromisoformat(c.lunch_cutoff),

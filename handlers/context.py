@@ -132,6 +132,7 @@ class Settings:
     events: EventSettings = field(default_factory=EventSettings)
     network: NetworkSettings = field(default_factory=NetworkSettings)
     exports_dir: str = "exports"
+    retention_days: int = 365  # closed reports keep their reporter's identity this long
 
 
 class Context:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -13,6 +14,8 @@ from handlers.places import Place, find_place, parse_address, without
 from handlers.registry import Command
 from storage.people import Person
 from storage.reports import OPEN, Report
+
+log = logging.getLogger(__name__)
 
 OTHER = "其他"
 LEVELS = 3  # grid worker → community → branch
@@ -192,6 +195,14 @@ async def file_report(ctx: Context, draft: Draft, *, on_behalf: bool = False) ->
         filed_by_id=ctx.sender.id if on_behalf else None,
     )
 
+    log.info(
+        "report %s filed: %s, %s, level %d%s",
+        filed.number,
+        place.building,
+        category.name,
+        level,
+        ", urgent" if danger else "",
+    )
     # alerted: the level's responders, the category's extra roles, and for an urgent report
     # every level above at once
     alerted: list[Person] = list(chain)

@@ -455,3 +455,19 @@ VOTE_RULES = {
     "major": "重大事项（参与≥2/3户且≥2/3面积；同意≥3/4）",
 }
 VOTE_CUSTOM_RULE = "自定（参与≥{p}；同意{cmp}{c}）"
+
+# personal data (我的信息)
+MYDATA_HEADER = "机器人保存的您的信息："
+MYDATA_NAME = "· 称呼：{name}"
+MYDATA_ACCOUNTS = "· 账号：{accounts}"
+MYDATA_ADDRESS = "· 住址：{address}"
+MYDATA_PHONE = "· 电话：{phone}"
+MYDATA_ROLES = "· 身份：{roles}"
+MYDATA_HOUSEHOLD = "· 住户：{address}"
+MYDATA_COUNTS = "· 上报{reports}件，报餐{meals}次，活动报名{rsvps}次，表决{votes}次"
+MYDATA_NONE = "无"
+MYDATA_DELETE_HINT = "如需删除，请发送「删除我的信息 确认」：您的称呼、账号、住址和电话将被删除，上报等记录匿名保留用于统计。"
+MYDATA_CONFIRM = "删除后无法恢复。确定要删除，请发送「删除我的信息 确认」。"
+MYDATA_DELETED = "已删除您的个人信息。您的上报等记录已匿名保留，仅用于统计。谢谢您！"
+MYDATA_STAFF = "工作人员的信息请联系管理员在配置中修改，不能在这里删除。"
+ANONYMOUS = "匿名居民"

@@ -13,6 +13,7 @@ from storage.notices import NoticeRepository
 from storage.orders import OrderRepository
 from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository
+from storage.privacy import PrivacyRepository
 from storage.questions import QuestionRepository
 from storage.reports import ReportRepository
 from storage.stats import StatsRepository
@@ -37,3 +38,4 @@ class UnitOfWork:
         self.households = HouseholdRepository(conn)
         self.orders = OrderRepository(conn)
         self.votes = VoteRepository(conn)
+        self.privacy = PrivacyRepository(conn)
