@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 
 from bot.adapters.base import Adapter
 from bot.config import Config
+from bot.ops import Metrics
 from bot.seed import seed_directory, seed_notices
 from bot.sender import Sender
 from handlers import (
@@ -92,7 +94,11 @@ class App:
         self.clock = clock
         self.settings = cfg.settings(platforms=platforms)
         self.registry = build_registry(self.settings)
-        self.sender = Sender(db, clock, adapters, on_unreachable=self._unreachable)
+        self.metrics = Metrics()
+        self.sender = Sender(
+            db, clock, adapters, on_unreachable=self._unreachable, metrics=self.metrics
+        )
+        self.expected_wake: datetime | None = None  # for the scheduler-lag metric
         self._help = next(c for c in self.registry.commands if c.name == "help")
         # told when a handler changed what is scheduled (the runtime rebuilds its jobs)
         self.on_schedule_change: Callable[[], Awaitable[None]] | None = None
@@ -164,8 +170,13 @@ class App:
                 refusal = self._refusal(text)
                 if refusal:
                     raise UserError(refusal)
+                started = time.perf_counter()
                 await dispatch(match, ctx)
                 await savepoint.commit()
+                self.metrics.handler_seconds.observe(time.perf_counter() - started)
+                self.metrics.handled.labels(
+                    msg.platform, match.command.name if match.command else "unknown"
+                ).inc()
                 log.info(
                     "%s message %s: %s",
                     msg.platform,
@@ -216,7 +227,8 @@ class App:
         async with self.db.unit_of_work() as uow:
             ctx = Context(uow=uow, clock=self.clock, settings=self.settings)
             found = [t for wake in WAKES if (t := await wake(ctx)) is not None]
-        return min(found) if found else None
+        self.expected_wake = min(found) if found else None
+        return self.expected_wake
 
     async def advance(self, clock: ManualClock, delta: timedelta) -> None:
         """Move a hand-moved clock forward, stopping at each moment something falls due —
@@ -231,10 +243,17 @@ class App:
 
     async def run_due(self) -> int:
         """Run every job whose time has come (escalations, …); return how much it did."""
+        now = self.clock.now()
+        if self.expected_wake is not None and now >= self.expected_wake:
+            self.metrics.scheduler_lag.set((now - self.expected_wake).total_seconds())
+            self.expected_wake = None
         done = 0
         for job in DUE_JOBS:
             async with self.db.unit_of_work() as uow:
-                done += await job(Context(uow=uow, clock=self.clock, settings=self.settings))
+                n = await job(Context(uow=uow, clock=self.clock, settings=self.settings))
+            if n:
+                self.metrics.due_work.labels(job.__name__).inc(n)
+            done += n
         if done:
             self.sender.wake()
         return done

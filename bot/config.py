@@ -255,6 +255,12 @@ class NetworkConfig(Strict):
     welfare_meal_min: int = Field(default=3, gt=0)
 
 
+class OpsConfig(Strict):
+    enabled: bool = True
+    listen: str = "127.0.0.1"
+    port: int = Field(default=9108, ge=0, le=65535)
+
+
 class Config(Strict):
     community: CommunityConfig
     storage: StorageConfig = StorageConfig()
@@ -274,6 +280,7 @@ class Config(Strict):
     network: NetworkConfig = NetworkConfig()
     exports_dir: str = "exports"
     retention_days: int = Field(default=365, gt=0)  # then closed reports lose the reporter
+    ops: OpsConfig = OpsConfig()
     console: ConsoleConfig = ConsoleConfig()
     telegram: TelegramConfig = TelegramConfig()
     wechat: WechatConfig = WechatConfig()

@@ -9,6 +9,7 @@ import logging
 from bot.adapters.base import Adapter
 from bot.app import App
 from bot.config import Config
+from bot.ops import OpsServer
 from bot.scheduler import Scheduler
 from handlers.clock import SystemClock
 from storage import Database
@@ -35,6 +36,11 @@ async def run_platforms(cfg: Config) -> int:
             for platform in platforms:
                 adapters[platform] = await stack.enter_async_context(_adapter(platform, cfg, app))
             await stack.enter_async_context(Scheduler(app, sweep_seconds=DUE_INTERVAL))
+            if cfg.ops.enabled:
+                ops = await stack.enter_async_context(
+                    OpsServer(db, app.metrics, adapters, host=cfg.ops.listen, port=cfg.ops.port)
+                )
+                log.info("health and metrics on http://%s:%d/", cfg.ops.listen, ops.port)
             sender = asyncio.create_task(app.sender.run(), name="sender")
             try:
                 await asyncio.Event().wait()  # until cancelled (Ctrl-C, SIGTERM)

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 
 from bot.adapters.base import Adapter, DeliveryFailed
+from bot.ops import Metrics
 from handlers.clock import Clock
 from storage import Database
 from storage.outbox import Delivery
@@ -51,6 +52,7 @@ class Sender:
         on_unreachable: Unreachable | None = None,
         worker: str | None = None,
         lease_seconds: float = 60.0,
+        metrics: Metrics | None = None,
     ) -> None:
         self._db = db
         self._clock = clock
@@ -63,6 +65,7 @@ class Sender:
         # several workers may share one outbox: each row is claimed by one of them first
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._lease = timedelta(seconds=lease_seconds)
+        self._metrics = metrics
 
     def wake(self) -> None:
         """Something was queued: look at the outbox now."""
@@ -108,20 +111,34 @@ class Sender:
             try:
                 await adapter.send(delivery)
             except DeliveryFailed as exc:
+                self._count(
+                    row.platform,
+                    "refused"
+                    if exc.permanent
+                    else "retry_after"
+                    if exc.retry_after is not None
+                    else "retry",
+                )
                 await self._failed(row, str(exc), exc.retry_after, exc.permanent)
                 if exc.unreachable and self._on_unreachable is not None:
                     await self._on_unreachable(row.platform, row.chat_id, row.person_id, str(exc))
                 continue
             except Exception as exc:  # an adapter bug must not stop delivery to other chats
                 log.exception("adapter %s raised on outbox row %s", row.platform, row.id)
+                self._count(row.platform, "error")
                 await self._failed(row, repr(exc), None, False)
                 continue
+            self._count(row.platform, "ok")
             if adapter.pacer is not None:
                 adapter.pacer.record(row.chat_id, row.is_group, self._clock.now())
             async with self._db.unit_of_work() as uow:
                 await uow.outbox.mark_sent(ids=[p.id for p in parts], at=self._clock.now())
             sent += len(parts)
         return sent
+
+    def _count(self, platform: str, result: str) -> None:
+        if self._metrics is not None:
+            self._metrics.sends.labels(platform, result).inc()
 
     async def _claim(self, parts: list[Delivery]) -> list[Delivery]:
         """The leading rows of `parts` this worker managed to claim (order per chat)."""

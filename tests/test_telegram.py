@@ -71,6 +71,7 @@ def telegram_config(tmp_path: Path, **telegram: Any) -> Any:
             person["roles"] = ["branch", "admin"]
     raw["community"]["bot_names"] = ["小区助手", BOT_USERNAME]
     raw["telegram"] = {"enabled": True, "token": "123:TEST", **telegram}
+    raw["ops"] = {"port": 0}  # any free port
     return config_from(raw, tmp_path / "tg.db")
 
 

@@ -125,6 +125,12 @@ class TelegramAdapter:
 
     # --- life cycle -----------------------------------------------------------------------
 
+    @property
+    def healthy(self) -> bool:
+        """Receiving updates."""
+        updater = self.application.updater
+        return bool(self.application.running and updater is not None and updater.running)
+
     async def __aenter__(self) -> TelegramAdapter:
         await self.start()
         return self

@@ -119,6 +119,11 @@ class WechatAdapter:
 
     # --- life cycle -----------------------------------------------------------------------
 
+    @property
+    def healthy(self) -> bool:
+        """Connected and logged in."""
+        return self.link is Link.ONLINE
+
     async def __aenter__(self) -> WechatAdapter:
         await self.start()
         return self

@@ -1,0 +1,140 @@
+"""Operations: /healthz and Prometheus /metrics on a local port."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from aiohttp import web
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+
+from storage import Database
+from storage.schema import outbox
+
+STUCK_AFTER = timedelta(minutes=10)  # a pending row older than this: the outbox is stuck
+
+
+class Metrics:
+    """The bot's own metrics, in a registry of its own."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.handled = Counter(
+            "linli_messages_handled_total",
+            "Messages handled, by command",
+            ["platform", "command"],
+            registry=r,
+        )
+        self.handler_seconds = Histogram(
+            "linli_handler_seconds", "Time from Incoming to committed outbox rows", registry=r
+        )
+        self.sends = Counter(
+            "linli_sends_total",
+            "Send attempts, by platform and result",
+            ["platform", "result"],
+            registry=r,
+        )
+        self.due_work = Counter(
+            "linli_due_work_total",
+            "Things done when due (escalations, notices, …), by job",
+            ["job"],
+            registry=r,
+        )
+        self.scheduler_lag = Gauge(
+            "linli_scheduler_lag_seconds", "How late the last due moment was acted on", registry=r
+        )
+        self.outbox_pending = Gauge("linli_outbox_pending", "Outbox rows waiting", registry=r)
+        self.outbox_oldest = Gauge(
+            "linli_outbox_oldest_seconds", "Age of the oldest waiting outbox row", registry=r
+        )
+
+
+class OpsServer:
+    """Serves /healthz (database, platforms, outbox) and /metrics on a local address."""
+
+    def __init__(
+        self,
+        db: Database,
+        metrics: Metrics,
+        adapters: Mapping[str, Any],
+        *,
+        host: str = "127.0.0.1",
+        port: int = 9108,
+    ) -> None:
+        self._db = db
+        self._metrics = metrics
+        self._adapters = adapters
+        self._host = host
+        self.port = port
+        self._runner: web.AppRunner | None = None
+
+    async def __aenter__(self) -> OpsServer:
+        app = web.Application()
+        app.router.add_get("/healthz", self._healthz)
+        app.router.add_get("/metrics", self._metrics_page)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self._host, self.port)
+        await site.start()
+        self.port = int(self._runner.addresses[0][1])
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _outbox(self) -> tuple[int, float]:
+        async with self._db.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    sa.select(sa.func.count(), sa.func.min(outbox.c.created_at)).where(
+                        outbox.c.status == "pending"
+                    )
+                )
+            ).one()
+        pending, oldest = int(row[0]), row[1]  # min() keeps the column's type: aware UTC
+        age = max(0.0, time.time() - oldest.timestamp()) if oldest is not None else 0.0
+        return pending, age
+
+    async def _healthz(self, request: web.Request) -> web.Response:
+        report: dict[str, Any] = {}
+        ok = True
+        try:
+            pending, age = await self._outbox()
+            report["database"] = "ok"
+            stuck = age > STUCK_AFTER.total_seconds()
+            report["outbox"] = {"pending": pending, "oldest_seconds": round(age, 1), "stuck": stuck}
+            ok = not stuck
+        except Exception as exc:  # the database is down: say so, do not raise
+            report["database"] = f"error: {type(exc).__name__}"
+            ok = False
+        platforms = {name: bool(getattr(a, "healthy", True)) for name, a in self._adapters.items()}
+        report["platforms"] = {k: "ok" if v else "down" for k, v in platforms.items()}
+        ok = ok and all(platforms.values())
+        return web.Response(
+            status=200 if ok else 503,
+            content_type="application/json",
+            text=json.dumps({"ok": ok, **report}, ensure_ascii=False),
+        )
+
+    async def _metrics_page(self, request: web.Request) -> web.Response:
+        try:
+            pending, age = await self._outbox()
+            self._metrics.outbox_pending.set(pending)
+            self._metrics.outbox_oldest.set(age)
+        except Exception:  # the page still answers; the gauges keep their last values
+            pass
+        body = generate_latest(self._metrics.registry)
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
