@@ -118,6 +118,24 @@ def format_figures(figures: dict[str, Any], fmt: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _backup(args: argparse.Namespace) -> int:
+    from bot.maintenance import backup_sqlite
+
+    cfg = _load(args.config, args.db)
+    asyncio.run(backup_sqlite(cfg.storage.url, Path(args.out)))
+    print(f"{args.out}: a consistent copy of {cfg.storage.url}")
+    return 0
+
+
+def _migrate_data(args: argparse.Namespace) -> int:
+    from bot.maintenance import migrate_data
+
+    copied = asyncio.run(migrate_data(args.source, args.target))
+    for table, n in copied.items():
+        print(f"{table}: {n} rows")
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     from bot.runtime import run_platforms
 
@@ -211,6 +229,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--config", default=DEFAULT_CONFIG)
     p.add_argument("--db", help="SQLite file (or storage URL) instead of the config's storage.url")
     p.set_defaults(func=_export, level=logging.WARNING)
+
+    p = sub.add_parser("backup", help="a consistent copy of a live SQLite database")
+    p.add_argument("--out", required=True, help="the copy to write")
+    p.add_argument("--config", default=DEFAULT_CONFIG)
+    p.add_argument("--db", help="SQLite file (or storage URL) instead of the config's storage.url")
+    p.set_defaults(func=_backup, level=logging.WARNING)
+
+    p = sub.add_parser("migrate-data", help="copy every row to another database")
+    p.add_argument("--from", dest="source", required=True, help="e.g. sqlite:///linli.db")
+    p.add_argument("--to", dest="target", required=True, help="e.g. postgresql://user@host/db")
+    p.set_defaults(func=_migrate_data, level=logging.WARNING)
 
     p = sub.add_parser("check-config", help="validate a config file without starting")
     p.add_argument("file", nargs="?", default=DEFAULT_CONFIG)

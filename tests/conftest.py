@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import socket
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -85,12 +86,9 @@ def pytest_report_header() -> str:
     )
 
 
-@pytest.fixture
-async def database_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
-    """A fresh, empty database of the backend: a SQLite file, or a PostgreSQL database."""
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'linli.db'}"
-        return
+@contextlib.asynccontextmanager
+async def fresh_postgres() -> AsyncIterator[str]:
+    """A new, empty PostgreSQL database, dropped afterwards."""
     if not POSTGRES:
         pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432")
     import uuid
@@ -105,3 +103,20 @@ async def database_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
+
+
+@pytest.fixture
+async def database_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh, empty database of the backend: a SQLite file, or a PostgreSQL database."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'linli.db'}"
+        return
+    async with fresh_postgres() as url:
+        yield url
+
+
+@pytest.fixture
+async def postgres_url() -> AsyncIterator[str]:
+    """A fresh, empty PostgreSQL database (skipped when there is no server)."""
+    async with fresh_postgres() as url:
+        yield url
