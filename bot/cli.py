@@ -69,12 +69,23 @@ def _export(args: argparse.Namespace) -> int:
 
 def _stats(args: argparse.Namespace) -> int:
     from bot.exports import month_figures
-    from handlers.stats import parse_month
+    from handlers.stats import combine, parse_month
 
-    cfg = _load(args.config, args.db)
+    paths = args.config or [DEFAULT_CONFIG]
     month = parse_month(args.month or "", date.today())
-    figures = asyncio.run(month_figures(cfg, month))
-    print(format_figures(figures, args.format), end="")
+    every = []
+    for path in paths:
+        cfg = _load(path, args.db if len(paths) == 1 else None)
+        figures = asyncio.run(month_figures(cfg, month))
+        every.append((cfg.community.name, figures))
+    if len(every) == 1:
+        print(format_figures(every[0][1], args.format), end="")
+        return 0
+    for name, figures in every:  # each community, then the subdistrict
+        print(f"# {name}")
+        print(format_figures(figures, args.format), end="")
+    print("# 合计 / all communities")
+    print(format_figures(combine([f for _, f in every]), args.format), end="")
     return 0
 
 
@@ -137,10 +148,10 @@ def _migrate_data(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from bot.runtime import run_platforms
+    from bot.runtime import run_communities
 
-    cfg = _load(args.config, None)
-    return asyncio.run(run_platforms(cfg))
+    configs = [_load(path, None) for path in (args.config or [DEFAULT_CONFIG])]
+    return asyncio.run(run_communities(configs))
 
 
 class JsonLines(logging.Formatter):
@@ -209,13 +220,17 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=_console, level=logging.WARNING)
 
     p = sub.add_parser("run", help="run the bot on every enabled platform")
-    p.add_argument("--config", default=DEFAULT_CONFIG)
+    p.add_argument(
+        "--config", action="append", help="a community's config; repeat for several communities"
+    )
     p.set_defaults(func=_run, level=logging.INFO)
 
     p = sub.add_parser("stats", help="a month's statistics (三率 and counts)")
     p.add_argument("--month", help="e.g. 2026-11 (default: this month)")
     p.add_argument("--format", choices=["table", "json", "csv"], default="table")
-    p.add_argument("--config", default=DEFAULT_CONFIG)
+    p.add_argument(
+        "--config", action="append", help="a community's config; repeat for a subdistrict's figures"
+    )
     p.add_argument("--db", help="SQLite file (or storage URL) instead of the config's storage.url")
     p.set_defaults(func=_stats, level=logging.WARNING)
 

@@ -19,6 +19,16 @@ log = logging.getLogger(__name__)
 DUE_INTERVAL = 15.0  # seconds between looks at what has fallen due (escalations, …)
 
 
+async def run_communities(configs: list[Config]) -> int:
+    """Several communities in one process: each with its own database, accounts and groups,
+    so none sees another's reports; all in one event loop."""
+    if len({c.storage.url for c in configs}) < len(configs):
+        log.error("each community needs a database of its own (storage.url)")
+        return 2
+    results = await asyncio.gather(*(run_platforms(c) for c in configs))
+    return max(results)
+
+
 async def run_platforms(cfg: Config) -> int:
     """Start the enabled platforms and run until interrupted."""
     platforms = cfg.enabled_platforms(console=False)

@@ -148,6 +148,34 @@ def as_dict(month: Month, stats: PeriodStats) -> dict[str, Any]:
     }
 
 
+def combine(figures: list[dict[str, Any]]) -> dict[str, Any]:
+    """Several communities' figures (as_dict) added up, with the rates of the sums."""
+    counts = ("received", "resolved", "acknowledged_in_time", "overdue", "rated", "satisfied")
+
+    def add(slices: list[dict[str, Any]]) -> dict[str, Any]:
+        t = Tally(**{k: sum(s[k] for s in slices) for k in counts})
+        return {**t.__dict__, **rates(t)}
+
+    def by(key: str) -> dict[str, Any]:
+        names = sorted({n for f in figures for n in f[key]})
+        return {n: add([f[key][n] for f in figures if n in f[key]]) for n in names}
+
+    meals: dict[str, int] = {}
+    for f in figures:
+        for day, n in f["meals_by_day"].items():
+            meals[day] = meals.get(day, 0) + n
+    return {
+        "month": figures[0]["month"],
+        "total": add([f["total"] for f in figures]),
+        "median_ack_minutes": None,  # medians do not add up; see each community's
+        "median_resolve_minutes": None,
+        "by_category": by("by_category"),
+        "by_grid": by("by_grid"),
+        "meals_by_day": dict(sorted(meals.items())),
+        "events": [e for f in figures for e in f["events"]],
+    }
+
+
 def render(ctx: Context, month: Month, stats: PeriodStats) -> str:
     """The statistics as the branch reads them in chat."""
     t = stats.total
