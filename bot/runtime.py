@@ -9,6 +9,7 @@ import logging
 from bot.adapters.base import Adapter
 from bot.app import App
 from bot.config import Config
+from bot.lease import Lease
 from bot.ops import OpsServer
 from bot.scheduler import Scheduler
 from handlers.clock import SystemClock
@@ -73,5 +74,6 @@ def _adapter(
         async def problem(text: str) -> None:
             await app.alert_admins(f"【微信】{text}", avoid="wechat")
 
-        return WechatAdapter(cfg.wechat, app.handle, on_problem=problem)
+        lease = Lease(app.db, SystemClock(), f"wechat:{cfg.wechat.endpoint}")
+        return WechatAdapter(cfg.wechat, app.handle, on_problem=problem, lease=lease)
     raise SystemExit(f"the {platform} adapter is not available in this version")

@@ -11,14 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from storage.schema import (
     accounts,
     admin_changes,
-    outbox,
-    report_events,
     event_rsvps,
     household_members,
     meal_signups,
+    outbox,
     pending_questions,
     people,
     person_roles,
+    report_events,
     reports,
     votes,
 )

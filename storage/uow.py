@@ -8,6 +8,7 @@ from storage.claims import ClaimRepository
 from storage.events import EventRepository
 from storage.households import HouseholdRepository
 from storage.inbound import InboundRepository
+from storage.leases import LeaseRepository
 from storage.meals import MealRepository
 from storage.notices import NoticeRepository
 from storage.orders import OrderRepository
@@ -39,3 +40,4 @@ class UnitOfWork:
         self.orders = OrderRepository(conn)
         self.votes = VoteRepository(conn)
         self.privacy = PrivacyRepository(conn)
+        self.leases = LeaseRepository(conn)

@@ -225,3 +225,36 @@ async def test_wrong_token_fails_clearly(
         [notice] = [d for d in wx.console.sent if d.chat_id == "朱东"]
         assert "令牌" in notice.text
     assert any("refuses our token" in r.getMessage() for r in caplog.records)
+
+
+async def test_one_worker_holds_the_gateway_and_another_takes_over(
+    tmp_path: Path, peer: Peer, clock: ManualClock
+) -> None:
+    from bot.lease import Lease
+    from handlers.clock import SystemClock
+
+    cfg = wechat_config(tmp_path, peer, TOKEN)
+    async with Database(cfg.storage.url) as db:
+        app = App(cfg, db, clock, {}, platforms=("wechat",))
+        await app.start()
+
+        def worker(name: str) -> WechatAdapter:
+            lease = Lease(db, SystemClock(), "wechat:test", ttl=1.0, holder=name)
+            return WechatAdapter(cfg.wechat, app.handle, reconnect_base=0.05, lease=lease)
+
+        first, second = worker("first"), worker("second")
+        await first.start()
+        await first.wait_online(15)
+        await second.start()
+        deadline = asyncio.get_running_loop().time() + 5
+        while second.link is not Link.STANDBY:
+            assert asyncio.get_running_loop().time() < deadline
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(1.5)  # longer than the lease: the first keeps renewing it
+        assert first.link is Link.ONLINE and second.link is Link.STANDBY
+        assert first._task is not None
+        first._task.cancel()  # the first worker dies without letting go
+        with contextlib.suppress(asyncio.CancelledError):
+            await first._task
+        await second.wait_online(15)  # the lease runs out and the second takes over
+        await second.stop()

@@ -25,6 +25,7 @@ from wechaty_grpc.wechaty.puppet import EventResponse, EventType
 
 from bot.adapters.base import DeliveryFailed
 from bot.config import WechatConfig
+from bot.lease import Lease
 from bot.pacing import Limits, Pacer
 from handlers.chat import ChatKind, Incoming
 from storage.outbox import Delivery
@@ -46,6 +47,7 @@ class Link(StrEnum):
     LOGGED_OUT = "logged_out"  # connected, but the gateway has lost its WeChat login
     UNAUTHENTICATED = "unauthenticated"  # the gateway refuses our token
     DOWN = "down"
+    STANDBY = "standby"  # another worker holds the gateway (one client per gateway)
 
 
 def render(delivery: Delivery) -> str:
@@ -85,6 +87,7 @@ class WechatAdapter:
         *,
         on_problem: Problem | None = None,
         reconnect_base: float = 1.0,
+        lease: Lease | None = None,
     ) -> None:
         if not cfg.token:
             raise ValueError("wechat.token is required")
@@ -94,6 +97,7 @@ class WechatAdapter:
         self._handle = handle
         self._on_problem = on_problem
         self._reconnect_base = reconnect_base
+        self._lease = lease
         self.pacer: Pacer | None = Pacer(
             Limits(
                 overall=cfg.overall_per_minute,
@@ -186,9 +190,24 @@ class WechatAdapter:
             except Exception:
                 log.exception("wechat: could not tell the admins")
 
+    async def _hold_lease(self) -> None:
+        """Wait until this worker holds the gateway's lease (a gateway serves one client)."""
+        if self._lease is None:
+            return
+        while not await self._lease.acquire():
+            if self.link is not Link.STANDBY:
+                log.info("wechat: another worker holds the gateway; standing by")
+                self.link = Link.STANDBY
+            await asyncio.sleep(self._lease.ttl / 3)
+
+    async def _renew_lease(self) -> None:
+        if self._lease is not None and not await self._lease.acquire():
+            raise ConnectionError("the gateway's lease went to another worker")
+
     async def _keep_connected(self) -> None:
         failures = 0
         while True:
+            await self._hold_lease()
             started = asyncio.get_running_loop().time()
             try:
                 await self._session()
@@ -235,15 +254,25 @@ class WechatAdapter:
         try:
             await stub.start()
             self._last_event = asyncio.get_running_loop().time()
+            wait = self.cfg.watchdog_seconds
+            if self._lease is not None:
+                wait = min(wait, self._lease.ttl / 3)
+            quiet = 0.0
             while True:
                 try:
-                    item = await asyncio.wait_for(events.get(), self.cfg.watchdog_seconds)
+                    item = await asyncio.wait_for(events.get(), wait)
                 except TimeoutError:
-                    await stub.ding(data="watchdog")  # a frozen gateway fails here
+                    await self._renew_lease()
+                    quiet += wait
+                    if quiet >= self.cfg.watchdog_seconds:
+                        await stub.ding(data="watchdog")  # a frozen gateway fails here
+                        quiet = 0.0
                     continue
+                quiet = 0.0
                 if isinstance(item, BaseException):
                     raise item
                 self._last_event = asyncio.get_running_loop().time()
+                await self._renew_lease()
                 await self._on_event(stub, item)
         finally:
             reader.cancel()
