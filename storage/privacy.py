@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.schema import (
@@ -111,18 +112,26 @@ class PrivacyRepository:
         )
         if pid is not None:
             return int(pid)
-        result = await self._conn.execute(
-            people.insert().values(
-                name=label,
-                config_name="__anonymous__",
-                elderly=False,
-                lives_alone=False,
-                created_at=at,
+        savepoint = await self._conn.begin_nested()
+        try:  # two workers may create it at the same moment: one wins, both use it
+            await self._conn.execute(
+                people.insert().values(
+                    name=label,
+                    config_name="__anonymous__",
+                    elderly=False,
+                    lives_alone=False,
+                    created_at=at,
+                )
             )
+        except IntegrityError:
+            await savepoint.rollback()
+        else:
+            await savepoint.commit()
+        created = await self._conn.scalar(
+            sa.select(people.c.id).where(people.c.config_name == "__anonymous__")
         )
-        key = result.inserted_primary_key
-        assert key is not None
-        return int(key[0])
+        assert created is not None
+        return int(created)
 
     async def purge_sent(self, *, before: datetime) -> int:
         """Delivered and dead outbox rows older than `before` leave the history."""
