@@ -9,7 +9,7 @@ CONFIG ?= config.example.toml
 PEER := tests/wechat_peer
 PEER_STAMP := $(PEER)/node_modules/.linli-installed
 
-.PHONY: run test lint typecheck check clean
+.PHONY: run test lint typecheck check clean bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -28,8 +28,11 @@ $(PEER_STAMP): $(PEER)/package.json $(PEER)/package-lock.json
 test: $(STAMP) $(PEER_STAMP)
 	$(BIN)/python -m pytest
 
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
+
 lint: $(STAMP)
-	$(BIN)/ruff check bot handlers storage tests
+	$(BIN)/ruff check bot handlers storage tests bench
 	$(BIN)/mypy
 
 check: lint test

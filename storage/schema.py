@@ -112,6 +112,7 @@ reports = sa.Table(
     sa.Column("filed_by_id", sa.Integer, sa.ForeignKey("people.id")),
     sa.Column("resolve_reminded", sa.Boolean, nullable=False, default=False),
     sa.Column("recheck_due", UtcDateTime),
+    sa.Index("ix_reports_created_at", "created_at"),
 )
 
 report_followers = sa.Table(

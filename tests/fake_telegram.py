@@ -156,15 +156,22 @@ class FakeBotApi:
         return web.json_response(body, status=code)
 
     def _over_limit(self, chat_id: str) -> bool:
-        if not self.enforce_limits or not chat_id.startswith("-"):
+        """Telegram's limits as this project assumes them: 20 a minute per group, 3 in 3 s
+        per private chat, 30 a second overall (counting messages that went out)."""
+        if not self.enforce_limits:
             return False
         now = self.now()
-        recent = [
-            c
-            for c in self.to_chat(chat_id)
-            if (now - c.at).total_seconds() < 60 and "_result" in c.params
-        ]
-        return len(recent) >= 20
+        delivered = [c for c in self.calls if "_result" in c.params]
+
+        def within(calls: list[Call], seconds: float) -> int:
+            return sum(1 for c in calls if (now - c.at).total_seconds() < seconds)
+
+        if within(delivered, 1.0) >= 30:
+            return True
+        mine = [c for c in delivered if str(c.params.get("chat_id")) == chat_id]
+        if chat_id.startswith("-"):
+            return within(mine, 60.0) >= 20
+        return within(mine, 3.0) >= 3
 
     async def _dispatch(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]

@@ -1,0 +1,145 @@
+"""Inbound: messages handled per second, and latency from Incoming to committed outbox rows,
+for a realistic mix (70% reports, 20% meal sign-ups, 10% RSVPs) on SQLite; and the cost of
+python-telegram-bot's own dispatch of the same number of updates to a no-op handler."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import statistics
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.app import App
+from handlers.clock import ManualClock
+from storage import Database
+from tests.fakes import RecordingAdapter, example_config, incoming
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def mix(n: int, rng: random.Random) -> list[tuple[str, str]]:
+    """(sender, text) for n messages: 70% reports, 20% meal sign-ups, 10% RSVPs."""
+    out = []
+    for i in range(n):
+        who = f"居民{i % 500}"
+        r = rng.random()
+        if r < 0.7:
+            out.append((who, f"上报 {1 + i % 8}栋 问题{i}"))  # 其他: never merged as duplicates
+        elif r < 0.9:
+            out.append((who, "报餐 明天 午餐"))
+        else:
+            out.append((who, "报名 E1"))
+    return out
+
+
+async def setup(path: Path) -> tuple[Database, App, ManualClock]:
+    cfg = example_config(path)
+    clock = ManualClock(datetime(2026, 11, 26, 8, 0, tzinfo=SHANGHAI))
+    db = Database(cfg.storage.url)
+    await db.migrate()
+    app = App(cfg, db, clock, {"console": RecordingAdapter()}, platforms=("console",))
+    await app.start()
+    await app.handle(
+        incoming(
+            "朱东", "发起活动 招聘会 12月10日 9:00 广场 限100000人", at=clock.now(), private=True
+        )
+    )
+    return db, app, clock
+
+
+async def throughput(n: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        db, app, clock = await setup(Path(tmp) / "bench.db")
+        messages = mix(n, random.Random(1))
+        latencies = []
+        start = time.perf_counter()
+        for who, text in messages:
+            t0 = time.perf_counter()
+            await app.handle(incoming(who, text, at=clock.now()))
+            latencies.append(time.perf_counter() - t0)
+        elapsed = time.perf_counter() - start
+        await db.close()
+    latencies.sort()
+    return {
+        "messages": n,
+        "seconds": round(elapsed, 2),
+        "per_second": round(n / elapsed, 1),
+        "p50_ms": round(1000 * statistics.median(latencies), 2),
+        "p99_ms": round(1000 * latencies[int(0.99 * len(latencies))], 2),
+    }
+
+
+async def offered(rate: float, seconds: float) -> dict[str, Any]:
+    """Messages arrive at `rate` a second, each handled as it comes (one at a time, as the
+    adapters deliver them); latency includes waiting behind the previous ones."""
+    with tempfile.TemporaryDirectory() as tmp:
+        db, app, clock = await setup(Path(tmp) / "offered.db")
+        messages = mix(int(rate * seconds), random.Random(2))
+        lock = asyncio.Lock()
+        latencies: list[float] = []
+
+        async def arrive(i: int, who: str, text: str, at: float) -> None:
+            await asyncio.sleep(max(0.0, at - time.perf_counter()))
+            async with lock:
+                await app.handle(incoming(who, text, at=clock.now()))
+            latencies.append(time.perf_counter() - at)
+
+        begin = time.perf_counter() + 0.2
+        await asyncio.gather(
+            *(arrive(i, w, t, begin + i / rate) for i, (w, t) in enumerate(messages))
+        )
+        await db.close()
+    latencies.sort()
+    return {
+        "offered_per_second": rate,
+        "messages": len(messages),
+        "p50_ms": round(1000 * statistics.median(latencies), 2),
+        "p99_ms": round(1000 * latencies[int(0.99 * len(latencies))], 2),
+    }
+
+
+async def ptb_dispatch(n: int) -> dict[str, Any]:
+    """python-telegram-bot's Application dispatching n updates to a no-op handler."""
+    from telegram import Update
+    from telegram.ext import Application, MessageHandler, filters
+
+    from tests.fake_telegram import FakeBotApi
+
+    fake = FakeBotApi()  # initialize() asks getMe: of a local fake, not of Telegram
+    await fake.start()
+    app = Application.builder().token("123:BENCH").base_url(fake.base_url).updater(None).build()
+    await app.initialize()
+
+    async def noop(update: Update, context: Any) -> None:
+        return None
+
+    app.add_handler(MessageHandler(filters.ALL, noop))
+    bot = app.bot
+    updates = [
+        Update.de_json(
+            {
+                "update_id": i,
+                "message": {
+                    "message_id": i,
+                    "date": 0,
+                    "chat": {"id": -1, "type": "supergroup", "title": "g"},
+                    "from": {"id": 7, "is_bot": False, "first_name": "x"},
+                    "text": f"上报 3栋 {i}",
+                },
+            },
+            bot,
+        )
+        for i in range(n)
+    ]
+    start = time.perf_counter()
+    for update in updates:
+        await app.process_update(update)
+    elapsed = time.perf_counter() - start
+    await app.shutdown()
+    await fake.stop()
+    return {"updates": n, "seconds": round(elapsed, 3), "per_second": round(n / elapsed, 1)}

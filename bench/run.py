@@ -1,0 +1,52 @@
+"""`make bench`: measure, print a table, write bench/results/latest.json."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import footprint, inbound, outbound, stats_bench
+
+RESULTS = Path(__file__).parent / "results"
+
+
+async def main(quick: bool) -> dict[str, Any]:
+    n = 2000 if quick else 10_000
+    results: dict[str, Any] = {
+        "machine": f"{platform.machine()} {platform.python_version()}",
+        "when": time.strftime("%Y-%m-%d %H:%M"),
+    }
+    print("inbound …", flush=True)
+    results["inbound"] = await inbound.throughput(n)
+    results["inbound_offered_500"] = await inbound.offered(500, 4 if quick else 10)
+    results["ptb_dispatch"] = await inbound.ptb_dispatch(n)
+    print("outbound …", flush=True)
+    results["outbound"] = await outbound.paced()
+    results["burst_200_reports"] = await outbound.burst()
+    print("stats …", flush=True)
+    results["stats"] = await stats_bench.monthly(100_000 if quick else 1_000_000)
+    print("scheduler and footprint …", flush=True)
+    results["scheduler"] = await footprint.scheduler(2000 if quick else 10_000)
+    results["idle"] = await footprint.idle()
+    return results
+
+
+def table(results: dict[str, Any]) -> str:
+    lines = [f"linli benchmarks — {results['machine']} — {results['when']}"]
+    for key, value in results.items():
+        if isinstance(value, dict):
+            lines.append(f"{key:24} " + "  ".join(f"{k}={v}" for k, v in value.items()))
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    quick = "--quick" in sys.argv
+    out = asyncio.run(main(quick))
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(out, ensure_ascii=False, indent=2))
+    print(table(out))
