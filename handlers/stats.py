@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import statistics
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -95,10 +94,9 @@ def pct(value: float | None) -> str:
     return f"{value:.1%}" if value is not None else texts.STATS_NONE
 
 
-def duration(minutes: list[float]) -> str:
-    if not minutes:
+def duration(m: float | None) -> str:
+    if m is None:
         return texts.STATS_NONE
-    m = statistics.median(minutes)
     if m < 60:
         return f"{m:.0f}分钟"
     if m < 48 * 60:
@@ -137,10 +135,8 @@ def as_dict(month: Month, stats: PeriodStats) -> dict[str, Any]:
     return {
         "month": month.label,
         "total": tally(stats.total),
-        "median_ack_minutes": statistics.median(stats.ack_minutes) if stats.ack_minutes else None,
-        "median_resolve_minutes": statistics.median(stats.resolve_minutes)
-        if stats.resolve_minutes
-        else None,
+        "median_ack_minutes": stats.median_ack_minutes,
+        "median_resolve_minutes": stats.median_resolve_minutes,
         "by_category": {k: tally(v) for k, v in sorted(stats.by_category.items())},
         "by_grid": {k: tally(v) for k, v in sorted(stats.by_grid.items())},
         "meals_by_day": {d.isoformat(): n for d, n in sorted(stats.meals_by_day.items())},
@@ -189,7 +185,7 @@ def render(ctx: Context, month: Month, stats: PeriodStats) -> str:
             satisfaction=pct(r["satisfaction"]),
         ),
         texts.STATS_MEDIANS.format(
-            ack=duration(stats.ack_minutes), resolve=duration(stats.resolve_minutes)
+            ack=duration(stats.median_ack_minutes), resolve=duration(stats.median_resolve_minutes)
         ),
     ]
     for header, slices in (

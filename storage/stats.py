@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -51,8 +52,8 @@ class PeriodStats:
     total: Tally = field(default_factory=Tally)
     by_category: dict[str, Tally] = field(default_factory=dict)
     by_grid: dict[str, Tally] = field(default_factory=dict)
-    ack_minutes: list[float] = field(default_factory=list)  # each acknowledged report
-    resolve_minutes: list[float] = field(default_factory=list)  # each resolved report
+    median_ack_minutes: float | None = None  # filing to acknowledgement
+    median_resolve_minutes: float | None = None  # filing to resolution
     by_week_category: dict[tuple[int, str], int] = field(default_factory=dict)
     meals_by_day: dict[date, int] = field(default_factory=dict)  # portions signed up
     events: list[tuple[str, str, int]] = field(default_factory=list)  # number, title, places
@@ -103,51 +104,65 @@ class StatsRepository:
             .group_by(report_ratings.c.report_id)
             .subquery()
         )
-        grid_name = sa.func.coalesce(grids.c.name, unknown_grid).label("grid")
+        grid_name = sa.func.coalesce(grids.c.name, unknown_grid)
+        week = sa.case(
+            *[(reports.c.created_at < start + timedelta(days=7 * (w + 1)), w) for w in range(4)],
+            else_=4,
+        )
+
+        def flag(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+            return sa.func.sum(sa.case((condition, 1), else_=0))
+
+        in_month = (reports.c.created_at >= start) & (reports.c.created_at < end)
+        joined = (
+            reports.outerjoin(buildings, buildings.c.name == reports.c.building)
+            .outerjoin(grids, grids.c.id == buildings.c.grid_id)
+            .outerjoin(ratings, ratings.c.report_id == reports.c.id)
+        )
+        # the counting happens in the database: only one row per category, grid and week
+        # comes back, however many reports the month has
         query = (
             sa.select(
                 reports.c.category,
-                grid_name,
-                reports.c.created_at,
-                reports.c.acknowledged_at,
-                reports.c.resolved_at,
-                reports.c.status,
-                escalated.label("escalated"),
-                overdue.label("overdue"),
-                sa.func.coalesce(ratings.c.rated, 0).label("rated"),
-                sa.func.coalesce(ratings.c.good, 0).label("good"),
+                grid_name.label("grid"),
+                week.label("week"),
+                sa.func.count().label("received"),
+                flag(reports.c.status == RESOLVED).label("resolved"),
+                flag(
+                    reports.c.acknowledged_at.is_not(None)
+                    & ~escalated
+                    & reports.c.status.in_((ACKNOWLEDGED, RESOLVED))
+                ).label("in_time"),
+                flag(overdue).label("overdue"),
+                sa.func.sum(sa.func.coalesce(ratings.c.rated, 0)).label("rated"),
+                sa.func.sum(sa.func.coalesce(ratings.c.good, 0)).label("good"),
             )
-            .select_from(reports)
-            .outerjoin(buildings, buildings.c.name == reports.c.building)
-            .outerjoin(grids, grids.c.id == buildings.c.grid_id)
-            .outerjoin(ratings, ratings.c.report_id == reports.c.id)
-            .where(reports.c.created_at >= start, reports.c.created_at < end)
+            .select_from(joined)
+            .where(in_month)
+            .group_by(reports.c.category, grid_name, week)
         )
         stats = PeriodStats()
         for row in await self._conn.execute(query):
             t = Tally(
-                received=1,
-                resolved=int(row.status == RESOLVED),
-                acknowledged_in_time=int(
-                    row.acknowledged_at is not None
-                    and not row.escalated
-                    and row.status in (ACKNOWLEDGED, RESOLVED)
-                ),
-                overdue=int(bool(row.overdue)),
-                rated=int(row.rated),
-                satisfied=int(row.good),
+                received=int(row.received),
+                resolved=int(row.resolved or 0),
+                acknowledged_in_time=int(row.in_time or 0),
+                overdue=int(row.overdue or 0),
+                rated=int(row.rated or 0),
+                satisfied=int(row.good or 0),
             )
             stats.total.add(t)
             stats.by_category.setdefault(row.category, Tally()).add(t)
             stats.by_grid.setdefault(row.grid, Tally()).add(t)
-            created = row.created_at  # UtcDateTime: aware on every backend
-            if row.acknowledged_at is not None:
-                stats.ack_minutes.append((row.acknowledged_at - created).total_seconds() / 60)
-            if row.resolved_at is not None and row.status == RESOLVED:
-                stats.resolve_minutes.append((row.resolved_at - created).total_seconds() / 60)
-            week = min(4, (created - start).days // 7)
-            key = (week, row.category)
-            stats.by_week_category[key] = stats.by_week_category.get(key, 0) + 1
+            key = (int(row.week), row.category)
+            stats.by_week_category[key] = stats.by_week_category.get(key, 0) + t.received
+        stats.median_ack_minutes = await self._median(
+            reports.c.acknowledged_at, in_month & reports.c.acknowledged_at.is_not(None)
+        )
+        stats.median_resolve_minutes = await self._median(
+            reports.c.resolved_at,
+            in_month & reports.c.resolved_at.is_not(None) & (reports.c.status == RESOLVED),
+        )
         meals = await self._conn.execute(
             sa.select(meal_signups.c.day, sa.func.sum(meal_signups.c.portions))
             .where(
@@ -177,3 +192,32 @@ class StatsRepository:
         )
         stats.events = [(f"E{i}", title, int(n)) for i, title, n in rows]
         return stats
+
+    def _minutes_since_filing(self, moment: sa.Column[datetime]) -> sa.ColumnElement[Any]:
+        """Minutes from filing to `moment`, computed by the database."""
+        if self._conn.dialect.name == "sqlite":
+            return (sa.func.julianday(moment) - sa.func.julianday(reports.c.created_at)) * 1440
+        return sa.extract("epoch", moment - reports.c.created_at) / 60
+
+    async def _median(
+        self, moment: sa.Column[datetime], where: sa.ColumnElement[bool]
+    ) -> float | None:
+        """The median of minutes-since-filing over the rows `where` selects."""
+        n = int(
+            await self._conn.scalar(sa.select(sa.func.count()).select_from(reports).where(where))
+            or 0
+        )
+        if n == 0:
+            return None
+        minutes = self._minutes_since_filing(moment).label("m")
+        middle = [
+            float(v)
+            for v in await self._conn.scalars(
+                sa.select(minutes)
+                .where(where)
+                .order_by(minutes)
+                .offset((n - 1) // 2)
+                .limit(1 if n % 2 else 2)
+            )
+        ]
+        return round(sum(middle) / len(middle), 6)
