@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import TextIO
 
@@ -34,11 +34,6 @@ async def lines_from(stream: TextIO, prompt: str | None) -> AsyncIterator[str]:
         line = await asyncio.to_thread(stream.readline)
         if not line:
             return
-        yield line
-
-
-async def iterate(lines: Iterable[str]) -> AsyncIterator[str]:
-    for line in lines:
         yield line
 
 

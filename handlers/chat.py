@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -40,17 +40,3 @@ class Incoming:
     def sender_key(self) -> str:
         """The sender's identity, `platform:id`."""
         return f"{self.platform}:{self.sender_id}"
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    """One message to send, in the form the outbox keeps it."""
-
-    platform: str
-    chat_id: str
-    text: str
-    buttons: tuple[Button, ...] = ()
-    photo: str | None = None
-    mention: str | None = None  # display name to @-mention where the platform renders it
-    person_id: int | None = None  # the person this goes to, when it is a private message
-    group: bool = field(default=False)

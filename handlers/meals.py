@@ -14,7 +14,7 @@ from handlers.chat import Button
 from handlers.context import Context, UserError
 from handlers.days import DayError, day_label, parse_day
 from handlers.exports import write_table
-from handlers.places import parse_address
+from handlers.places import find_place
 from handlers.registry import Command
 from storage.meals import MealSignup
 from storage.people import Person
@@ -359,7 +359,7 @@ async def summary_rows(ctx: Context, day: date, meal: str) -> list[SummaryRow]:
     rows = []
     for s in await ctx.uow.meals.signups(day=day, meal=meal):
         diner = await ctx.uow.people.get(person_id=s.person_id)
-        place = parse_address(diner.address or "", ctx.settings.building_aliases)
+        place = find_place(diner.address or "", ctx.settings.building_aliases)
         proxy = ""
         if s.signed_by != s.person_id:
             proxy = (await ctx.uow.people.get(person_id=s.signed_by)).name

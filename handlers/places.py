@@ -105,11 +105,6 @@ def find_place(text: str, aliases: Mapping[str, str] | None = None) -> Place | N
     return min(found, key=lambda p: p.start) if found else None
 
 
-def parse_address(text: str, aliases: Mapping[str, str] | None = None) -> Place | None:
-    """A bound address such as 3栋2单元501; None when no building is in it."""
-    return find_place(text, aliases)
-
-
 def without(text: str, place: Place) -> str:
     """Text with the place cut out, tidied of the spaces and commas around it."""
     rest = (text[: place.start] + " " + text[place.end :]).strip(" \t，,、:：;；。")

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from handlers import texts
 from handlers.chat import Button
 from handlers.context import Category, Context, UserError
-from handlers.places import Place, find_place, parse_address, without
+from handlers.places import Place, find_place, without
 from handlers.registry import Command
 from storage.people import Person
 from storage.reports import OPEN, Report
@@ -280,7 +280,7 @@ def _draft_place(ctx: Context, text: str, reporter: Person) -> tuple[Place | Non
     place = find_place(text, ctx.settings.building_aliases)
     if place is not None:
         return place, without(text, place)
-    home = parse_address(reporter.address or "", ctx.settings.building_aliases)
+    home = find_place(reporter.address or "", ctx.settings.building_aliases)
     if home is not None:
         return Place(home.building, home.unit, None, 0, 0), text.strip()
     return None, text.strip()
@@ -356,7 +356,7 @@ async def on_behalf(ctx: Context, args: str) -> None:
 
 async def bind(ctx: Context, args: str) -> None:
     """绑定 3栋2单元501: remember where the sender lives."""
-    place = parse_address(args, ctx.settings.building_aliases)
+    place = find_place(args, ctx.settings.building_aliases)
     if place is None:
         raise UserError(texts.BIND_USAGE)
     if not await ctx.uow.people.building_exists(name=place.building):

@@ -198,10 +198,6 @@ class EventRepository:
         found = [Rsvp(**r._asdict()) for r in rows]
         return [(await self.get(event_id=r.event_id), r) for r in found]
 
-    async def next_start_after(self, *, after: datetime) -> list[Event]:
-        """Open events starting after `after` (for reminders), soonest first."""
-        return await self.upcoming(now=after)
-
     async def draft_of(self, *, person_id: int) -> Draft | None:
         row = (
             await self._conn.execute(

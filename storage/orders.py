@@ -113,18 +113,3 @@ class OrderRepository:
             )
         )
         return value
-
-    async def awaiting_rating(self, *, person_id: int) -> ServiceOrder | None:
-        row = (
-            await self._conn.execute(
-                service_orders.select()
-                .where(
-                    service_orders.c.requester_id == person_id,
-                    service_orders.c.status == RESOLVED,
-                    service_orders.c.rating.is_(None),
-                )
-                .order_by(service_orders.c.resolved_at.desc())
-                .limit(1)
-            )
-        ).first()
-        return None if row is None else ServiceOrder(**row._asdict())

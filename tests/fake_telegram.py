@@ -106,9 +106,6 @@ class FakeBotApi:
                 message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
         return self._push({"message": message})
 
-    def push_update(self, update: dict[str, Any]) -> int:
-        return self._push(update)
-
     def push_button(self, message: Call, user_id: int, name: str, data: str) -> int:
         """A user presses an inline button under a message the bot sent."""
         result = message.params["_result"]

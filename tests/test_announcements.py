@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import App
 from bot.config import Config
 from bot.scheduler import Scheduler
 from handlers.clock import ManualClock
@@ -24,10 +23,6 @@ from tests.fakes import Bot, config_from, example_raw, to
 BOTH_BACKENDS = True  # this suite runs on SQLite and on PostgreSQL
 
 # the clock fixture starts on Thursday 2026-11-26 09:00 in Shanghai
-
-
-async def notices_posted(bot: Bot) -> list[str]:
-    return [d.text for d in bot.adapter.sent if d.is_group]
 
 
 async def test_weekly_notice_fires_at_local_time(bot: Bot) -> None:
@@ -253,7 +248,6 @@ async def test_apscheduler_jobs_are_rebuilt_from_the_database(
     await db.close()
 
 
-async def test_app_wiring(bot: Bot) -> None:
-    assert isinstance(bot.app, App)
+async def test_help_shows_notices_to_admins_only(bot: Bot) -> None:
     assert "通知" in (await bot.dm("朱东", "帮助"))[0].text
     assert "通知" not in (await bot.dm("王辉", "帮助"))[0].text
