@@ -215,9 +215,10 @@ async def show_changes(ctx: Context, args: str) -> None:
     await ctx.reply("\n".join(lines))
 
 
-def _admin(
+def admin_command(
     name: str, keyword: str, handler: Handler, summary: str, usage: str, takes_args: bool = True
 ) -> Command:
+    """A command for admins, in private chat only."""
     return Command(
         name=name,
         keywords=(keyword,),
@@ -232,31 +233,37 @@ def _admin(
 
 
 COMMANDS = (
-    _admin(
+    admin_command(
         "role_add",
         "设置角色",
         add_role,
         "设置角色 李四 网格员 / 取消角色 李四 网格员",
         texts.ROLE_USAGE,
     ),
-    _admin("role_remove", "取消角色", remove_role, "", texts.ROLE_USAGE),
-    _admin(
+    admin_command("role_remove", "取消角色", remove_role, "", texts.ROLE_USAGE),
+    admin_command(
         "grid_join", "加入网格", join_grid, "加入网格 陈刚 第一网格 / 移出网格 …", texts.GRID_USAGE
     ),
-    _admin("grid_leave", "移出网格", leave_grid, "", texts.GRID_USAGE),
-    _admin("building_move", "划转楼栋", move_building, "划转楼栋 5栋 第一网格", texts.MOVE_USAGE),
-    _admin(
+    admin_command("grid_leave", "移出网格", leave_grid, "", texts.GRID_USAGE),
+    admin_command(
+        "building_move", "划转楼栋", move_building, "划转楼栋 5栋 第一网格", texts.MOVE_USAGE
+    ),
+    admin_command(
         "backup",
         "备岗",
         set_backup,
         "备岗 第一网格 陈刚 —— 网格员请假时的备岗人员",
         texts.BACKUP_USAGE,
     ),
-    _admin("backup_clear", "取消备岗", clear_backup, "", texts.BACKUP_USAGE),
-    _admin("leave", "请假", set_leave, "请假 李娜 至 12月8日 / 销假 李娜", texts.LEAVE_USAGE),
-    _admin("leave_end", "销假", end_leave, "", texts.LEAVE_USAGE),
-    _admin("grids", "网格", show_grids, "网格 —— 查看网格、网格员和备岗", "网格", takes_args=False),
-    _admin(
+    admin_command("backup_clear", "取消备岗", clear_backup, "", texts.BACKUP_USAGE),
+    admin_command(
+        "leave", "请假", set_leave, "请假 李娜 至 12月8日 / 销假 李娜", texts.LEAVE_USAGE
+    ),
+    admin_command("leave_end", "销假", end_leave, "", texts.LEAVE_USAGE),
+    admin_command(
+        "grids", "网格", show_grids, "网格 —— 查看网格、网格员和备岗", "网格", takes_args=False
+    ),
+    admin_command(
         "changes",
         "变更记录",
         show_changes,

@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from handlers import texts
+from handlers.admin import admin_command
 from handlers.context import Context, UserError
 from handlers.meals import sign_up
 from handlers.places import find_place
-from handlers.registry import Command, Handler
+from handlers.registry import Command
 from handlers.reports import Draft, file_report
 from storage.households import Household
 from storage.people import Person
@@ -387,29 +388,17 @@ async def set_leader(ctx: Context, args: str) -> None:
     await ctx.reply(texts.LEADER_SET.format(name=person.name, leader=leader.name))
 
 
-def _admin_command(name: str, keyword: str, handler: Handler, summary: str) -> Command:
-    return Command(
-        name=name,
-        keywords=(keyword,),
-        slash=(),
-        handler=handler,
-        summary=summary,
-        usage=texts.HOUSE_USAGE,
-        roles=frozenset({"admin"}),
-        private_only=True,
-    )
-
-
 COMMANDS = (
-    _admin_command(
+    admin_command(
         "house_lead",
         "指派邻长",
         assign_lead,
         "指派邻长 5栋1单元102 孙阿姨 / 重点户 … / 设置上级 孙阿姨 周组长",
+        texts.HOUSE_USAGE,
     ),
-    _admin_command("house_key", "重点户", mark_key, ""),
-    _admin_command("house_unkey", "取消重点户", unmark_key, ""),
-    _admin_command("leader", "设置上级", set_leader, ""),
+    admin_command("house_key", "重点户", mark_key, "", texts.HOUSE_USAGE),
+    admin_command("house_unkey", "取消重点户", unmark_key, "", texts.HOUSE_USAGE),
+    admin_command("leader", "设置上级", set_leader, "", texts.HOUSE_USAGE),
     Command(
         name="visit",
         keywords=("走访",),

@@ -16,7 +16,7 @@ from storage import NotFound
 from storage.orders import ACKNOWLEDGED, OPEN, RESOLVED, ServiceOrder
 
 ORDER_NUMBER = re.compile(r"^[Ss](\d{1,9})(?:\s+(?P<rest>.*))?$", re.S)
-RATINGS = {"满意": "satisfied", "基本满意": "basic", "不满意": "unsatisfied"}
+RATINGS = texts.RATING_WORDS
 
 
 def catalogue(ctx: Context) -> str:

@@ -120,6 +120,7 @@ NOTE_REPORTER = "关于您上报的隐患 {number}（{place}）：{who}说：{no
 
 RESOLVE_ASK_RATING = "请评价本次处理：回复「满意」「基本满意」或「不满意 原因」。"
 RATING_NAMES = {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意"}
+RATING_WORDS = {word: key for key, word in RATING_NAMES.items()}  # 满意 → satisfied
 RATING_NOTHING = "您目前没有待评价的上报。"
 RATING_NOT_YOURS = "工单 {number} 不是您上报或关注的，不能评价。"
 RATING_NOT_RESOLVED = "工单 {number} 还没有办结，办结后再评价。"

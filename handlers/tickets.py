@@ -25,7 +25,7 @@ from storage.reports import ACKNOWLEDGED, OPEN, RESOLVED, Report
 
 _NUMBER = re.compile(r"^[Hh]?(\d{1,9})(?![\d])\s*(.*)$", re.S)
 _NAMES_A_TICKET = re.compile(r"^(?:[Hh]\d|\d{1,9}(?:\s|$))")  # not "3栋又有人充电"
-RATINGS = {"满意": "satisfied", "基本满意": "basic", "不满意": "unsatisfied"}
+RATINGS = texts.RATING_WORDS
 
 
 async def _ticket(ctx: Context, args: str, usage: str) -> tuple[Report, str]:

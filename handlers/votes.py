@@ -34,7 +34,7 @@ RULE_WORDS = {
     "电梯": "major",
 }
 BACKERS_NEEDED = 5
-RATINGS = {"满意": "satisfied", "基本满意": "basic", "不满意": "unsatisfied"}
+RATINGS = texts.RATING_WORDS
 
 
 @dataclass(frozen=True)

@@ -6,22 +6,17 @@ import asyncio
 import json
 import os
 import signal
-import socket
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 
+from tests.fakes import free_port
+
 PEER_DIR = Path(__file__).resolve().parent / "wechat_peer"
 ROOM = "r1@chatroom"
 OTHER_ROOM = "r2@chatroom"
 BOT_ID = "wxid_linli_bot"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Peer:

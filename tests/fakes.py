@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import socket
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -23,6 +26,23 @@ from storage.outbox import Delivery
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "config.example.toml"
 _ids = itertools.count(1)
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def until(ready: Callable[[], bool], timeout: float = 15.0) -> None:
+    """Wait for something running on its own (a bot, a peer) to get there; fail after
+    `timeout` seconds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not ready():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("it did not get there in time")
+        await asyncio.sleep(0.01)
 
 
 def example_config(db_path: Path) -> Config:

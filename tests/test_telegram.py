@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -14,24 +13,19 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.adapters.telegram import MenuEntry, TelegramAdapter, split_text
+from bot.adapters.base import split_text
+from bot.adapters.telegram import MenuEntry, TelegramAdapter
 from bot.app import App
 from handlers.chat import Incoming
 from handlers.clock import ManualClock
 from storage import Database
 from storage.outbox import DEAD, PENDING, SENT
 from tests.fake_telegram import BOT_USERNAME, FakeBotApi
-from tests.fakes import config_from, example_raw
+from tests.fakes import config_from, example_raw, free_port, until
 
 GROUP = -1001
 LINA, CHENGANG, WANGHUI, ZHANG, ZHUDONG = 101, 102, 201, 301, 401
 ACCOUNTS = {"李娜": LINA, "陈刚": CHENGANG, "王辉": WANGHUI, "张正芳": ZHANG, "朱东": ZHUDONG}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -42,19 +36,11 @@ class Telegram:
     clock: ManualClock
     handled: list[str] = field(default_factory=list)
 
-    async def until(self, ready: Callable[[], bool], timeout: float = 10.0) -> None:
-        """Wait for the bot to get there (it runs on its own); fail after `timeout`."""
-        deadline = asyncio.get_running_loop().time() + timeout
-        while not ready():
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError("the bot did not get there in time")
-            await asyncio.sleep(0.01)
-
     async def said(self, chat: int, user: int, name: str, text: str, **kw: Any) -> None:
         """A user writes; returns once the bot has handled it and delivered what it can."""
         self.fake.push_message(chat, user, name, text, **kw)
         n = len(self.handled)
-        await self.until(lambda: len(self.handled) > n)
+        await until(lambda: len(self.handled) > n)
         await self.app.sender.drain()
 
     async def outbox(self, status: str) -> int:
@@ -141,7 +127,7 @@ async def test_pressing_a_button_acts_and_edits_the_message(tg: Telegram) -> Non
     await tg.said(GROUP, WANGHUI, "王辉", "上报 3栋 楼道飞线充电")
     [alert] = tg.fake.to_chat(LINA)
     tg.fake.push_button(alert, LINA, "李娜", "接单 H1")
-    await tg.until(lambda: bool(tg.fake.sent("editMessageText")))
+    await until(lambda: bool(tg.fake.sent("editMessageText")))
     assert tg.fake.sent("answerCallbackQuery")
     [edit] = tg.fake.sent("editMessageText")
     assert edit.params["text"].endswith("✅ 接单 H1")
@@ -250,7 +236,7 @@ async def test_burst_of_reports_delivers_every_alert_and_merges_group_answers(
     tg.fake.enforce_limits = True
     for i in range(200):
         tg.fake.push_message(GROUP, 5000 + i, f"居民{i}", f"上报 {1 + i % 4}栋 问题{i}")
-    await tg.until(lambda: len(tg.handled) == 200, timeout=60)
+    await until(lambda: len(tg.handled) == 200, timeout=60)
     while await tg.outbox(PENDING):
         await tg.app.sender.drain()
         ready = tg.app.sender.next_ready
@@ -267,9 +253,9 @@ async def test_burst_of_reports_delivers_every_alert_and_merges_group_answers(
 
 def test_long_texts_are_split_at_the_limit() -> None:
     text = "\n".join("一二三四五六七八九十" * 9 for _ in range(100))
-    pieces = split_text(text)
+    pieces = split_text(text, 4096)
     assert all(len(p) <= 4096 for p in pieces) and "\n".join(pieces) == text
-    assert split_text("x" * 5000) == ["x" * 4096, "x" * 904]
+    assert split_text("x" * 5000, 4096) == ["x" * 4096, "x" * 904]
 
 
 async def test_commands_menu_in_chinese_and_english(tg: Telegram) -> None:
@@ -315,7 +301,7 @@ async def test_webhook_needs_the_secret_token(
             headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
             async with http.post(url, json={**update, "update_id": 2}, headers=headers) as ok:
                 assert ok.status == 200
-        await tg.until(lambda: len(tg.handled) == 1)
+        await until(lambda: len(tg.handled) == 1)
         await tg.app.sender.drain()
         assert len(fake.to_chat(LINA)) == 1 and len(fake.to_chat(GROUP)) == 1
 

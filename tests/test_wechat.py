@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -20,7 +20,7 @@ from handlers.clock import ManualClock
 from storage import Database
 from storage.outbox import PENDING, SENT
 from tests.fake_wechat import BOT_ID, OTHER_ROOM, ROOM, Peer
-from tests.fakes import RecordingAdapter, config_from, example_raw
+from tests.fakes import RecordingAdapter, config_from, example_raw, until
 
 TOKEN = "peer-token"
 WANGHUI, LINA, ZHANG, GUO = "wxid_wanghui", "wxid_lina", "wxid_zhang", "wxid_guo"
@@ -36,17 +36,10 @@ class Wechat:
     clock: ManualClock
     handled: list[Incoming] = field(default_factory=list)
 
-    async def until(self, ready: Callable[[], bool], timeout: float = 15.0) -> None:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while not ready():
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError("the bot did not get there in time")
-            await asyncio.sleep(0.02)
-
     async def say(self, who: str, to: str, text: str, **kw: Any) -> None:
         n = len(self.handled)
         await self.peer.say(who, to, text, **kw)
-        await self.until(lambda: len(self.handled) > n)
+        await until(lambda: len(self.handled) > n)
         await self.app.sender.drain()
 
     async def sent_to(self, chat: str) -> list[str]:
@@ -160,9 +153,9 @@ async def test_own_echoes_are_ignored(wx: Wechat) -> None:
 
 async def test_gateway_restart_loses_no_queued_alert(wx: Wechat) -> None:
     await wx.peer.say(WANGHUI, ROOM, "上报 3栋 楼道飞线充电")
-    await wx.until(lambda: len(wx.handled) == 1)
+    await until(lambda: len(wx.handled) == 1)
     await wx.peer.kill()  # the gateway dies with the answers still in the outbox
-    await wx.until(lambda: wx.adapter.link is Link.DOWN)
+    await until(lambda: wx.adapter.link is Link.DOWN)
     async with wx.app.db.unit_of_work() as uow:
         for i in range(5):
             await uow.outbox.enqueue(
@@ -190,7 +183,7 @@ async def test_gateway_restart_loses_no_queued_alert(wx: Wechat) -> None:
 
 async def test_lost_login_keeps_sends_queued_and_tells_admins(wx: Wechat) -> None:
     await wx.peer.logout()
-    await wx.until(lambda: wx.adapter.link is Link.LOGGED_OUT)
+    await until(lambda: wx.adapter.link is Link.LOGGED_OUT)
     await wx.app.sender.drain()
     assert any("掉线" in d.text for d in wx.console.sent if d.chat_id == "朱东")
     async with wx.app.db.unit_of_work() as uow:
@@ -219,7 +212,7 @@ async def test_wrong_token_fails_clearly(
 ) -> None:
     caplog.set_level(logging.ERROR, logger="bot.adapters.wechat")
     async with running(tmp_path, peer, clock, token="wrong-token") as wx:
-        await wx.until(lambda: wx.adapter.link is Link.UNAUTHENTICATED)
+        await until(lambda: wx.adapter.link is Link.UNAUTHENTICATED)
         assert 'Invalid Wechaty TOKEN "wrong-token"' in wx.adapter.last_error
         await wx.app.sender.drain()
         [notice] = [d for d in wx.console.sent if d.chat_id == "朱东"]

@@ -28,6 +28,17 @@ class DeliveryFailed(Exception):
         self.unreachable = unreachable
 
 
+def split_text(text: str, limit: int) -> list[str]:
+    """Pieces of at most `limit` characters, cut at line breaks where possible."""
+    pieces: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit)
+        cut = cut if cut > 0 else limit
+        pieces.append(text[:cut])
+        text = text[cut:].lstrip("\n")
+    return [*pieces, text]
+
+
 class Adapter(Protocol):
     platform: str
     pacer: Pacer | None  # the platform's send limits, or None for none

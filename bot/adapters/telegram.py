@@ -29,7 +29,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.adapters.base import DeliveryFailed
+from bot.adapters.base import DeliveryFailed, split_text
 from bot.config import TelegramConfig
 from bot.pacing import Limits, Pacer
 from handlers.chat import ChatKind, Incoming
@@ -51,19 +51,6 @@ class MenuEntry:
     name: str
     zh: str
     en: str
-
-
-def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Pieces of at most `limit` characters, cut at line breaks where possible."""
-    pieces: list[str] = []
-    while len(text) > limit:
-        cut = text.rfind("\n", 0, limit)
-        if cut <= 0:
-            cut = limit
-        pieces.append(text[:cut])
-        text = text[cut:].lstrip("\n")
-    pieces.append(text)
-    return pieces
 
 
 def _seconds(value: int | timedelta) -> float:
@@ -332,7 +319,7 @@ class TelegramAdapter:
                 )
                 if caption is not None:
                     return
-            pieces = split_text(text)
+            pieces = split_text(text, MAX_TEXT)
             for i, piece in enumerate(pieces):
                 last = i == len(pieces) - 1
                 sent = await bot.send_message(chat, piece, reply_markup=markup if last else None)

@@ -23,7 +23,7 @@ from grpclib.exceptions import GRPCError, StreamTerminatedError
 from wechaty_grpc.wechaty import PuppetStub
 from wechaty_grpc.wechaty.puppet import EventResponse, EventType
 
-from bot.adapters.base import DeliveryFailed
+from bot.adapters.base import DeliveryFailed, split_text
 from bot.config import WechatConfig
 from bot.lease import Lease
 from bot.pacing import Limits, Pacer
@@ -61,17 +61,6 @@ def render(delivery: Delivery) -> str:
     if delivery.document:
         text += f"\n（文件已生成：{delivery.document}，微信暂不能直接发送文件，请向管理员索取）"
     return text
-
-
-def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Pieces of at most `limit` characters, cut at line breaks where possible."""
-    pieces = []
-    while len(text) > limit:
-        cut = text.rfind("\n", 0, limit)
-        cut = cut if cut > 0 else limit
-        pieces.append(text[:cut])
-        text = text[cut:].lstrip("\n")
-    return [*pieces, text]
 
 
 class WechatAdapter:
@@ -373,7 +362,7 @@ class WechatAdapter:
             mention_ids = [contact] if contact else []
             text = f"@{delivery.mention}\u2005{text}"
         try:
-            for i, piece in enumerate(split_text(text)):
+            for i, piece in enumerate(split_text(text, MAX_TEXT)):
                 await stub.message_send_text(
                     conversation_id=delivery.chat_id,
                     text=piece,
