@@ -130,18 +130,24 @@ def format_figures(figures: dict[str, Any], fmt: str) -> str:
 
 
 def _backup(args: argparse.Namespace) -> int:
-    from bot.maintenance import backup_sqlite
+    from storage.maintenance import backup_sqlite
 
     cfg = _load(args.config, args.db)
-    asyncio.run(backup_sqlite(cfg.storage.url, Path(args.out)))
+    try:
+        asyncio.run(backup_sqlite(cfg.storage.url, Path(args.out)))
+    except ValueError as exc:
+        raise SystemExit(str(exc)) from None
     print(f"{args.out}: a consistent copy of {cfg.storage.url}")
     return 0
 
 
 def _migrate_data(args: argparse.Namespace) -> int:
-    from bot.maintenance import migrate_data
+    from storage.maintenance import migrate_data
 
-    copied = asyncio.run(migrate_data(args.source, args.target))
+    try:
+        copied = asyncio.run(migrate_data(args.source, args.target))
+    except ValueError as exc:
+        raise SystemExit(str(exc)) from None
     for table, n in copied.items():
         print(f"{table}: {n} rows")
     return 0

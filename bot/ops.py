@@ -8,7 +8,6 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-import sqlalchemy as sa
 from aiohttp import web
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -20,7 +19,6 @@ from prometheus_client import (
 )
 
 from storage import Database
-from storage.schema import outbox
 
 STUCK_AFTER = timedelta(minutes=10)  # a pending row older than this: the outbox is stuck
 
@@ -96,15 +94,8 @@ class OpsServer:
             await self._runner.cleanup()
 
     async def _outbox(self) -> tuple[int, float]:
-        async with self._db.engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    sa.select(sa.func.count(), sa.func.min(outbox.c.created_at)).where(
-                        outbox.c.status == "pending"
-                    )
-                )
-            ).one()
-        pending, oldest = int(row[0]), row[1]  # min() keeps the column's type: aware UTC
+        async with self._db.unit_of_work() as uow:
+            pending, oldest = await uow.outbox.backlog()
         age = max(0.0, time.time() - oldest.timestamp()) if oldest is not None else 0.0
         return pending, age
 

@@ -189,6 +189,17 @@ class OutboxRepository:
             values["not_before"] = retry_at
         await self._conn.execute(outbox.update().where(outbox.c.id == delivery_id).values(**values))
 
+    async def backlog(self) -> tuple[int, datetime | None]:
+        """How many rows wait, and when the oldest of them was queued."""
+        row = (
+            await self._conn.execute(
+                sa.select(sa.func.count(), sa.func.min(outbox.c.created_at)).where(
+                    outbox.c.status == PENDING
+                )
+            )
+        ).one()
+        return int(row[0]), row[1]  # min() keeps the column's type: aware UTC
+
     async def count(self, *, status: str) -> int:
         """How many rows are in a status."""
         return int(

@@ -101,7 +101,7 @@ async def busy_month(bot: Bot) -> None:
 async def test_backup_is_a_consistent_copy_of_a_live_database(bot: Bot, tmp_path: object) -> None:
     from pathlib import Path
 
-    from bot.maintenance import backup_sqlite
+    from storage.maintenance import backup_sqlite
 
     await busy_month(bot)
     copy = Path(str(tmp_path)) / "backup.db"
@@ -112,7 +112,7 @@ async def test_backup_is_a_consistent_copy_of_a_live_database(bot: Bot, tmp_path
 
 
 async def test_migrate_data_to_postgresql_keeps_every_row(bot: Bot, postgres_url: str) -> None:
-    from bot.maintenance import migrate_data
+    from storage.maintenance import migrate_data
 
     await busy_month(bot)
     await bot.db.close()

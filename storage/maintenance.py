@@ -8,7 +8,7 @@ from pathlib import Path
 import aiosqlite
 import sqlalchemy as sa
 
-from storage import Database
+from storage.db import Database
 from storage.schema import metadata
 
 BATCH = 1000
@@ -17,11 +17,11 @@ BATCH = 1000
 async def backup_sqlite(url: str, out: Path) -> None:
     """A consistent copy of a live SQLite database (SQLite's online backup API)."""
     if not url.startswith("sqlite:///"):
-        raise SystemExit("linli backup copies SQLite files; for PostgreSQL use pg_dump")
+        raise ValueError("linli backup copies SQLite files; for PostgreSQL use pg_dump")
     source = url.removeprefix("sqlite:///")
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.exists():
-        raise SystemExit(f"{out} exists already; choose another file")
+        raise ValueError(f"{out} exists already; choose another file")
     async with aiosqlite.connect(source) as src, aiosqlite.connect(out) as dst:
         await src.backup(dst)
 
@@ -43,7 +43,7 @@ async def migrate_data(source_url: str, target_url: str) -> dict[str, int]:
         existing = await count_rows(target)
         if any(existing.values()):
             busy = ", ".join(f"{t} ({n})" for t, n in existing.items() if n)
-            raise SystemExit(f"the target database is not empty: {busy}")
+            raise ValueError(f"the target database is not empty: {busy}")
         copied: dict[str, int] = {}
         async with source.engine.connect() as src, target.engine.begin() as dst:
             for table in metadata.sorted_tables:
