@@ -134,3 +134,13 @@ async def test_migrate_data_to_postgresql_keeps_every_row(bot: Bot, postgres_url
         await moved.app.start()
         said = await moved.say("王辉", "上报 4栋 楼道堆物")
         assert "H2" in said[-1].text
+
+
+async def test_health_reports_a_platform_that_is_down(bot: Bot) -> None:
+    class Down:
+        healthy = False  # e.g. the WeChat gateway lost, or Telegram's updater stopped
+
+    adapters = {"console": bot.adapter, "wechat": Down()}
+    async with OpsServer(bot.db, bot.app.metrics, adapters, port=0) as server:
+        status, body = await get(f"http://127.0.0.1:{server.port}/healthz")
+    assert status == 503 and '"wechat": "down"' in body and '"console": "ok"' in body
