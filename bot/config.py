@@ -172,6 +172,11 @@ class TelegramConfig(Strict):
     webhook_path: str = "/telegram"
     webhook_url: str | None = None
     webhook_secret: str | None = None
+    # Telegram's limits as measured (../shared/TELEGRAM.md); raise them only for paid broadcasts
+    group_per_minute: int = Field(default=20, gt=0)
+    private_per_3s: int = Field(default=3, gt=0)
+    overall_per_second: int = Field(default=30, gt=0)
+    timeout_seconds: float = Field(default=10.0, gt=0)  # one Bot API call, beyond long polling
 
 
 class WechatConfig(Strict):

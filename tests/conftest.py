@@ -12,6 +12,7 @@ import pytest
 from bot.config import Config
 from handlers.clock import ManualClock
 from storage import Database
+from tests.fake_telegram import FakeBotApi
 from tests.fakes import Bot, example_config
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -37,6 +38,15 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock(datetime(2026, 11, 26, 9, 0, tzinfo=SHANGHAI))
+
+
+@pytest.fixture
+async def fake(clock: ManualClock) -> AsyncIterator[FakeBotApi]:
+    """A fake Telegram Bot API on 127.0.0.1, stamping calls with the test's clock."""
+    server = FakeBotApi(now=clock.now)
+    await server.start()
+    yield server
+    await server.stop()
 
 
 @pytest.fixture

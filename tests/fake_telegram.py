@@ -33,10 +33,16 @@ class FakeBotApi:
     calls: list[Call] = field(default_factory=list)
     updates: list[dict[str, Any]] = field(default_factory=list)
     outage: bool = False  # answer 500 to every send
+    down: bool = False  # answer 500 to every method, getUpdates included
     retry_after_next: int | None = None  # answer the next send with 429
     blocked: set[str] = field(default_factory=set)  # chat ids that answer 403
     enforce_limits: bool = False  # 429 when a group gets over 20 a minute
+    hanging: bool = False  # hold every request until release(); the caller may give up
+    confirmed: int = 0  # updates below this id were confirmed by an offset, and forgotten
+    # called with each call before it is answered (a test kills the bot there)
+    on_call: Callable[[Call], None] | None = None
     port: int = 0
+    _released: asyncio.Event = field(default_factory=asyncio.Event)
     _runner: web.AppRunner | None = None
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
@@ -64,6 +70,20 @@ class FakeBotApi:
 
     def sent(self, method: str = "sendMessage") -> list[Call]:
         return [c for c in self.calls if c.method == method]
+
+    def delivered(self, method: str = "sendMessage") -> list[Call]:
+        """Sends that went through (answered with a message)."""
+        return [c for c in self.sent(method) if "_result" in c.params]
+
+    def hang(self) -> None:
+        """From now on, requests get no answer until release()."""
+        self.hanging = True
+        self._released.clear()
+
+    def release(self) -> None:
+        """Answer again; requests whose caller gave up meanwhile are dropped unprocessed."""
+        self.hanging = False
+        self._released.set()
 
     def to_chat(self, chat_id: int | str, method: str = "sendMessage") -> list[Call]:
         return [c for c in self.sent(method) if str(c.params.get("chat_id")) == str(chat_id)]
@@ -170,11 +190,25 @@ class FakeBotApi:
             return within(mine, 60.0) >= 20
         return within(mine, 3.0) >= 3
 
+    async def _fault(self, request: web.Request) -> web.Response | None:
+        """The answer while the server is down or hanging; None when it works."""
+        if self.hanging:
+            await self._released.wait()
+            if request.transport is None or request.transport.is_closing():
+                return self._error(500, "the caller gave up")  # never processed
+        if self.down:
+            return self._error(500, "Internal Server Error")
+        return None
+
     async def _dispatch(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         params = await self._params(request)
+        if (failed := await self._fault(request)) is not None:
+            return failed
         call = Call(method, params, self.now())
         self.calls.append(call)
+        if self.on_call is not None:
+            self.on_call(call)
         if method == "getMe":
             return self._answer(
                 {
@@ -188,7 +222,7 @@ class FakeBotApi:
                 }
             )
         if method == "getUpdates":
-            return await self._get_updates(params)
+            return await self._get_updates(request, params)
         if method in ("sendMessage", "sendPhoto"):
             chat_id = str(params.get("chat_id"))
             if self.outage:
@@ -232,13 +266,18 @@ class FakeBotApi:
             message["reply_markup"] = params["reply_markup"]
         return message
 
-    async def _get_updates(self, params: dict[str, Any]) -> web.Response:
+    async def _get_updates(self, request: web.Request, params: dict[str, Any]) -> web.Response:
         offset = int(params.get("offset") or 0)
+        if offset > self.confirmed:  # Telegram forgets what an offset confirms
+            self.confirmed = offset
+            self.updates = [u for u in self.updates if u["update_id"] >= offset]
         timeout = min(float(params.get("timeout") or 0), 1.0)
         pending = [u for u in self.updates if u["update_id"] >= offset]
         if not pending and timeout > 0:
             self._new_update.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._new_update.wait(), timeout)
+            if (failed := await self._fault(request)) is not None:
+                return failed  # the fault began during the long poll
             pending = [u for u in self.updates if u["update_id"] >= offset]
         return self._answer(pending)

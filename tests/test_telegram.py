@@ -61,14 +61,6 @@ def telegram_config(tmp_path: Path, **telegram: Any) -> Any:
     return config_from(raw, tmp_path / "tg.db")
 
 
-@pytest.fixture
-async def fake(clock: ManualClock) -> AsyncIterator[FakeBotApi]:
-    server = FakeBotApi(now=clock.now)
-    await server.start()
-    yield server
-    await server.stop()
-
-
 @contextlib.asynccontextmanager
 async def running(
     tmp_path: Path, fake: FakeBotApi, clock: ManualClock, **telegram: Any
@@ -87,7 +79,7 @@ async def running(
                 handled.append(msg.message_id)
 
         menu = [MenuEntry(*m) for m in app.menu()]
-        adapter = TelegramAdapter(cfg.telegram, handle, menu=menu, poll_timeout=1)
+        adapter = TelegramAdapter(cfg.telegram, handle, menu=menu, poll_timeout=1, retry_delay=0.05)
         adapters["telegram"] = adapter
         async with adapter:
             yield Telegram(fake, app, adapter, clock, handled)

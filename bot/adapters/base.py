@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from bot.pacing import Pacer
+from handlers.chat import Incoming
 from storage.outbox import Delivery
+
+log = logging.getLogger(__name__)
+
+Handle = Callable[[Incoming], Awaitable[bool]]
 
 
 class DeliveryFailed(Exception):
@@ -47,3 +55,35 @@ class Adapter(Protocol):
     async def send(self, delivery: Delivery) -> None:
         """Deliver one outbox row; raise DeliveryFailed when it did not go through."""
         ...
+
+
+async def handle_until_done(
+    handle: Handle, incoming: Incoming, *, first_delay: float = 0.5, max_delay: float = 30.0
+) -> None:
+    """Hand a message to the bot until it is stored: a failure here is the database refusing
+    (disk full, read-only, connection lost), never a handler's bug (App.handle answers
+    those), so the message is tried again with growing pauses rather than dropped."""
+    delay = first_delay
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            await handle(incoming)
+            if attempt > 1:
+                log.warning(
+                    "%s message %s stored after %d tries",
+                    incoming.platform,
+                    incoming.message_id,
+                    attempt,
+                )
+            return
+        except Exception:
+            log.exception(
+                "%s message %s could not be stored (try %d); trying again in %.1f s",
+                incoming.platform,
+                incoming.message_id,
+                attempt,
+                delay,
+            )
+        await asyncio.sleep(delay)
+        delay = min(max_delay, delay * 2)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import warnings
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,16 +21,9 @@ from telegram import (
     Update,
 )
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
-from telegram.ext import (
-    Application,
-    ApplicationBuilder,
-    CallbackQueryHandler,
-    ContextTypes,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
-from bot.adapters.base import DeliveryFailed, split_text
+from bot.adapters.base import DeliveryFailed, Handle, handle_until_done, split_text
 from bot.config import TelegramConfig
 from bot.pacing import Limits, Pacer
 from handlers.chat import ChatKind, Incoming
@@ -39,9 +33,7 @@ log = logging.getLogger(__name__)
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
-HANDLE_RETRIES = 5  # a message whose handling fails (database down) is retried before giving up
-
-Handle = Callable[[Incoming], Awaitable[bool]]
+ALLOWED_UPDATES = ["message", "callback_query"]
 
 
 @dataclass(frozen=True)
@@ -87,27 +79,45 @@ class TelegramAdapter:
         menu: Sequence[MenuEntry] = (),
         limits: Limits | None = None,
         poll_timeout: float = 10.0,
+        retry_delay: float = 0.5,
     ) -> None:
         if not cfg.token:
             raise ValueError("telegram.token is required")
         self.cfg = cfg
-        self.pacer: Pacer | None = Pacer(limits)
+        self.pacer: Pacer | None = Pacer(
+            limits
+            or Limits(
+                overall=cfg.overall_per_second,
+                private=cfg.private_per_3s,
+                group=cfg.group_per_minute,
+            )
+        )
         self._handle = handle
         self._menu = tuple(menu)
         self._poll_timeout = poll_timeout
+        self._retry_delay = retry_delay
+        self._poller: asyncio.Task[None] | None = None
+        self._offset: int | None = None  # the first update not yet stored
+        self._polling_ok = False
         self.username = ""
-        builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = Application.builder().token(
-            cfg.token
+        timeout = cfg.timeout_seconds
+        builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
+            Application.builder()
+            .token(cfg.token)
+            .connect_timeout(timeout)
+            .read_timeout(timeout)
+            .write_timeout(timeout)
+            .pool_timeout(timeout)
+            .get_updates_connect_timeout(timeout)
+            .get_updates_read_timeout(timeout)
+            .get_updates_write_timeout(timeout)
+            .get_updates_pool_timeout(timeout)
         )
         if cfg.base_url:
             builder = builder.base_url(cfg.base_url).base_file_url(cfg.base_url + "file/")
         self.application = builder.build()
-        self.application.add_handler(
-            MessageHandler(
-                filters.UpdateType.MESSAGE & (filters.TEXT | filters.PHOTO), self._on_message
-            )
-        )
-        self.application.add_handler(CallbackQueryHandler(self._on_button))
+        # webhook mode: PTB's server receives updates and passes them through these handlers
+        self.application.add_handler(TypeHandler(Update, self._on_webhook_update))
         self.application.add_error_handler(self._on_error)
 
     # --- life cycle -----------------------------------------------------------------------
@@ -115,6 +125,8 @@ class TelegramAdapter:
     @property
     def healthy(self) -> bool:
         """Receiving updates."""
+        if self.cfg.mode == "polling":
+            return self._poller is not None and not self._poller.done() and self._polling_ok
         updater = self.application.updater
         return bool(self.application.running and updater is not None and updater.running)
 
@@ -133,7 +145,6 @@ class TelegramAdapter:
         await self._publish_menu()
         await app.start()
         assert app.updater is not None
-        allowed = ["message", "callback_query"]
         if self.cfg.mode == "webhook":
             await app.updater.start_webhook(
                 listen=self.cfg.webhook_listen,
@@ -141,22 +152,80 @@ class TelegramAdapter:
                 url_path=self.cfg.webhook_path.lstrip("/"),
                 webhook_url=self.cfg.webhook_url,
                 secret_token=self.cfg.webhook_secret,
-                allowed_updates=allowed,
+                allowed_updates=ALLOWED_UPDATES,
             )
         else:
-            await app.updater.start_polling(
-                timeout=timedelta(seconds=self._poll_timeout), allowed_updates=allowed
-            )
+            await app.bot.delete_webhook()
+            self._polling_ok = True
+            self._poller = asyncio.create_task(self._poll(), name="telegram-poll")
         log.info("telegram: @%s receiving updates by %s", self.username, self.cfg.mode)
 
     async def stop(self) -> None:
         """Stop receiving and disconnect."""
         app = self.application
+        if self._poller is not None:
+            self._poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._poller
+            self._poller = None
+            await self._confirm()
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
         if app.running:
             await app.stop()
         await app.shutdown()
+
+    # --- polling: an update is confirmed to Telegram only once it is stored -----------------
+
+    async def _poll(self) -> None:
+        """Long-poll for updates and store each before asking for the next.
+
+        Telegram forgets an update once getUpdates is called with a higher offset. PTB's own
+        Updater asks for the next batch while the previous one is still being handled, so a
+        crash could lose messages Telegram had already forgotten; here the offset moves past
+        an update only after the bot has committed it (or seen it before)."""
+        delay = self._retry_delay
+        bot = self.application.bot
+        while True:
+            try:
+                updates = await bot.get_updates(
+                    offset=self._offset,
+                    timeout=int(self._poll_timeout),
+                    allowed_updates=ALLOWED_UPDATES,
+                )
+            except TelegramError as exc:
+                self._polling_ok = False
+                log.warning("telegram: getUpdates failed (%s); again in %.1f s", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(30.0, delay * 2)
+                continue
+            self._polling_ok, delay = True, self._retry_delay
+            for update in updates:
+                await self._process(update)
+                self._offset = update.update_id + 1
+
+    async def _confirm(self) -> None:
+        """Tell Telegram which updates are stored, so a restart is not sent them again
+        (it would only find them in the inbound table)."""
+        if self._offset is None:
+            return
+        try:
+            await self.application.bot.get_updates(offset=self._offset, limit=1, timeout=0)
+        except TelegramError as exc:
+            log.info("telegram: could not confirm the last updates: %s", exc)
+
+    async def _process(self, update: Update) -> None:
+        """Store one update (waiting while the database refuses), then do its extras."""
+        if update.callback_query is not None:
+            await self._on_button(update)
+            return
+        incoming = self.to_incoming(update)
+        if incoming is not None:
+            await handle_until_done(self._handle, incoming, first_delay=self._retry_delay)
+
+    async def _on_webhook_update(self, update: object, _: ContextTypes.DEFAULT_TYPE) -> None:
+        if isinstance(update, Update):
+            await self._process(update)
 
     async def _publish_menu(self) -> None:
         if not self._menu:
@@ -200,26 +269,7 @@ class TelegramAdapter:
             mentioned=text != raw,
         )
 
-    async def _deliver(self, incoming: Incoming) -> None:
-        delay = 0.5
-        for attempt in range(HANDLE_RETRIES):
-            try:
-                await self._handle(incoming)
-                return
-            except Exception:
-                log.exception(
-                    "telegram: handling %s failed (try %d)", incoming.message_id, attempt + 1
-                )
-                await asyncio.sleep(delay)
-                delay *= 2
-        log.error("telegram: gave up on message %s", incoming.message_id)
-
-    async def _on_message(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
-        incoming = self.to_incoming(update)
-        if incoming is not None:
-            await self._deliver(incoming)
-
-    async def _on_button(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+    async def _on_button(self, update: Update) -> None:
         query = update.callback_query
         if query is None or query.data is None:
             return
@@ -243,7 +293,7 @@ class TelegramAdapter:
             await query.answer()
         except TelegramError as exc:
             log.info("telegram: answering a button press failed: %s", exc)
-        await self._deliver(incoming)
+        await handle_until_done(self._handle, incoming, first_delay=self._retry_delay)
         if message is not None:
             await self._show_pressed(message, query.data)
 

@@ -23,7 +23,7 @@ from grpclib.exceptions import GRPCError, StreamTerminatedError
 from wechaty_grpc.wechaty import PuppetStub
 from wechaty_grpc.wechaty.puppet import EventResponse, EventType
 
-from bot.adapters.base import DeliveryFailed, split_text
+from bot.adapters.base import DeliveryFailed, Handle, handle_until_done, split_text
 from bot.config import WechatConfig
 from bot.lease import Lease
 from bot.pacing import Limits, Pacer
@@ -37,7 +37,6 @@ CALL_TIMEOUT = 10.0
 IMAGE_TYPES = (5, 6)  # the image type in the old and the new numbering of MessageType
 IMAGE_MEMORY = 600.0  # seconds an image waits for the report text that follows it
 
-Handle = Callable[[Incoming], Awaitable[bool]]
 Problem = Callable[[str], Awaitable[None]]
 
 
@@ -343,10 +342,8 @@ class WechatAdapter:
         )
 
     async def _deliver(self, incoming: Incoming) -> None:
-        try:
-            await self._handle(incoming)
-        except Exception:
-            log.exception("wechat: handling message %s failed", incoming.message_id)
+        # the gateway pushes events and keeps no copy: hold on to the message until stored
+        await handle_until_done(self._handle, incoming)
 
     # --- outbound -------------------------------------------------------------------------
 
