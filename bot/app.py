@@ -122,6 +122,7 @@ class App:
         await self.db.migrate()
         await seed_directory(self.db, self.cfg, at=self.clock.now())
         await seed_notices(self.db, self.cfg, at=self.clock.now())
+        await self.sender.recover()
 
     def _refusal(self, text: str) -> str | None:
         if len(text) > self.settings.max_text:

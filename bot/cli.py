@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import logging
+import signal
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -16,6 +17,8 @@ from zoneinfo import ZoneInfo
 
 from bot.config import Config, ConfigError, load_config
 from bot.console import BANNER, lines_from, run_console
+
+log = logging.getLogger(__name__)
 
 DEFAULT_CONFIG = "config.example.toml"
 
@@ -157,7 +160,22 @@ def _run(args: argparse.Namespace) -> int:
     from bot.runtime import run_communities
 
     configs = [_load(path, None) for path in (args.config or [DEFAULT_CONFIG])]
-    return asyncio.run(run_communities(configs))
+
+    async def until_stopped() -> int:
+        # SIGTERM (systemd, docker stop) stops like Ctrl-C: the platforms are told which
+        # updates are stored, the database is closed
+        main = asyncio.current_task()
+        assert main is not None
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, main.cancel)
+        try:
+            return await run_communities(configs)
+        except asyncio.CancelledError:
+            log.info("stopped by a signal")
+            return 0
+
+    return asyncio.run(until_stopped())
 
 
 class JsonLines(logging.Formatter):

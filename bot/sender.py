@@ -38,6 +38,16 @@ def _rendered(row: Delivery) -> str:
     return f"@{row.mention} {row.text}" if row.mention else row.text
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class Sender:
     """Takes due rows from the outbox, oldest first per chat, to their platform's adapter."""
 
@@ -66,6 +76,25 @@ class Sender:
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._lease = timedelta(seconds=lease_seconds)
         self._metrics = metrics
+
+    async def recover(self) -> int:
+        """Free the rows a crashed process on this machine was sending, rather than wait for
+        its lease to run out; returns how many. Such a row may have reached the platform
+        before the crash (no Bot API can say), so it is sent again: at most once more."""
+        host = socket.gethostname()
+        freed = 0
+        async with self._db.unit_of_work() as uow:
+            for worker in await uow.outbox.claimants(now=self._clock.now()):
+                w_host, _, rest = worker.partition(":")
+                pid = rest.partition(":")[0]
+                if w_host != host or worker == self.worker or not pid.isdigit():
+                    continue
+                if _alive(int(pid)):
+                    continue  # another bot on this machine, or a recycled pid: the lease decides
+                n = await uow.outbox.release(worker=worker)
+                log.warning("outbox: %d rows of the dead process %s freed", n, worker)
+                freed += n
+        return freed
 
     def wake(self) -> None:
         """Something was queued: look at the outbox now."""

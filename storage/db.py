@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -50,8 +51,13 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = create_async_engine(async_url(url))
+        # SQLite has one writer at a time, and its busy handler is not fair: a loop of
+        # transactions (a burst of messages) can starve another task (the sender) for the
+        # whole burst. Within the process, transactions take turns in arrival order.
+        self._turns: asyncio.Lock | None = None
         if self.engine.dialect.name == "sqlite":
             _sqlite_setup(self.engine)
+            self._turns = asyncio.Lock()
 
     async def __aenter__(self) -> Database:
         await self.migrate()
@@ -79,5 +85,9 @@ class Database:
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
         """One transaction: committed when the block ends normally, rolled back otherwise."""
-        async with self.engine.begin() as conn:
+        if self._turns is None:
+            async with self.engine.begin() as conn:
+                yield UnitOfWork(conn)
+            return
+        async with self._turns, self.engine.begin() as conn:
             yield UnitOfWork(conn)

@@ -120,6 +120,24 @@ class OutboxRepository:
         )
         return sorted(r[0] for r in result)
 
+    async def claimants(self, *, now: datetime) -> list[str]:
+        """The workers holding pending rows under a lease that has not run out."""
+        rows = await self._conn.execute(
+            sa.select(outbox.c.claimed_by)
+            .where(outbox.c.status == PENDING, outbox.c.claimed_until >= now)
+            .distinct()
+        )
+        return [r[0] for r in rows if r[0]]
+
+    async def release(self, *, worker: str) -> int:
+        """Free the pending rows a worker held (it is known to be dead); returns how many."""
+        result = await self._conn.execute(
+            outbox.update()
+            .where(outbox.c.status == PENDING, outbox.c.claimed_by == worker)
+            .values(claimed_by=None, claimed_until=None)
+        )
+        return int(result.rowcount or 0)
+
     async def queued_for_chat(
         self, *, platform: str, chat_id: str, now: datetime, limit: int
     ) -> list[Delivery]:

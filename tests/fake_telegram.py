@@ -280,4 +280,4 @@ class FakeBotApi:
             if (failed := await self._fault(request)) is not None:
                 return failed  # the fault began during the long poll
             pending = [u for u in self.updates if u["update_id"] >= offset]
-        return self._answer(pending)
+        return self._answer(pending[: int(params.get("limit") or 100)])  # Telegram's cap

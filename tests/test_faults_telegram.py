@@ -9,6 +9,8 @@ import os
 import re
 import sqlite3
 import subprocess
+import sys
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -16,13 +18,14 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+import tomli_w
 
 from handlers.clock import ManualClock
 from storage import Database
 from storage.outbox import PENDING, SENT
 from tests.fake_telegram import FakeBotApi
-from tests.fakes import until
-from tests.test_telegram import CHENGANG, GROUP, LINA, Telegram, running
+from tests.fakes import example_raw, until
+from tests.test_telegram import ACCOUNTS, CHENGANG, GROUP, LINA, Telegram, running
 
 # (building, text): different buildings and kinds, so none is merged into another
 REPORTS = [
@@ -194,3 +197,118 @@ async def test_disk_full_or_read_only_database_keeps_the_message_until_it_can_wr
                 await tg.app.sender.drain()
                 empty_wal(disk / "tg.db")
             assert_each_delivered_once_in_order(fake, 3)
+
+
+# --- kill -9 in the middle of a burst ----------------------------------------------------------
+
+BURST = 1000
+
+
+def kill_config(tmp_path: Path, fake: FakeBotApi) -> Path:
+    """The demo community on Telegram through the fake, as a file for `linli run`."""
+    raw = example_raw()
+    for person in raw["people"]:
+        if person["name"] in ACCOUNTS:
+            person["accounts"] = [f"telegram:{ACCOUNTS[person['name']]}"]
+    raw["reports"]["duplicate_window_hours"] = 0  # every report its own, to count them
+    raw["telegram"] = {
+        "enabled": True,
+        "token": "123:TEST",
+        "base_url": fake.base_url,
+        # the limits are tested elsewhere; here they would only make the test long
+        "group_per_minute": 100_000,
+        "private_per_3s": 100_000,
+        "overall_per_second": 100_000,
+    }
+    raw["ops"] = {"enabled": False}
+    raw["storage"] = {"url": f"sqlite:///{tmp_path / 'kill.db'}"}
+    path = tmp_path / "kill.toml"
+    path.write_text(tomli_w.dumps(raw), encoding="utf-8")
+    return path
+
+
+def start_bot(config: Path, log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "-v", "run", "--config", str(config)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=Path(__file__).parent.parent,
+        )
+
+
+def query(db: Path, sql: str) -> list[tuple[Any, ...]]:
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        return conn.execute(sql).fetchall()
+
+
+async def test_kill_9_in_a_burst_of_1000_reports_loses_nothing_and_repeats_nothing(
+    tmp_path: Path,
+) -> None:
+    fake = FakeBotApi()  # the real clock: the bot runs in a process of its own
+    await fake.start()
+    config, log, db = kill_config(tmp_path, fake), tmp_path / "bot.log", tmp_path / "kill.db"
+    buildings = [f"{n}栋" for n in range(1, 9)]
+    for i in range(BURST):
+        fake.push_message(
+            GROUP, 10_000 + i, f"居民{i}", f"上报 {buildings[i % 8]} 楼道飞线充电 第{i}号"
+        )
+    bot = start_bot(config, log)
+    try:
+        # mid-burst: some updates stored and confirmed, some alerts out, much still to do
+        await until(lambda: fake.confirmed > 300 and len(fake.delivered()) > 100, timeout=120)
+        bot.kill()  # SIGKILL: no clean-up of any kind
+        bot.wait()
+        consumed = fake.confirmed - 1
+        sent_before = len(fake.delivered())
+        assert consumed < BURST and sent_before < 2 * BURST, "the kill came after the burst"
+        # what was being sent at the kill: the only messages that may go out twice
+        in_flight = query(
+            db, "SELECT text FROM outbox WHERE status='pending' AND claimed_by IS NOT NULL"
+        )
+        stored_before = query(db, "SELECT count(*) FROM reports")[0][0]
+        assert stored_before >= consumed  # every confirmed update was stored first
+
+        bot = start_bot(config, log)
+        pending = "SELECT count(*) FROM outbox WHERE status='pending'"
+        await until(
+            lambda: (
+                fake.confirmed > BURST
+                and query(db, "SELECT count(*) FROM reports")[0][0] == BURST
+                and query(db, pending)[0][0] == 0
+            ),
+            timeout=240,
+        )
+        bot.terminate()
+        assert bot.wait(timeout=30) == 0
+    finally:
+        if bot.poll() is None:
+            bot.kill()
+        await fake.stop()
+
+    texts = [t for (t,) in query(db, "SELECT text FROM reports")]
+    assert sorted(texts) == sorted(f"楼道飞线充电 第{i}号" for i in range(BURST))  # each once
+    assert query(db, "SELECT count(*) FROM inbound WHERE platform='telegram'") == [(BURST,)]
+    alerts = Counter(
+        numbers(
+            [c.params["text"] for c in fake.delivered() if c.params["chat_id"] in (LINA, CHENGANG)],
+            r"【隐患上报 H(\d+)】",
+        )
+    )
+    assert set(alerts) == set(range(1, BURST + 1))  # every alert delivered
+    answers = Counter(
+        numbers(
+            [c.params["text"] for c in fake.delivered() if c.params["chat_id"] == GROUP],
+            r"已收到隐患上报 H(\d+)",
+        )
+    )
+    assert set(answers) == set(range(1, BURST + 1))  # every group answer delivered
+    repeats = [n for counts in (alerts, answers) for n, k in counts.items() for _ in range(k - 1)]
+    twice = {f"H{n}" for n in repeats}
+    repeatable = {f"H{n}" for (t,) in in_flight for n in re.findall(r"H(\d+)", t)}
+    assert twice <= repeatable, f"sent twice though not in flight at the kill: {twice}"
+    assert len(repeats) <= len(in_flight)
+    print(  # the figures, for the closing note (pytest -s)
+        f"kill -9 after {consumed} of {BURST} updates confirmed and {sent_before} messages"
+        f" delivered; {len(in_flight)} in flight; repeated after restart: {sorted(twice)}"
+    )
