@@ -1,4 +1,4 @@
-"""Scheduler start-up and memory with many notices; resident memory of an idle `linli run`."""
+"""Scheduler start-up, memory and lateness with many notices; an idle `linli run`'s memory."""
 
 from __future__ import annotations
 
@@ -11,12 +11,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 import tomli_w
 
 from bot.app import App
 from bot.scheduler import Scheduler
 from handlers.clock import SystemClock
 from storage import Database
+from storage.schema import notice_occurrences
 from tests.fake_telegram import FakeBotApi
 from tests.fakes import ROOT, RecordingAdapter, config_from, example_raw
 
@@ -27,8 +29,66 @@ def rss_mb(pid: int | None = None) -> float:
     return round(kb / 1024, 1)
 
 
-async def scheduler(n: int) -> dict[str, Any]:
-    """n notices in the database: how long to rebuild the jobs, and the memory they take."""
+async def add_daily(app: App, n: int, now: datetime) -> None:
+    """n daily notices spread over the day (none due during the run)."""
+    async with app.db.unit_of_work() as uow:
+        for i in range(n):
+            minute, hour = i % 60, (i // 60) % 24
+            await uow.notices.add(
+                text=f"通知{i}",
+                schedule=f"每天 {hour:02d}:{minute:02d}",
+                cron=f"{minute} {hour} * * *",
+                run_at=None,
+                pin=False,
+                rotate=False,
+                targets=[],
+                next_run_at=now + timedelta(hours=1 + i % 20),
+                created_by=None,
+                at=now,
+            )
+
+
+async def lateness(app: App, probes: int, spread: float) -> list[float]:
+    """Add `probes` one-off notices due over the next `spread` seconds, while the scheduler
+    holds everything else; return how late each was claimed (seconds)."""
+    start = datetime.now(UTC) + timedelta(seconds=2)
+    due = [start + timedelta(seconds=spread * i / probes) for i in range(probes)]
+    async with app.db.unit_of_work() as uow:
+        ids = [
+            (
+                await uow.notices.add(
+                    text=f"演练{i}",
+                    schedule=at.isoformat(),
+                    cron=None,
+                    run_at=at,
+                    pin=False,
+                    rotate=False,
+                    targets=[],
+                    next_run_at=at,
+                    created_by=None,
+                    at=datetime.now(UTC),
+                )
+            ).id
+            for i, at in enumerate(due)
+        ]
+    assert app.on_schedule_change is not None
+    await app.on_schedule_change()
+    await asyncio.sleep(spread + 4)
+    async with app.db.engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                sa.select(notice_occurrences.c.scheduled_at, notice_occurrences.c.at).where(
+                    notice_occurrences.c.notice_id.in_(ids)
+                )
+            )
+        ).all()
+    late = [(at - scheduled).total_seconds() for scheduled, at in rows]
+    return late + [float("inf")] * (probes - len(late))  # never claimed: infinitely late
+
+
+async def scheduler(n: int, probes: int = 200, spread: float = 20.0) -> dict[str, Any]:
+    """n notices in the database: how long to build the jobs, the memory they take, and
+    how late occurrences fire while they are held."""
     with tempfile.TemporaryDirectory() as tmp:
         cfg = config_from(example_raw(), Path(tmp) / "sched.db")
         async with Database(cfg.storage.url) as db:
@@ -36,34 +96,24 @@ async def scheduler(n: int) -> dict[str, Any]:
                 cfg, db, SystemClock(), {"console": RecordingAdapter()}, platforms=("console",)
             )
             await app.start()
-            now = datetime.now(UTC)
-            async with db.unit_of_work() as uow:
-                for i in range(n):
-                    minute, hour = i % 60, (i // 60) % 24
-                    await uow.notices.add(
-                        text=f"通知{i}",
-                        schedule=f"每天 {hour:02d}:{minute:02d}",
-                        cron=f"{minute} {hour} * * *",
-                        run_at=None,
-                        pin=False,
-                        rotate=False,
-                        targets=[],
-                        next_run_at=now + timedelta(hours=1 + i % 20),
-                        created_by=None,
-                        at=now,
-                    )
+            await add_daily(app, n, datetime.now(UTC))
             before = rss_mb()
             t0 = time.perf_counter()
             async with Scheduler(app) as sched:
                 started = time.perf_counter() - t0
                 jobs = len(sched.notice_jobs())
                 after = rss_mb()
+                late = sorted(await lateness(app, probes, spread))
     return {
         "notices": n,
         "jobs": jobs,
         "startup_seconds": round(started, 2),
         "rss_mb": after,
         "rss_added_mb": round(after - before, 1),
+        "probes": probes,
+        "late_p50_ms": round(1000 * late[len(late) // 2]),
+        "late_p99_ms": round(1000 * late[int(len(late) * 0.99) - 1]),
+        "late_max_ms": round(1000 * late[-1]),
     }
 
 

@@ -7,10 +7,14 @@ once even with a restart or a second process on the same database."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -32,6 +36,7 @@ class Scheduler:
         self.scheduler = AsyncIOScheduler(timezone=tz)
         grace = int(timedelta(minutes=app.settings.notices.grace_minutes).total_seconds())
         self._grace = max(1, grace)
+        self._held: dict[str, tuple[str | None, datetime | None]] = {}  # job id → its timing
         self.scheduler.add_job(
             self._run_due,
             IntervalTrigger(seconds=sweep_seconds, timezone=tz),
@@ -47,20 +52,27 @@ class Scheduler:
             log.exception("running what is due failed; the next wake-up tries again")
 
     async def rebuild(self) -> None:
-        """Make the notice jobs match the database."""
+        """Make the notice jobs match the database (only what changed is touched)."""
         async with self.app.db.unit_of_work() as uow:
             active = await uow.notices.scheduled()
         wanted = {f"{NOTICE_PREFIX}{n.id}": n for n in active}
-        for job in self.scheduler.get_jobs():
-            if job.id.startswith(NOTICE_PREFIX) and job.id not in wanted:
-                job.remove()
+        for job_id in [j for j in self._held if j not in wanted]:
+            with contextlib.suppress(JobLookupError):  # a one-off that fired is gone already
+                self.scheduler.remove_job(job_id)
+            del self._held[job_id]
         tz = self.app.settings.timezone
+        triggers: dict[str, CronTrigger] = {}  # one per distinct cron line: jobs share it
         for job_id, notice in wanted.items():
-            trigger = (
-                cron_trigger(notice.cron, tz)
-                if notice.cron
-                else DateTrigger(run_date=notice.run_at or notice.next_run_at, timezone=tz)
-            )
+            when = None if notice.cron else (notice.run_at or notice.next_run_at)
+            if self._held.get(job_id) == (notice.cron, when) and self.scheduler.get_job(job_id):
+                continue
+            trigger: BaseTrigger
+            if notice.cron:
+                if notice.cron not in triggers:
+                    triggers[notice.cron] = cron_trigger(notice.cron, tz)
+                trigger = triggers[notice.cron]
+            else:
+                trigger = DateTrigger(when, tz)
             self.scheduler.add_job(
                 self._run_due,
                 trigger,
@@ -71,6 +83,7 @@ class Scheduler:
                 coalesce=True,
                 max_instances=1,
             )
+            self._held[job_id] = (notice.cron, when)
         log.info("scheduler: %d notice jobs", len(wanted))
 
     def notice_jobs(self) -> dict[str, str]:

@@ -145,12 +145,22 @@ class NoticeRepository:
 
     async def scheduled(self) -> list[Notice]:
         """Active notices with a next run: what the scheduler should hold."""
-        ids = await self._conn.scalars(
-            sa.select(notices.c.id)
+        rows = (
+            await self._conn.execute(
+                notices.select()
+                .where(notices.c.status == ACTIVE, notices.c.next_run_at.is_not(None))
+                .order_by(notices.c.id)
+            )
+        ).all()
+        targets: dict[int, list[str]] = {}
+        for notice_id, name in await self._conn.execute(  # all targets in one query
+            sa.select(notice_targets.c.notice_id, notice_targets.c.group_name)
+            .join(notices, notices.c.id == notice_targets.c.notice_id)
             .where(notices.c.status == ACTIVE, notices.c.next_run_at.is_not(None))
-            .order_by(notices.c.id)
-        )
-        return [await self.get(notice_id=i) for i in ids]
+            .order_by(notice_targets.c.group_name)
+        ):
+            targets.setdefault(notice_id, []).append(name)
+        return [Notice(**r._asdict(), targets=tuple(targets.get(r.id, ()))) for r in rows]
 
     async def due(self, *, now: datetime) -> list[Notice]:
         """Active notices whose next run has come."""
