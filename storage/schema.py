@@ -112,7 +112,16 @@ reports = sa.Table(
     sa.Column("filed_by_id", sa.Integer, sa.ForeignKey("people.id")),
     sa.Column("resolve_reminded", sa.Boolean, nullable=False, default=False),
     sa.Column("recheck_due", UtcDateTime),
-    sa.Index("ix_reports_created_at", "created_at"),
+    # the monthly statistics are read from this index alone (migration 0012)
+    sa.Index(
+        "ix_reports_period",
+        "created_at",
+        "category",
+        "building",
+        "status",
+        "acknowledged_at",
+        "resolved_at",
+    ),
 )
 
 report_followers = sa.Table(

@@ -83,7 +83,8 @@ class StatsRepository:
             )
             .exists()
         )
-        latest = (
+        in_month = (reports.c.created_at >= start) & (reports.c.created_at < end)
+        latest = (  # each person's last rating of each report
             sa.select(
                 report_ratings.c.report_id,
                 report_ratings.c.person_id,
@@ -113,7 +114,10 @@ class StatsRepository:
         def flag(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
             return sa.func.sum(sa.case((condition, 1), else_=0))
 
-        in_month = (reports.c.created_at >= start) & (reports.c.created_at < end)
+        acked = reports.c.acknowledged_at.is_not(None)
+        # `status || ''`: SQLite would otherwise read "resolved" rows of all time through the
+        # status index (most rows), rather than the month through ix_reports_period
+        resolved = reports.c.resolved_at.is_not(None) & (reports.c.status.op("||")("") == RESOLVED)
         joined = (
             reports.outerjoin(buildings, buildings.c.name == reports.c.building)
             .outerjoin(grids, grids.c.id == buildings.c.grid_id)
@@ -136,13 +140,18 @@ class StatsRepository:
                 flag(overdue).label("overdue"),
                 sa.func.sum(sa.func.coalesce(ratings.c.rated, 0)).label("rated"),
                 sa.func.sum(sa.func.coalesce(ratings.c.good, 0)).label("good"),
+                flag(acked).label("acked"),
+                flag(resolved).label("resolved_timed"),
             )
             .select_from(joined)
             .where(in_month)
             .group_by(reports.c.category, grid_name, week)
         )
         stats = PeriodStats()
+        n_acked = n_resolved = 0
         for row in await self._conn.execute(query):
+            n_acked += int(row.acked or 0)
+            n_resolved += int(row.resolved_timed or 0)
             t = Tally(
                 received=int(row.received),
                 resolved=int(row.resolved or 0),
@@ -157,11 +166,10 @@ class StatsRepository:
             key = (int(row.week), row.category)
             stats.by_week_category[key] = stats.by_week_category.get(key, 0) + t.received
         stats.median_ack_minutes = await self._median(
-            reports.c.acknowledged_at, in_month & reports.c.acknowledged_at.is_not(None)
+            reports.c.acknowledged_at, in_month & acked, n_acked
         )
         stats.median_resolve_minutes = await self._median(
-            reports.c.resolved_at,
-            in_month & reports.c.resolved_at.is_not(None) & (reports.c.status == RESOLVED),
+            reports.c.resolved_at, in_month & resolved, n_resolved
         )
         meals = await self._conn.execute(
             sa.select(meal_signups.c.day, sa.func.sum(meal_signups.c.portions))
@@ -200,13 +208,9 @@ class StatsRepository:
         return sa.extract("epoch", moment - reports.c.created_at) / 60
 
     async def _median(
-        self, moment: sa.Column[datetime], where: sa.ColumnElement[bool]
+        self, moment: sa.Column[datetime], where: sa.ColumnElement[bool], n: int
     ) -> float | None:
-        """The median of minutes-since-filing over the rows `where` selects."""
-        n = int(
-            await self._conn.scalar(sa.select(sa.func.count()).select_from(reports).where(where))
-            or 0
-        )
+        """The median of minutes-since-filing over the `n` rows `where` selects."""
         if n == 0:
             return None
         minutes = self._minutes_since_filing(moment).label("m")
