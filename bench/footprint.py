@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 import tempfile
@@ -144,3 +145,20 @@ async def idle() -> dict[str, Any]:
         await proc.wait()
     await fake.stop()
     return {"rss_mb": rss}
+
+
+async def scheduler_alone(n: int) -> dict[str, Any]:
+    """scheduler(n) in a process of its own, so its memory is not what earlier benchmarks
+    left behind."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench.footprint", str(n), cwd=ROOT, stdout=asyncio.subprocess.PIPE
+    )
+    out, _ = await proc.communicate()
+    if proc.returncode != 0:
+        raise RuntimeError(f"the scheduler benchmark failed ({proc.returncode})")
+    result: dict[str, Any] = json.loads(out)
+    return result
+
+
+if __name__ == "__main__":
+    print(json.dumps(asyncio.run(scheduler(int(sys.argv[1])))))

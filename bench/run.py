@@ -31,7 +31,7 @@ async def main(quick: bool) -> dict[str, Any]:
     print("stats …", flush=True)
     results["stats"] = await stats_bench.monthly(100_000 if quick else 1_000_000)
     print("scheduler and footprint …", flush=True)
-    results["scheduler"] = await footprint.scheduler(2000 if quick else 10_000)
+    results["scheduler"] = await footprint.scheduler_alone(2000 if quick else 10_000)
     results["idle"] = await footprint.idle()
     return results
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import socket
 import tomllib
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 import tomli_w
 
 from bot.adapters.base import DeliveryFailed
@@ -155,3 +157,23 @@ class Bot:
 def to(said: list[Said], where: str) -> list[Said]:
     """The messages among `said` that went to `where`."""
     return [s for s in said if s.where == where]
+
+
+@contextlib.asynccontextmanager
+async def read_only(db: Database) -> AsyncIterator[None]:
+    """Every connection of the bot's pool refuses writes ("attempt to write a readonly
+    database"), as SQLite does for a read-only file. (The kernel refuses to remount the
+    filesystem read-only while the database is open for writing: "mount point is busy".)"""
+    refusing = True
+
+    @sa.event.listens_for(db.engine.sync_engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        if refusing:
+            dbapi_connection.execute("PRAGMA query_only=ON")  # aiosqlite runs it in its thread
+
+    await db.engine.dispose()  # the idle connections reopen with it
+    try:
+        yield
+    finally:
+        refusing = False
+        await db.engine.dispose()

@@ -11,20 +11,18 @@ import sqlite3
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 import tomli_w
 
 from handlers.clock import ManualClock
-from storage import Database
 from storage.outbox import PENDING, SENT
 from tests.fake_telegram import FakeBotApi
-from tests.fakes import example_raw, until
+from tests.fakes import example_raw, read_only, until
 from tests.test_telegram import ACCOUNTS, CHENGANG, GROUP, LINA, Telegram, running
 
 # (building, text): different buildings and kinds, so none is merged into another
@@ -141,26 +139,6 @@ def empty_wal(db: Path) -> None:
     with contextlib.closing(sqlite3.connect(db)) as conn:
         busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
     assert busy == 0 and os.path.getsize(f"{db}-wal") == 0
-
-
-@contextlib.asynccontextmanager
-async def read_only(db: Database) -> AsyncIterator[None]:
-    """Every connection of the bot's pool refuses writes ("attempt to write a readonly
-    database"), as SQLite does for a read-only file. (The kernel refuses to remount the
-    filesystem read-only while the database is open for writing: "mount point is busy".)"""
-    refusing = True
-
-    @sa.event.listens_for(db.engine.sync_engine, "connect")
-    def on_connect(dbapi_connection: Any, _record: Any) -> None:
-        if refusing:
-            dbapi_connection.execute("PRAGMA query_only=ON")  # aiosqlite runs it in its thread
-
-    await db.engine.dispose()  # the idle connections reopen with it
-    try:
-        yield
-    finally:
-        refusing = False
-        await db.engine.dispose()
 
 
 def stored_failures(caplog: pytest.LogCaptureFixture) -> int:

@@ -20,7 +20,7 @@ from handlers.clock import ManualClock
 from storage import Database
 from storage.outbox import PENDING, SENT
 from tests.fake_wechat import BOT_ID, OTHER_ROOM, ROOM, Peer
-from tests.fakes import RecordingAdapter, config_from, example_raw, until
+from tests.fakes import RecordingAdapter, config_from, example_raw, read_only, until
 
 TOKEN = "peer-token"
 WANGHUI, LINA, ZHANG, GUO = "wxid_wanghui", "wxid_lina", "wxid_zhang", "wxid_guo"
@@ -90,7 +90,9 @@ async def running(
         async def problem(text: str) -> None:
             await app.alert_admins(text, avoid="wechat")
 
-        adapter = WechatAdapter(cfg.wechat, handle, on_problem=problem, reconnect_base=0.05)
+        adapter = WechatAdapter(
+            cfg.wechat, handle, on_problem=problem, reconnect_base=0.05, retry_delay=0.05
+        )
         adapters["wechat"] = adapter
         async with adapter:
             yield Wechat(peer, app, adapter, console, clock, handled)
@@ -119,6 +121,24 @@ async def test_room_report_reaches_the_worker_privately(wx: Wechat) -> None:
     [answer] = await wx.sent_to(ROOM)
     assert answer.startswith("@王辉\u2005") and "H1" in answer  # @-mentions the reporter
     assert wx.handled[0].sender_key == f"wechat:{WANGHUI}"
+
+
+async def test_a_message_the_database_refuses_is_kept_until_it_can_write(
+    wx: Wechat, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The gateway pushes each message once and keeps no copy: the adapter holds on to it."""
+
+    def refused() -> int:
+        return sum(1 for r in caplog.records if "could not be stored" in r.getMessage())
+
+    async with read_only(wx.app.db):
+        await wx.peer.say(WANGHUI, ROOM, "上报 3栋 楼道飞线充电")
+        await until(lambda: refused() >= 2)  # logged, tried again, not dropped
+        assert await wx.sent_to(LINA) == []
+    await until(lambda: len(wx.handled) == refused() + 1)  # every try is counted: one went in
+    await wx.app.sender.drain()
+    [alert] = await wx.sent_to(LINA)
+    assert "【隐患上报 H1】" in alert
 
 
 async def test_worker_types_the_action_privately(wx: Wechat) -> None:

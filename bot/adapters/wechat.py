@@ -75,6 +75,7 @@ class WechatAdapter:
         *,
         on_problem: Problem | None = None,
         reconnect_base: float = 1.0,
+        retry_delay: float = 0.5,
         lease: Lease | None = None,
     ) -> None:
         if not cfg.token:
@@ -85,6 +86,7 @@ class WechatAdapter:
         self._handle = handle
         self._on_problem = on_problem
         self._reconnect_base = reconnect_base
+        self._retry_delay = retry_delay  # first pause when the database refuses a message
         self._lease = lease
         self.pacer: Pacer | None = Pacer(
             Limits(
@@ -343,7 +345,7 @@ class WechatAdapter:
 
     async def _deliver(self, incoming: Incoming) -> None:
         # the gateway pushes events and keeps no copy: hold on to the message until stored
-        await handle_until_done(self._handle, incoming)
+        await handle_until_done(self._handle, incoming, first_delay=self._retry_delay)
 
     # --- outbound -------------------------------------------------------------------------
 
