@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.schema import inbound
@@ -16,22 +15,15 @@ class InboundRepository:
         self._conn = conn
 
     async def remember(self, *, platform: str, message_id: str, at: datetime) -> bool:
-        """Record a message as handled; False if it was handled before."""
-        seen = await self._conn.scalar(
-            sa.select(sa.func.count())
-            .select_from(inbound)
-            .where(inbound.c.platform == platform, inbound.c.message_id == message_id)
+        """Record a message as handled; False if it was handled before.
+
+        One statement: two workers may receive the same update at once, and the primary
+        key decides which of them handles it (ON CONFLICT DO NOTHING inserts no row for
+        the other)."""
+        dialect = postgresql if self._conn.dialect.name == "postgresql" else sqlite
+        result = await self._conn.execute(
+            dialect.insert(inbound)
+            .values(platform=platform, message_id=message_id, received_at=at)
+            .on_conflict_do_nothing(index_elements=["platform", "message_id"])
         )
-        if seen:
-            return False
-        # two workers may receive the same update at once: the primary key decides
-        savepoint = await self._conn.begin_nested()
-        try:
-            await self._conn.execute(
-                inbound.insert().values(platform=platform, message_id=message_id, received_at=at)
-            )
-        except IntegrityError:
-            await savepoint.rollback()
-            return False
-        await savepoint.commit()
-        return True
+        return bool(result.rowcount)
