@@ -16,14 +16,25 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 import tomli_w
 
 from handlers.clock import ManualClock
 from storage.outbox import PENDING, SENT
 from tests.fake_telegram import FakeBotApi
-from tests.fakes import example_raw, read_only, until
-from tests.test_telegram import ACCOUNTS, CHENGANG, GROUP, LINA, Telegram, running
+from tests.fakes import example_raw, free_port, read_only, until
+from tests.test_telegram import (
+    ACCOUNTS,
+    CHENGANG,
+    GROUP,
+    LINA,
+    SECRET,
+    Telegram,
+    group_update,
+    running,
+    webhook,
+)
 
 # (building, text): different buildings and kinds, so none is merged into another
 REPORTS = [
@@ -175,6 +186,27 @@ async def test_disk_full_or_read_only_database_keeps_the_message_until_it_can_wr
                 await tg.app.sender.drain()
                 empty_wal(disk / "tg.db")
             assert_each_delivered_once_in_order(fake, 3)
+
+
+async def test_webhook_answers_500_while_the_database_refuses_so_telegram_resends(
+    tmp_path: Path, fake: FakeBotApi, clock: ManualClock
+) -> None:
+    port = free_port()
+    async with running(tmp_path, fake, clock, **webhook(port)) as tg:
+        url, update = f"http://127.0.0.1:{port}/tg", group_update(1, REPORTS[0], clock)
+        async with aiohttp.ClientSession() as http:
+            async with (
+                read_only(tg.app.db),
+                http.post(url, json=update, headers=SECRET) as refused,
+            ):
+                assert refused.status == 500  # not acknowledged: Telegram delivers it again
+            assert await report_count(tg) == 0
+            for _ in range(2):  # the redelivery, and a second one (Telegram may repeat)
+                async with http.post(url, json=update, headers=SECRET) as stored:
+                    assert stored.status == 200
+        assert await report_count(tg) == 1
+        await tg.app.sender.drain()
+        assert_each_delivered_once_in_order(fake, 1)
 
 
 # --- kill -9 in the middle of a burst ----------------------------------------------------------

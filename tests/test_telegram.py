@@ -259,39 +259,48 @@ async def test_commands_menu_in_chinese_and_english(tg: Telegram) -> None:
     assert "上报" in report["description"]
 
 
+SECRET = {"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
+
+
+def webhook(port: int) -> dict[str, Any]:
+    """The [telegram] settings of a bot receiving by webhook on 127.0.0.1:port/tg."""
+    return {
+        "mode": "webhook",
+        "webhook_port": port,
+        "webhook_path": "/tg",
+        "webhook_url": "https://bot.example.org/tg",
+        "webhook_secret": "s3cret",
+    }
+
+
+def group_update(update_id: int, text: str, clock: ManualClock) -> dict[str, Any]:
+    """What Telegram POSTs when 王辉 writes `text` in the group."""
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": int(clock.now().timestamp()),
+            "chat": {"id": GROUP, "type": "supergroup", "title": "业主群"},
+            "from": {"id": WANGHUI, "is_bot": False, "first_name": "王辉"},
+            "text": text,
+        },
+    }
+
+
 async def test_webhook_needs_the_secret_token(
     tmp_path: Path, fake: FakeBotApi, clock: ManualClock
 ) -> None:
     port = free_port()
-    async with running(
-        tmp_path,
-        fake,
-        clock,
-        mode="webhook",
-        webhook_port=port,
-        webhook_path="/tg",
-        webhook_url="https://bot.example.org/tg",
-        webhook_secret="s3cret",
-    ) as tg:
+    async with running(tmp_path, fake, clock, **webhook(port)) as tg:
         [hook] = fake.sent("setWebhook")
         assert hook.params["url"] == "https://bot.example.org/tg"
         assert hook.params["secret_token"] == "s3cret"
-        update = {
-            "update_id": 1,
-            "message": {
-                "message_id": 1,
-                "date": int(clock.now().timestamp()),
-                "chat": {"id": GROUP, "type": "supergroup", "title": "业主群"},
-                "from": {"id": WANGHUI, "is_bot": False, "first_name": "王辉"},
-                "text": "上报 3栋 楼道飞线充电",
-            },
-        }
+        update = group_update(1, "上报 3栋 楼道飞线充电", clock)
         url = f"http://127.0.0.1:{port}/tg"
         async with aiohttp.ClientSession() as http:
             async with http.post(url, json=update) as refused:
                 assert refused.status == 403
-            headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
-            async with http.post(url, json={**update, "update_id": 2}, headers=headers) as ok:
+            async with http.post(url, json={**update, "update_id": 2}, headers=SECRET) as ok:
                 assert ok.status == 200
         await until(lambda: len(tg.handled) == 1)
         await tg.app.sender.drain()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import logging
 import re
 import warnings
@@ -13,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from aiohttp import web
 from telegram import (
     BotCommand,
     InlineKeyboardButton,
@@ -21,7 +23,7 @@ from telegram import (
     Update,
 )
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.ext import Application, ApplicationBuilder
 
 from bot.adapters.base import DeliveryFailed, Handle, handle_until_done, split_text
 from bot.config import TelegramConfig
@@ -115,10 +117,10 @@ class TelegramAdapter:
         )
         if cfg.base_url:
             builder = builder.base_url(cfg.base_url).base_file_url(cfg.base_url + "file/")
-        self.application = builder.build()
-        # webhook mode: PTB's server receives updates and passes them through these handlers
-        self.application.add_handler(TypeHandler(Update, self._on_webhook_update))
-        self.application.add_error_handler(self._on_error)
+        # updates are received here (polling or webhook), not by PTB's Updater: it
+        # acknowledges an update before it is handled
+        self.application = builder.updater(None).build()
+        self._webhook: web.AppRunner | None = None
 
     # --- life cycle -----------------------------------------------------------------------
 
@@ -127,8 +129,7 @@ class TelegramAdapter:
         """Receiving updates."""
         if self.cfg.mode == "polling":
             return self._poller is not None and not self._poller.done() and self._polling_ok
-        updater = self.application.updater
-        return bool(self.application.running and updater is not None and updater.running)
+        return self._webhook is not None
 
     async def __aenter__(self) -> TelegramAdapter:
         await self.start()
@@ -143,17 +144,8 @@ class TelegramAdapter:
         await app.initialize()
         self.username = app.bot.username or ""
         await self._publish_menu()
-        await app.start()
-        assert app.updater is not None
         if self.cfg.mode == "webhook":
-            await app.updater.start_webhook(
-                listen=self.cfg.webhook_listen,
-                port=self.cfg.webhook_port,
-                url_path=self.cfg.webhook_path.lstrip("/"),
-                webhook_url=self.cfg.webhook_url,
-                secret_token=self.cfg.webhook_secret,
-                allowed_updates=ALLOWED_UPDATES,
-            )
+            await self._start_webhook()
         else:
             await app.bot.delete_webhook()
             self._polling_ok = True
@@ -169,10 +161,9 @@ class TelegramAdapter:
                 await self._poller
             self._poller = None
             await self._confirm()
-        if app.updater is not None and app.updater.running:
-            await app.updater.stop()
-        if app.running:
-            await app.stop()
+        if self._webhook is not None:
+            await self._webhook.cleanup()
+            self._webhook = None
         await app.shutdown()
 
     # --- polling: an update is confirmed to Telegram only once it is stored -----------------
@@ -214,18 +205,58 @@ class TelegramAdapter:
         except TelegramError as exc:
             log.info("telegram: could not confirm the last updates: %s", exc)
 
-    async def _process(self, update: Update) -> None:
-        """Store one update (waiting while the database refuses), then do its extras."""
+    async def _process(self, update: Update, *, retry: bool = True) -> None:
+        """Store one update, then do its extras. With `retry`, wait while the database
+        refuses; without, let the failure through (the webhook answers 500)."""
         if update.callback_query is not None:
-            await self._on_button(update)
+            await self._on_button(update, retry=retry)
             return
         incoming = self.to_incoming(update)
         if incoming is not None:
-            await handle_until_done(self._handle, incoming, first_delay=self._retry_delay)
+            await self._store(incoming, retry=retry)
 
-    async def _on_webhook_update(self, update: object, _: ContextTypes.DEFAULT_TYPE) -> None:
-        if isinstance(update, Update):
-            await self._process(update)
+    async def _store(self, incoming: Incoming, *, retry: bool) -> None:
+        if retry:
+            await handle_until_done(self._handle, incoming, first_delay=self._retry_delay)
+        else:
+            await self._handle(incoming)
+
+    # --- webhook: Telegram is answered 200 only once the update is stored --------------------
+
+    async def _start_webhook(self) -> None:
+        """Listen for Telegram's POSTs and register the public URL with it."""
+        app = web.Application()
+        app.router.add_post("/" + self.cfg.webhook_path.lstrip("/"), self._on_webhook)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, self.cfg.webhook_listen, self.cfg.webhook_port).start()
+        self._webhook = runner
+        await self.application.bot.set_webhook(
+            url=self.cfg.webhook_url or "",
+            secret_token=self.cfg.webhook_secret,
+            allowed_updates=ALLOWED_UPDATES,
+        )
+
+    async def _on_webhook(self, request: web.Request) -> web.Response:
+        """One update from Telegram. Anything but 200 makes Telegram deliver it again later,
+        so an update the database cannot take now is not lost."""
+        secret = self.cfg.webhook_secret
+        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+        if secret and not hmac.compare_digest(given.encode(), secret.encode()):
+            return web.Response(status=403)
+        try:
+            update = Update.de_json(await request.json(), self.application.bot)
+        except (ValueError, TypeError, KeyError) as exc:
+            log.warning("telegram: a webhook request that is not an update: %s", exc)
+            return web.Response(status=400)
+        try:
+            await self._process(update, retry=False)
+        except Exception:
+            log.exception(
+                "telegram: update %s could not be stored; Telegram will resend it", update.update_id
+            )
+            return web.Response(status=500)
+        return web.Response(status=200)
 
     async def _publish_menu(self) -> None:
         if not self._menu:
@@ -269,7 +300,7 @@ class TelegramAdapter:
             mentioned=text != raw,
         )
 
-    async def _on_button(self, update: Update) -> None:
+    async def _on_button(self, update: Update, *, retry: bool = True) -> None:
         query = update.callback_query
         if query is None or query.data is None:
             return
@@ -293,7 +324,7 @@ class TelegramAdapter:
             await query.answer()
         except TelegramError as exc:
             log.info("telegram: answering a button press failed: %s", exc)
-        await handle_until_done(self._handle, incoming, first_delay=self._retry_delay)
+        await self._store(incoming, retry=retry)
         if message is not None:
             await self._show_pressed(message, query.data)
 
@@ -316,9 +347,6 @@ class TelegramAdapter:
                 await message.edit_reply_markup(reply_markup=new_markup)
         except TelegramError as exc:
             log.info("telegram: could not edit the pressed message: %s", exc)
-
-    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        log.error("telegram: error while handling an update", exc_info=context.error)
 
     # --- outbound -------------------------------------------------------------------------
 
