@@ -165,6 +165,7 @@ report_events = sa.Table(
     sa.Column("actor_id", sa.Integer, sa.ForeignKey("people.id")),
     sa.Column("at", UtcDateTime, nullable=False),
     sa.Column("note", sa.Text),
+    sa.Index("ix_report_events_kind", "kind", "report_id"),  # escalated, overdue (0012)
 )
 
 outbox = sa.Table(

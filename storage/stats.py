@@ -67,103 +67,106 @@ class StatsRepository:
         self, *, start: datetime, end: datetime, first_day: date, last_day: date, unknown_grid: str
     ) -> PeriodStats:
         """Everything about reports received in [start, end), meals and events of the days."""
-        escalated = (
-            sa.select(report_events.c.id)
-            .where(
-                report_events.c.report_id == reports.c.id,
-                report_events.c.kind == "escalated",
-            )
-            .exists()
-        )
-        overdue = (
-            sa.select(report_events.c.id)
-            .where(
-                report_events.c.report_id == reports.c.id,
-                report_events.c.kind.in_(("escalated", "resolve_overdue")),
-            )
-            .exists()
-        )
         in_month = (reports.c.created_at >= start) & (reports.c.created_at < end)
-        latest = (  # each person's last rating of each report
-            sa.select(
-                report_ratings.c.report_id,
-                report_ratings.c.person_id,
-                sa.func.max(report_ratings.c.id).label("id"),
-            )
-            .group_by(report_ratings.c.report_id, report_ratings.c.person_id)
-            .subquery()
-        )
-        ratings = (
-            sa.select(
-                report_ratings.c.report_id.label("report_id"),
-                sa.func.count().label("rated"),
-                sa.func.sum(sa.case((report_ratings.c.rating.in_(GOOD_RATINGS), 1), else_=0)).label(
-                    "good"
-                ),
-            )
-            .join(latest, latest.c.id == report_ratings.c.id)
-            .group_by(report_ratings.c.report_id)
-            .subquery()
-        )
         grid_name = sa.func.coalesce(grids.c.name, unknown_grid)
         week = sa.case(
             *[(reports.c.created_at < start + timedelta(days=7 * (w + 1)), w) for w in range(4)],
             else_=4,
         )
+        keys = (reports.c.category, grid_name.label("grid"), week.label("week"))
+
+        def grouped(
+            *columns: sa.ColumnElement[Any], source: sa.FromClause = reports
+        ) -> sa.Select[Any]:
+            """Counts per category, grid and week of the month's reports: the counting happens
+            in the database, one row per key comes back however many reports there are."""
+            return (
+                sa.select(*keys, *columns)
+                .select_from(
+                    source.outerjoin(buildings, buildings.c.name == reports.c.building).outerjoin(
+                        grids, grids.c.id == buildings.c.grid_id
+                    )
+                )
+                .where(in_month)
+                .group_by(reports.c.category, grid_name, week)
+            )
 
         def flag(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
             return sa.func.sum(sa.case((condition, 1), else_=0))
 
         acked = reports.c.acknowledged_at.is_not(None)
+        answered = acked & reports.c.status.in_((ACKNOWLEDGED, RESOLVED))
         # `status || ''`: SQLite would otherwise read "resolved" rows of all time through the
         # status index (most rows), rather than the month through ix_reports_period
         resolved = reports.c.resolved_at.is_not(None) & (reports.c.status.op("||")("") == RESOLVED)
-        joined = (
-            reports.outerjoin(buildings, buildings.c.name == reports.c.building)
-            .outerjoin(grids, grids.c.id == buildings.c.grid_id)
-            .outerjoin(ratings, ratings.c.report_id == reports.c.id)
-        )
-        # the counting happens in the database: only one row per category, grid and week
-        # comes back, however many reports the month has
-        query = (
-            sa.select(
-                reports.c.category,
-                grid_name.label("grid"),
-                week.label("week"),
+        tallies: dict[tuple[str, str, int], Tally] = {}
+
+        def tally(row: sa.Row[Any]) -> Tally:
+            return tallies.setdefault((row.category, row.grid, int(row.week)), Tally())
+
+        # 1. the reports themselves, read from ix_reports_period alone
+        n_acked = n_resolved = 0
+        for row in await self._conn.execute(
+            grouped(
                 sa.func.count().label("received"),
                 flag(reports.c.status == RESOLVED).label("resolved"),
-                flag(
-                    reports.c.acknowledged_at.is_not(None)
-                    & ~escalated
-                    & reports.c.status.in_((ACKNOWLEDGED, RESOLVED))
-                ).label("in_time"),
-                flag(overdue).label("overdue"),
-                sa.func.sum(sa.func.coalesce(ratings.c.rated, 0)).label("rated"),
-                sa.func.sum(sa.func.coalesce(ratings.c.good, 0)).label("good"),
+                flag(answered).label("answered"),
                 flag(acked).label("acked"),
                 flag(resolved).label("resolved_timed"),
             )
-            .select_from(joined)
-            .where(in_month)
-            .group_by(reports.c.category, grid_name, week)
-        )
-        stats = PeriodStats()
-        n_acked = n_resolved = 0
-        for row in await self._conn.execute(query):
+        ):
+            t = tally(row)
+            t.received, t.resolved = int(row.received), int(row.resolved or 0)
+            t.acknowledged_in_time = int(row.answered or 0)
             n_acked += int(row.acked or 0)
             n_resolved += int(row.resolved_timed or 0)
-            t = Tally(
-                received=int(row.received),
-                resolved=int(row.resolved or 0),
-                acknowledged_in_time=int(row.in_time or 0),
-                overdue=int(row.overdue or 0),
-                rated=int(row.rated or 0),
-                satisfied=int(row.good or 0),
+        # 2. escalated or overdue ones: driven by those (few) events, not by every report
+        flagged = (
+            sa.select(
+                report_events.c.report_id,
+                sa.func.max(sa.case((report_events.c.kind == "escalated", 1), else_=0)).label(
+                    "escalated"
+                ),
             )
+            .where(report_events.c.kind.in_(("escalated", "resolve_overdue")))
+            .group_by(report_events.c.report_id)
+            .subquery()
+        )
+        for row in await self._conn.execute(
+            grouped(
+                sa.func.count().label("overdue"),
+                flag((flagged.c.escalated == 1) & answered).label("late"),
+                source=flagged.join(reports, reports.c.id == flagged.c.report_id),
+            )
+        ):
+            t = tally(row)
+            t.overdue = int(row.overdue)
+            t.acknowledged_in_time -= int(row.late or 0)  # answered, but only after escalation
+        # 3. ratings: each person's last rating of each report
+        latest = (
+            sa.select(sa.func.max(report_ratings.c.id).label("id"))
+            .group_by(report_ratings.c.report_id, report_ratings.c.person_id)
+            .subquery()
+        )
+        rated = report_ratings.join(latest, latest.c.id == report_ratings.c.id).join(
+            reports, reports.c.id == report_ratings.c.report_id
+        )
+        for row in await self._conn.execute(
+            grouped(
+                sa.func.count().label("rated"),
+                flag(report_ratings.c.rating.in_(GOOD_RATINGS)).label("good"),
+                source=rated,
+            )
+        ):
+            t = tally(row)
+            t.rated, t.satisfied = int(row.rated), int(row.good or 0)
+
+        stats = PeriodStats()
+        for (category, grid, week_no), t in sorted(tallies.items()):
             stats.total.add(t)
-            stats.by_category.setdefault(row.category, Tally()).add(t)
-            stats.by_grid.setdefault(row.grid, Tally()).add(t)
-            key = (int(row.week), row.category)
+            stats.by_category.setdefault(category, Tally()).add(t)
+            stats.by_grid.setdefault(grid, Tally()).add(t)
+            key = (week_no, category)
             stats.by_week_category[key] = stats.by_week_category.get(key, 0) + t.received
         stats.median_ack_minutes = await self._median(
             reports.c.acknowledged_at, in_month & acked, n_acked

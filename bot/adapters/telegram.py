@@ -184,7 +184,7 @@ class TelegramAdapter:
                     timeout=int(self._poll_timeout),
                     allowed_updates=ALLOWED_UPDATES,
                 )
-            except TelegramError as exc:
+            except Exception as exc:  # network, 5xx, time-out, a reply that is not updates
                 self._polling_ok = False
                 log.warning("telegram: getUpdates failed (%s); again in %.1f s", exc, delay)
                 await asyncio.sleep(delay)
