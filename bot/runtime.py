@@ -57,6 +57,8 @@ async def run_platforms(cfg: Config) -> int:
                 await asyncio.Event().wait()  # until cancelled (Ctrl-C, SIGTERM)
             finally:
                 sender.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sender
     return 0
 
 

@@ -229,5 +229,8 @@ class Sender:
                 wait = min(wait, max(0.01, (min(candidates) - now).total_seconds()))
             elif nxt is not None or self.next_ready is not None:
                 wait = 0.01
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
+            # cancellation that meets a wake-up, and this loop would never end
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=wait)
+                async with asyncio.timeout(wait):
+                    await self._wake.wait()

@@ -250,7 +250,8 @@ class WechatAdapter:
             quiet = 0.0
             while True:
                 try:
-                    item = await asyncio.wait_for(events.get(), wait)
+                    async with asyncio.timeout(wait):  # not wait_for: see Sender.run
+                        item = await events.get()
                 except TimeoutError:
                     await self._renew_lease()
                     quiet += wait
