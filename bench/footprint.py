@@ -12,14 +12,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 import tomli_w
 
 from bot.app import App
 from bot.scheduler import Scheduler
 from handlers.clock import SystemClock
 from storage import Database
-from storage.schema import notice_occurrences
 from tests.fake_telegram import FakeBotApi
 from tests.fakes import ROOT, RecordingAdapter, config_from, example_raw
 
@@ -75,14 +73,8 @@ async def lateness(app: App, probes: int, spread: float) -> list[float]:
     assert app.on_schedule_change is not None
     await app.on_schedule_change()
     await asyncio.sleep(spread + 4)
-    async with app.db.engine.connect() as conn:
-        rows = (
-            await conn.execute(
-                sa.select(notice_occurrences.c.scheduled_at, notice_occurrences.c.at).where(
-                    notice_occurrences.c.notice_id.in_(ids)
-                )
-            )
-        ).all()
+    async with app.db.unit_of_work() as uow:
+        rows = await uow.notices.claim_times(notice_ids=ids)
     late = [(at - scheduled).total_seconds() for scheduled, at in rows]
     return late + [float("inf")] * (probes - len(late))  # never claimed: infinitely late
 

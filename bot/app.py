@@ -7,8 +7,6 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 
-from sqlalchemy import exc as sa_exc
-
 from bot.adapters.base import Adapter
 from bot.config import Config
 from bot.ops import Metrics
@@ -35,13 +33,9 @@ from handlers.clock import Clock, ManualClock
 from handlers.context import Context, Settings, UserError
 from handlers.help import help_command
 from handlers.registry import Match, Registry, dispatch, has_control_chars
-from storage import Database
+from storage import UNAVAILABLE, Database
 
 log = logging.getLogger(__name__)
-
-# the database cannot take a write now (disk full, read-only, connection lost): the whole
-# message is rolled back and not acknowledged, rather than answered with an apology
-STORAGE_DOWN = (sa_exc.OperationalError, sa_exc.InterfaceError)
 
 DueJob = Callable[[Context], Awaitable[int]]
 DUE_JOBS: tuple[DueJob, ...] = (
@@ -194,7 +188,7 @@ class App:
             except UserError as exc:
                 await savepoint.rollback()
                 await ctx.reply(exc.reason)
-            except STORAGE_DOWN:
+            except UNAVAILABLE:
                 raise  # the database refuses writes: nothing is kept, the platform retries
             except Exception:
                 log.exception(

@@ -14,7 +14,7 @@ from handlers.chat import Button
 from handlers.context import Context, UserError
 from handlers.days import DayError, day_label, parse_day
 from handlers.exports import write_table
-from handlers.places import find_place
+from handlers.places import chinese_number, find_place
 from handlers.registry import Command
 from storage.meals import MealSignup
 from storage.people import Person
@@ -29,19 +29,6 @@ MEAL_WORDS = {
 }
 MEALS = ("lunch", "dinner")
 KITCHEN = frozenset({"canteen", "admin", "community"})
-_CN_COUNT = {
-    "一": 1,
-    "两": 2,
-    "二": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-    "十": 10,
-}
 _MEAL = re.compile("^(" + "|".join(MEAL_WORDS) + ")")
 _PORTIONS = re.compile(r"^(?P<n>-?\d{1,3}|[一两二三四五六七八九十])\s*份")
 _MODE = re.compile(r"^(送餐|送上门|堂食|到店)")
@@ -108,7 +95,7 @@ async def parse_request(ctx: Context, args: str, *, usage: str) -> MealRequest:
             rest = rest[m.end() :]
         elif portions is None and (m := _PORTIONS.match(rest)):
             raw = m.group("n")
-            portions = int(raw) if raw.lstrip("-").isdigit() else _CN_COUNT[raw]
+            portions = int(raw) if raw.lstrip("-").isdigit() else chinese_number(raw)
             rest = rest[m.end() :]
         elif delivery is None and (m := _MODE.match(rest)):
             delivery = m.group(1) in ("送餐", "送上门")

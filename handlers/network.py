@@ -160,6 +160,18 @@ async def _grid_workers(ctx: Context, h: Household) -> list[Person]:
     return await ctx.uow.people.workers_of_grid(grid_id=grid.id) if grid else []
 
 
+async def _unvisited(
+    ctx: Context, homes: list[Household], start: datetime, end: datetime
+) -> list[Household]:
+    """Those of `homes` already looked after at `start` that had no visit in [start, end)."""
+    return [
+        h
+        for h in homes
+        if h.created_at <= start
+        and not await ctx.uow.households.visited_between(household_id=h.id, start=start, end=end)
+    ]
+
+
 async def monday_duty(ctx: Context) -> int:
     """Mondays from 09:00, once: each 邻长's list; last week's and last quarter's misses up."""
     local = ctx.local(ctx.now)
@@ -176,23 +188,8 @@ async def monday_duty(ctx: Context) -> int:
         await ctx.tell(lead, await duty_text(ctx, lead))
         homes = await ctx.uow.households.of_lead(lead_id=lead_id)
         # a week counts only if the household was already being looked after then
-        missed = [
-            h
-            for h in homes
-            if h.key
-            and h.created_at <= last_week
-            and not await ctx.uow.households.visited_between(
-                household_id=h.id, start=last_week, end=this_week
-            )
-        ]
-        twice = [
-            h
-            for h in missed
-            if h.created_at <= two_weeks
-            and not await ctx.uow.households.visited_between(
-                household_id=h.id, start=two_weeks, end=last_week
-            )
-        ]
+        missed = await _unvisited(ctx, [h for h in homes if h.key], last_week, this_week)
+        twice = await _unvisited(ctx, missed, two_weeks, last_week)
         if missed:
             lines = "\n".join([await _line(ctx, h) for h in missed])
             await _tell_chain(
@@ -213,14 +210,7 @@ async def monday_duty(ctx: Context) -> int:
         if new_quarter:
             start = previous_quarter_start(ctx, ctx.now)
             end = quarter_start(ctx, ctx.now)
-            unvisited = [
-                h
-                for h in homes
-                if h.created_at <= start
-                and not await ctx.uow.households.visited_between(
-                    household_id=h.id, start=start, end=end
-                )
-            ]
+            unvisited = await _unvisited(ctx, homes, start, end)
             if unvisited:
                 lines = "\n".join([await _line(ctx, h) for h in unvisited])
                 await _tell_chain(

@@ -9,17 +9,7 @@ from handlers.context import Context, UserError
 from handlers.registry import Command
 
 OUTBOX_KEEP_DAYS = 7
-STAFF_ROLES = (
-    "grid_worker",
-    "neighbor_lead",
-    "group_lead",
-    "volunteer",
-    "property",
-    "community",
-    "branch",
-    "canteen",
-    "admin",
-)
+STAFF_ROLES = tuple(role for role in texts.ROLE_NAMES if role != "resident")
 
 
 async def my_data(ctx: Context, args: str) -> None:

@@ -209,3 +209,12 @@ class NoticeRepository:
             .order_by(notice_occurrences.c.scheduled_at)
         )
         return [(r.scheduled_at, r.outcome) for r in rows]
+
+    async def claim_times(self, *, notice_ids: list[int]) -> list[tuple[datetime, datetime]]:
+        """(scheduled time, when it was claimed) of every occurrence of these notices."""
+        rows = await self._conn.execute(
+            sa.select(notice_occurrences.c.scheduled_at, notice_occurrences.c.at).where(
+                notice_occurrences.c.notice_id.in_(notice_ids)
+            )
+        )
+        return [(r.scheduled_at, r.at) for r in rows]

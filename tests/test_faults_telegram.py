@@ -23,9 +23,8 @@ import tomli_w
 from handlers.clock import ManualClock
 from storage.outbox import PENDING, SENT
 from tests.fake_telegram import FakeBotApi
-from tests.fakes import example_raw, free_port, read_only, until
+from tests.fakes import free_port, read_only, until
 from tests.test_telegram import (
-    ACCOUNTS,
     CHENGANG,
     GROUP,
     LINA,
@@ -33,6 +32,7 @@ from tests.test_telegram import (
     Telegram,
     group_update,
     running,
+    telegram_raw,
     webhook,
 )
 
@@ -216,20 +216,14 @@ BURST = 1000
 
 def kill_config(tmp_path: Path, fake: FakeBotApi) -> Path:
     """The demo community on Telegram through the fake, as a file for `linli run`."""
-    raw = example_raw()
-    for person in raw["people"]:
-        if person["name"] in ACCOUNTS:
-            person["accounts"] = [f"telegram:{ACCOUNTS[person['name']]}"]
-    raw["reports"]["duplicate_window_hours"] = 0  # every report its own, to count them
-    raw["telegram"] = {
-        "enabled": True,
-        "token": "123:TEST",
-        "base_url": fake.base_url,
+    raw = telegram_raw(
+        base_url=fake.base_url,
         # the limits are tested elsewhere; here they would only make the test long
-        "group_per_minute": 100_000,
-        "private_per_3s": 100_000,
-        "overall_per_second": 100_000,
-    }
+        group_per_minute=100_000,
+        private_per_3s=100_000,
+        overall_per_second=100_000,
+    )
+    raw["reports"]["duplicate_window_hours"] = 0  # every report its own, to count them
     raw["ops"] = {"enabled": False}
     raw["storage"] = {"url": f"sqlite:///{tmp_path / 'kill.db'}"}
     path = tmp_path / "kill.toml"

@@ -11,6 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.config import Config
+from handlers import texts
 from handlers.clock import ManualClock
 from handlers.days import parse_day
 from storage import Database
@@ -49,6 +50,13 @@ async def test_defaults_and_written_forms_of_the_day(bot: Bot) -> None:
     assert "12月3日（周四）午餐" in (await bot.dm("王辉", "报餐 12月3日"))[0].text
     assert "11月30日（周一）午餐" in (await bot.dm("王辉", "报餐 周一"))[0].text
     assert "12月1日（周二）晚餐" in (await bot.dm("王辉", "报餐2026-12-01晚饭"))[0].text
+
+
+async def test_portions_written_in_chinese(bot: Bot) -> None:
+    assert "明天 11月27日（周五）午餐 2份" in (await bot.dm("王辉", "报餐 明天 午餐 两份"))[0].text
+    assert "明天 11月27日（周五）晚餐 3份" in (await bot.dm("王辉", "报餐 明天 晚餐 三份"))[0].text
+    refused = (await bot.dm("王辉", "报餐 后天 午餐 十份"))[0].text  # 10: over the limit
+    assert texts.MEAL_PORTIONS.format(max=3) in refused
 
 
 def test_parse_day() -> None:

@@ -48,7 +48,8 @@ class Telegram:
             return await uow.outbox.count(status=status)
 
 
-def telegram_config(tmp_path: Path, **telegram: Any) -> Any:
+def telegram_raw(**telegram: Any) -> dict[str, Any]:
+    """The demo community on Telegram: staff with the accounts above, `telegram` settings."""
     raw = example_raw()
     for person in raw["people"]:
         if person["name"] in ACCOUNTS:
@@ -58,7 +59,11 @@ def telegram_config(tmp_path: Path, **telegram: Any) -> Any:
     raw["community"]["bot_names"] = ["小区助手", BOT_USERNAME]
     raw["telegram"] = {"enabled": True, "token": "123:TEST", **telegram}
     raw["ops"] = {"port": 0}  # any free port
-    return config_from(raw, tmp_path / "tg.db")
+    return raw
+
+
+def telegram_config(tmp_path: Path, **telegram: Any) -> Any:
+    return config_from(telegram_raw(**telegram), tmp_path / "tg.db")
 
 
 @contextlib.asynccontextmanager
