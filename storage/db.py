@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -13,6 +15,7 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy import Connection, event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from storage import inline_sqlite
 from storage.uow import UnitOfWork
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -21,7 +24,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def async_url(url: str) -> str:
     """Map a plain storage URL (sqlite:///file.db, postgresql://…) to its async driver."""
     if url.startswith("sqlite:///"):
-        return "sqlite+aiosqlite:///" + url.removeprefix("sqlite:///")
+        return inline_sqlite.NAME + ":///" + url.removeprefix("sqlite:///")
     if url.startswith("postgresql://"):
         return "postgresql+asyncpg://" + url.removeprefix("postgresql://")
     return url
@@ -45,6 +48,12 @@ def _sqlite_setup(engine: AsyncEngine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+# Every Database on a SQLite file in this process, on this loop, takes turns on one lock.
+_TURNS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 class Database:
     """One database, reached through units of work; `async with Database(url)` opens it."""
 
@@ -53,11 +62,13 @@ class Database:
         self.engine = create_async_engine(async_url(url))
         # SQLite has one writer at a time, and its busy handler is not fair: a loop of
         # transactions (a burst of messages) can starve another task (the sender) for the
-        # whole burst. Within the process, transactions take turns in arrival order.
-        self._turns: asyncio.Lock | None = None
+        # whole burst. Within the process, transactions take turns in arrival order — and
+        # must: SQLite runs on the loop's thread (storage.inline_sqlite), where waiting in
+        # the busy handler for a transaction of this same loop would wait for ever.
+        self._file: str | None = None
         if self.engine.dialect.name == "sqlite":
             _sqlite_setup(self.engine)
-            self._turns = asyncio.Lock()
+            self._file = str(Path(self.engine.url.database or "").resolve())
 
     async def __aenter__(self) -> Database:
         await self.migrate()
@@ -75,7 +86,7 @@ class Database:
             cfg.attributes["connection"] = sync_conn
             command.upgrade(cfg, "head")
 
-        async with self.engine.begin() as conn:
+        async with self._turn(), self.engine.begin() as conn:
             await conn.run_sync(upgrade)
 
     async def close(self) -> None:
@@ -85,9 +96,12 @@ class Database:
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
         """One transaction: committed when the block ends normally, rolled back otherwise."""
-        if self._turns is None:
-            async with self.engine.begin() as conn:
-                yield UnitOfWork(conn)
-            return
-        async with self._turns, self.engine.begin() as conn:
+        async with self._turn(), self.engine.begin() as conn:
             yield UnitOfWork(conn)
+
+    def _turn(self) -> contextlib.AbstractAsyncContextManager[object]:
+        """This transaction's turn on the SQLite file (any time, on PostgreSQL)."""
+        if self._file is None:
+            return contextlib.nullcontext()
+        turns = _TURNS.setdefault(asyncio.get_running_loop(), {})
+        return turns.setdefault(self._file, asyncio.Lock())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -106,3 +108,47 @@ async def test_times_come_back_aware_and_equal(tmp_path: Path) -> None:
             assert row.created_at == AT and row.created_at.tzinfo is not None
             assert row.buttons == (("a", "b"),)
             assert await uow.outbox.next_due_at(platforms=["console"]) == AT
+
+
+async def test_sqlite_runs_on_the_loops_thread(tmp_path: Path) -> None:
+    threads: set[int] = set()
+    async with Database(f"sqlite:///{tmp_path / 'a.db'}") as db:
+        sa.event.listen(
+            db.engine.sync_engine,
+            "before_cursor_execute",
+            lambda *_: threads.add(threading.get_ident()),
+        )
+        async with db.unit_of_work() as uow:
+            assert await uow.inbound.remember(platform="console", message_id="1", at=AT)
+    assert db.engine.dialect.driver == "pysqlite" and db.engine.dialect.is_async
+    assert threads == {threading.get_ident()}
+
+
+async def test_two_databases_on_one_file_take_turns_in_one_process(tmp_path: Path) -> None:
+    """A transaction that yields to the loop while it holds SQLite's write lock, and another
+    Database on the same file beginning one meanwhile: the second waits its turn on the loop
+    (without the shared turn, it would wait in SQLite's busy handler on the loop's own
+    thread — for the busy timeout, then fail with 'database is locked')."""
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    order: list[str] = []
+    holding = asyncio.Event()
+    async with Database(url) as a, Database(url) as b:
+
+        async def first() -> None:
+            async with a.unit_of_work() as uow:
+                await uow.inbound.remember(platform="console", message_id="a", at=AT)
+                holding.set()
+                for _ in range(20):  # give the loop away many times while holding the lock
+                    await asyncio.sleep(0)
+                order.append("first")
+
+        async def second() -> None:
+            await holding.wait()
+            async with b.unit_of_work() as uow:
+                await uow.inbound.remember(platform="console", message_id="b", at=AT)
+                order.append("second")
+
+        await asyncio.gather(first(), second())
+        async with a.unit_of_work() as uow:
+            assert not await uow.inbound.remember(platform="console", message_id="b", at=AT)
+    assert order == ["first", "second"]
