@@ -70,12 +70,18 @@ class PeopleRepository:
 
     async def get(self, *, person_id: int) -> Person:
         """The person with this id; NotFound otherwise."""
-        row = (await self._conn.execute(people.select().where(people.c.id == person_id))).first()
-        if row is None:
+        # one statement: the person's row once per role (once with NULL if none)
+        rows = (
+            await self._conn.execute(
+                sa.select(people, person_roles.c.role)
+                .outerjoin(person_roles, person_roles.c.person_id == people.c.id)
+                .where(people.c.id == person_id)
+            )
+        ).all()
+        if not rows:
             raise NotFound(f"person {person_id}")
-        roles = await self._conn.scalars(
-            sa.select(person_roles.c.role).where(person_roles.c.person_id == person_id)
-        )
+        row = rows[0]
+        roles = {r.role for r in rows if r.role is not None}
         return Person(
             id=row.id,
             name=row.name,
