@@ -29,10 +29,10 @@ async def backup_sqlite(url: str, out: Path) -> None:
 async def count_rows(db: Database) -> dict[str, int]:
     """Rows per table."""
     counts = {}
-    async with db.engine.connect() as conn:
+    async with db.unit_of_work() as uow:
         for table in metadata.sorted_tables:
             counts[table.name] = int(
-                await conn.scalar(sa.select(sa.func.count()).select_from(table)) or 0
+                await uow.conn.scalar(sa.select(sa.func.count()).select_from(table)) or 0
             )
     return counts
 
@@ -45,7 +45,9 @@ async def migrate_data(source_url: str, target_url: str) -> dict[str, int]:
             busy = ", ".join(f"{t} ({n})" for t, n in existing.items() if n)
             raise ValueError(f"the target database is not empty: {busy}")
         copied: dict[str, int] = {}
-        async with source.engine.connect() as src, target.engine.begin() as dst:
+        # units of work, like every transaction: on SQLite they take their turn on the file
+        async with source.unit_of_work() as reading, target.unit_of_work() as writing:
+            src, dst = reading.conn, writing.conn
             for table in metadata.sorted_tables:
                 copied[table.name] = 0
                 result = await src.stream(sa.select(table))

@@ -169,7 +169,7 @@ async def read_only(db: Database) -> AsyncIterator[None]:
     @sa.event.listens_for(db.engine.sync_engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         if refusing:
-            dbapi_connection.execute("PRAGMA query_only=ON")  # aiosqlite runs it in its thread
+            dbapi_connection.execute("PRAGMA query_only=ON")
 
     await db.engine.dispose()  # the idle connections reopen with it
     try:

@@ -53,12 +53,20 @@ def push_report(tg: Telegram, i: int) -> int:
     return tg.fake.push_message(GROUP, 500 + i, f"居民{i}", REPORTS[i])
 
 
-async def report_count(tg: Telegram) -> int:
+def query(db: Path, sql: str) -> list[tuple[Any, ...]]:
     """Read beside the bot (its own transactions begin by asking for the write lock)."""
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def count(db: Path, table: str, where: str = "1") -> int:
+    return int(query(db, f"SELECT count(*) FROM {table} WHERE {where}")[0][0])
+
+
+async def report_count(tg: Telegram) -> int:
     path = tg.app.db.engine.url.database
     assert path is not None
-    with contextlib.closing(sqlite3.connect(path)) as conn:
-        return int(conn.execute("SELECT count(*) FROM reports").fetchone()[0])
+    return count(Path(path), "reports")
 
 
 def numbers(texts: list[str], pattern: str) -> list[int]:
@@ -241,11 +249,6 @@ def start_bot(config: Path, log: Path) -> subprocess.Popen[bytes]:
         )
 
 
-def query(db: Path, sql: str) -> list[tuple[Any, ...]]:
-    with contextlib.closing(sqlite3.connect(db)) as conn:
-        return conn.execute(sql).fetchall()
-
-
 async def test_kill_9_in_a_burst_of_1000_reports_loses_nothing_and_repeats_nothing(
     tmp_path: Path,
 ) -> None:
@@ -270,16 +273,15 @@ async def test_kill_9_in_a_burst_of_1000_reports_loses_nothing_and_repeats_nothi
         in_flight = query(
             db, "SELECT text FROM outbox WHERE status='pending' AND claimed_by IS NOT NULL"
         )
-        stored_before = query(db, "SELECT count(*) FROM reports")[0][0]
+        stored_before = count(db, "reports")
         assert stored_before >= consumed  # every confirmed update was stored first
 
         bot = start_bot(config, log)
-        pending = "SELECT count(*) FROM outbox WHERE status='pending'"
         await until(
             lambda: (
                 fake.confirmed > BURST
-                and query(db, "SELECT count(*) FROM reports")[0][0] == BURST
-                and query(db, pending)[0][0] == 0
+                and count(db, "reports") == BURST
+                and count(db, "outbox", "status='pending'") == 0
             ),
             timeout=240,
         )
@@ -292,7 +294,7 @@ async def test_kill_9_in_a_burst_of_1000_reports_loses_nothing_and_repeats_nothi
 
     texts = [t for (t,) in query(db, "SELECT text FROM reports")]
     assert sorted(texts) == sorted(f"楼道飞线充电 第{i}号" for i in range(BURST))  # each once
-    assert query(db, "SELECT count(*) FROM inbound WHERE platform='telegram'") == [(BURST,)]
+    assert count(db, "inbound", "platform='telegram'") == BURST
     alerts = Counter(
         numbers(
             [c.params["text"] for c in fake.delivered() if c.params["chat_id"] in (LINA, CHENGANG)],
