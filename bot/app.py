@@ -225,6 +225,14 @@ class App:
                 await ctx.tell(admin, text, avoid=avoid)
         self.sender.wake()
 
+    async def platform_back(self, platform: str) -> None:
+        """A platform's link is back: what waited for it goes out now, not at its backoff."""
+        async with self.db.unit_of_work() as uow:
+            n = await uow.outbox.make_due(platform=platform, now=self.clock.now())
+        if n:
+            log.info("%s is back: %d queued messages released", platform, n)
+        self.sender.wake()
+
     async def next_due_at(self) -> datetime | None:
         """The next moment after now at which something falls due."""
         async with self.db.unit_of_work() as uow:

@@ -76,6 +76,11 @@ def _adapter(
         async def problem(text: str) -> None:
             await app.alert_admins(f"【微信】{text}", avoid="wechat")
 
+        async def online() -> None:
+            await app.platform_back("wechat")
+
         lease = Lease(app.db, SystemClock(), f"wechat:{cfg.wechat.endpoint}")
-        return WechatAdapter(cfg.wechat, app.handle, on_problem=problem, lease=lease)
+        return WechatAdapter(
+            cfg.wechat, app.handle, on_problem=problem, on_online=online, lease=lease
+        )
     raise SystemExit(f"the {platform} adapter is not available in this version")

@@ -185,6 +185,20 @@ class OutboxRepository:
         )
         return value  # min() keeps the column's type, so this is aware UTC
 
+    async def make_due(self, *, platform: str, now: datetime) -> int:
+        """Every pending row of a platform may be tried at once (its link is back, so the
+        backoff of the failures during the outage no longer applies); returns how many."""
+        result = await self._conn.execute(
+            outbox.update()
+            .where(
+                outbox.c.status == PENDING,
+                outbox.c.platform == platform,
+                outbox.c.not_before > now,
+            )
+            .values(not_before=now)
+        )
+        return int(result.rowcount or 0)
+
     async def mark_sent(self, *, ids: list[int], at: datetime) -> None:
         """Record rows as delivered."""
         await self._conn.execute(

@@ -16,7 +16,7 @@ import pytest
 from bot.adapters.wechat import Link, WechatAdapter
 from bot.app import App
 from handlers.chat import Incoming
-from handlers.clock import ManualClock
+from handlers.clock import Clock, ManualClock
 from storage import Database
 from storage.outbox import PENDING, SENT
 from tests.fake_wechat import BOT_ID, OTHER_ROOM, ROOM, Peer
@@ -33,7 +33,7 @@ class Wechat:
     app: App
     adapter: WechatAdapter
     console: RecordingAdapter
-    clock: ManualClock
+    clock: Clock
     handled: list[Incoming] = field(default_factory=list)
 
     async def say(self, who: str, to: str, text: str, **kw: Any) -> None:
@@ -51,7 +51,7 @@ class Wechat:
             return await uow.outbox.count(status=status)
 
 
-def wechat_config(tmp_path: Path, peer: Peer, token: str) -> Any:
+def wechat_config(tmp_path: Path, peer: Peer, token: str, **wechat: Any) -> Any:
     raw = example_raw()
     ids = {name: wxid for wxid, name in PEOPLE.items()}
     for person in raw["people"]:
@@ -65,15 +65,22 @@ def wechat_config(tmp_path: Path, peer: Peer, token: str) -> Any:
         "room_per_minute": 30,
         "private_per_minute": 30,
         "overall_per_minute": 120,
+        **wechat,
     }
     return config_from(raw, tmp_path / "wx.db")
 
 
 @contextlib.asynccontextmanager
 async def running(
-    tmp_path: Path, peer: Peer, clock: ManualClock, token: str = TOKEN
+    tmp_path: Path,
+    peer: Peer,
+    clock: Clock,
+    token: str = TOKEN,
+    *,
+    lease_ttl: float | None = None,
+    **wechat: Any,
 ) -> AsyncIterator[Wechat]:
-    cfg = wechat_config(tmp_path, peer, token)
+    cfg = wechat_config(tmp_path, peer, token, **wechat)
     async with Database(cfg.storage.url) as db:
         console = RecordingAdapter()
         adapters: dict[str, Any] = {"console": console}
@@ -90,8 +97,22 @@ async def running(
         async def problem(text: str) -> None:
             await app.alert_admins(text, avoid="wechat")
 
+        async def online() -> None:
+            await app.platform_back("wechat")
+
+        lease = None
+        if lease_ttl is not None:
+            from bot.lease import Lease
+
+            lease = Lease(db, clock, "wechat:soak", ttl=lease_ttl)
         adapter = WechatAdapter(
-            cfg.wechat, handle, on_problem=problem, reconnect_base=0.05, retry_delay=0.05
+            cfg.wechat,
+            handle,
+            on_problem=problem,
+            on_online=online,
+            reconnect_base=0.05,
+            retry_delay=0.05,
+            lease=lease,
         )
         adapters["wechat"] = adapter
         async with adapter:
@@ -190,11 +211,13 @@ async def test_gateway_restart_loses_no_queued_alert(wx: Wechat) -> None:
                 at=wx.clock.now(),
             )
     await wx.app.sender.drain()
-    assert await wx.outbox(PENDING) == 7 and await wx.outbox(SENT) == 0
+    assert await wx.outbox(PENDING) == 7
+    assert await wx.outbox(SENT) == 1  # only the admins' notice, through another platform
+    [notice] = [d.text for d in wx.console.sent if d.chat_id == "朱东"]
+    assert "微信已掉线" in notice and "连不上微信网关" in notice
     await wx.peer.start()  # the same gateway comes back on the same port
     await wx.adapter.wait_online(20)
-    wx.clock.advance(timedelta(minutes=10))
-    await wx.app.sender.drain()
+    await wx.app.sender.drain()  # at once: the backoff of the outage no longer applies
     assert await wx.outbox(PENDING) == 0
     to_lina = await wx.sent_to(LINA)
     assert "【隐患上报 H1】" in to_lina[0] and to_lina[1:] == [f"提醒 {i}" for i in range(5)]
@@ -222,9 +245,10 @@ async def test_lost_login_keeps_sends_queued_and_tells_admins(wx: Wechat) -> Non
     assert await wx.outbox(PENDING) == 1
     await wx.peer.login()
     await wx.adapter.wait_online(15)
-    wx.clock.advance(timedelta(minutes=5))
-    await wx.app.sender.drain()
+    await wx.app.sender.drain()  # at once, with no clock moved
     assert await wx.sent_to(LINA) == ["排队的提醒"]
+    notices = [d.text for d in wx.console.sent if d.chat_id == "朱东"]
+    assert len(notices) == 2 and "已恢复在线" in notices[1]
 
 
 async def test_wrong_token_fails_clearly(

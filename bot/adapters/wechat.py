@@ -14,6 +14,7 @@ import logging
 import random
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -27,17 +28,20 @@ from bot.adapters.base import DeliveryFailed, Handle, handle_until_done, split_t
 from bot.config import WechatConfig
 from bot.lease import Lease
 from bot.pacing import Limits, Pacer
+from handlers import texts
 from handlers.chat import ChatKind, Incoming
 from storage.outbox import Delivery
 
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 2000  # WeChat cuts long texts; keep each message well under it
-CALL_TIMEOUT = 10.0
+CALL_TIMEOUT = 10.0  # one unary call; the event stream has no deadline (the watchdog watches it)
+PROBE_SECONDS = 0.25  # while the gateway is away, how often its port is looked at
 IMAGE_TYPES = (5, 6)  # the image type in the old and the new numbering of MessageType
 IMAGE_MEMORY = 600.0  # seconds an image waits for the report text that follows it
 
 Problem = Callable[[str], Awaitable[None]]
+Online = Callable[[], Awaitable[None]]
 
 
 class Link(StrEnum):
@@ -47,6 +51,29 @@ class Link(StrEnum):
     UNAUTHENTICATED = "unauthenticated"  # the gateway refuses our token
     DOWN = "down"
     STANDBY = "standby"  # another worker holds the gateway (one client per gateway)
+
+
+OUT_OF_SERVICE = (Link.DOWN, Link.LOGGED_OUT, Link.UNAUTHENTICATED)
+NEEDS_A_PERSON = (Link.LOGGED_OUT, Link.UNAUTHENTICATED)  # waiting will not bring it back
+
+
+@dataclass
+class Outage:
+    """Why and since when WeChat is out of service, and what the admins were told of it."""
+
+    cause: Link
+    detail: str
+    since: float  # the loop's clock
+    told: set[Link] = field(default_factory=set)
+
+
+def outage_notice(cause: Link, detail: str) -> str:
+    """What the admins read when WeChat goes out of service."""
+    if cause is Link.UNAUTHENTICATED:
+        return texts.WECHAT_DOWN_TOKEN.format(detail=detail)
+    if cause is Link.LOGGED_OUT:
+        return texts.WECHAT_DOWN_LOGGED_OUT
+    return texts.WECHAT_DOWN_UNREACHABLE
 
 
 def render(delivery: Delivery) -> str:
@@ -74,7 +101,9 @@ class WechatAdapter:
         handle: Handle,
         *,
         on_problem: Problem | None = None,
+        on_online: Online | None = None,
         reconnect_base: float = 1.0,
+        probe_seconds: float = PROBE_SECONDS,
         retry_delay: float = 0.5,
         lease: Lease | None = None,
     ) -> None:
@@ -85,7 +114,9 @@ class WechatAdapter:
         self._host, self._port = host, int(port)
         self._handle = handle
         self._on_problem = on_problem
+        self._on_online = on_online
         self._reconnect_base = reconnect_base
+        self._probe_seconds = probe_seconds
         self._retry_delay = retry_delay  # first pause when the database refuses a message
         self._lease = lease
         self.pacer: Pacer | None = Pacer(
@@ -99,11 +130,13 @@ class WechatAdapter:
             )
         )
         self.link = Link.CONNECTING
+        self.outage: Outage | None = None
         self.last_error = ""
         self.self_id = ""
         self._stub: PuppetStub | None = None
         self._channel: Channel | None = None
         self._task: asyncio.Task[None] | None = None
+        self._established = False  # the current connection reached the gateway and started
         self._online = asyncio.Event()
         self._last_event = 0.0
         self._topics: dict[str, str] = {}
@@ -149,29 +182,47 @@ class WechatAdapter:
         self._online.clear()
 
     async def _set_link(self, link: Link, detail: str = "") -> None:
+        """Move the link to a new state; the admins hear once when WeChat goes out of service
+        (again if it then needs a person: a scan, a token), and once when it is back."""
         previous, self.link = self.link, link
         if link is Link.ONLINE:
-            self._online.set()
             self.last_error = ""
         else:
             self._online.clear()
             self.last_error = detail or self.last_error
-        if link == previous:
-            return
         if link is Link.ONLINE:
-            log.info("wechat: online as %s via %s", self.self_id, self.cfg.endpoint)
-            if previous in (Link.LOGGED_OUT, Link.UNAUTHENTICATED):
-                await self._problem("微信网关已恢复，机器人重新在线。")
-        elif link is Link.UNAUTHENTICATED:
-            log.error("wechat: the gateway at %s refuses our token: %s", self.cfg.endpoint, detail)
-            await self._problem(f"微信网关拒绝了机器人的令牌（{detail}），请检查 wechat.token。")
-        elif link is Link.LOGGED_OUT:
-            log.error("wechat: the gateway has lost its WeChat login: %s", detail)
-            await self._problem(
-                "微信网关的微信账号已掉线，需要重新扫码登录；期间的消息会排队等待。"
-            )
-        elif link is Link.DOWN:
-            log.warning("wechat: gateway %s unreachable: %s", self.cfg.endpoint, detail)
+            if previous is not Link.ONLINE:
+                log.info("wechat: online as %s via %s", self.self_id, self.cfg.endpoint)
+            outage, self.outage = self.outage, None
+            if outage is not None and outage.told:
+                lasted = asyncio.get_running_loop().time() - outage.since
+                await self._problem(texts.WECHAT_BACK.format(lasted=_duration(lasted)))
+            if previous is not Link.ONLINE and self._on_online is not None:
+                try:
+                    await self._on_online()
+                except Exception:
+                    log.exception("wechat: could not release the queued messages")
+            self._online.set()  # after the queued messages were released (tests wait on it)
+            return
+        if link not in OUT_OF_SERVICE:
+            return
+        if link != previous:
+            if link is Link.UNAUTHENTICATED:
+                log.error("wechat: the gateway %s refuses our token: %s", self.cfg.endpoint, detail)
+            elif link is Link.LOGGED_OUT:
+                log.error("wechat: the gateway has lost its WeChat login: %s", detail)
+            else:
+                log.warning("wechat: gateway %s unreachable: %s", self.cfg.endpoint, detail)
+        if self.outage is None:
+            self.outage = Outage(link, detail, asyncio.get_running_loop().time())
+        self.outage.cause, self.outage.detail = link, detail
+        first = not self.outage.told
+        if first or (link in NEEDS_A_PERSON and link not in self.outage.told):
+            self.outage.told.add(link)
+            if first or link is Link.UNAUTHENTICATED:
+                await self._problem(outage_notice(link, detail))
+            else:
+                await self._problem(texts.WECHAT_NEEDS_SCAN)
 
     async def _problem(self, text: str) -> None:
         if self._on_problem is not None:
@@ -198,7 +249,7 @@ class WechatAdapter:
         failures = 0
         while True:
             await self._hold_lease()
-            started = asyncio.get_running_loop().time()
+            self._established = False
             try:
                 await self._session()
                 detail = "the event stream ended"
@@ -209,31 +260,56 @@ class WechatAdapter:
                 if exc.status is Status.UNAUTHENTICATED:
                     await self._set_link(Link.UNAUTHENTICATED, exc.message or "")
             except Exception as exc:
-                detail = f"{type(exc).__name__}: {exc}"
+                detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             self._close()
             if self.link is not Link.UNAUTHENTICATED:
                 await self._set_link(Link.DOWN, detail)
-            if asyncio.get_running_loop().time() - started > 30:
-                failures = 0  # it had been up a while: start the backoff afresh
+            if self._established:
+                failures = 0  # it had connected: a new problem, so start the backoff afresh
             failures += 1
             wait = min(self.cfg.reconnect_max_seconds, self._reconnect_base * 2 ** (failures - 1))
-            await asyncio.sleep(wait * (0.5 + random.random() / 2))
+            await self._pause(wait * (0.5 + random.random() / 2))
+
+    async def _pause(self, seconds: float) -> None:
+        """Wait before the next attempt, but no longer than it takes a gateway that was not
+        listening to come back: its port is looked at every `probe_seconds`."""
+        loop = asyncio.get_running_loop()
+        end = loop.time() + seconds
+        listening = await self._listening()
+        while (left := end - loop.time()) > 0:
+            await asyncio.sleep(min(self._probe_seconds, left))
+            now_listening = await self._listening()
+            if now_listening and not listening:
+                return  # the gateway has just (re)started
+            listening = now_listening
+
+    async def _listening(self) -> bool:
+        """Whether the gateway's port accepts a connection (a TCP handshake, nothing sent)."""
+        try:
+            async with asyncio.timeout(1.0):
+                _, writer = await asyncio.open_connection(self._host, self._port)
+        except (OSError, TimeoutError):
+            return False
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
+        return True
 
     async def _session(self) -> None:
         """One connection: open the event stream, start the puppet, read events until it ends."""
         self._channel = Channel(self._host, self._port)
-        stub = PuppetStub(
-            self._channel,
-            metadata={"authorization": f"Wechaty {self.cfg.token}"},
-            timeout=CALL_TIMEOUT,
-        )
+        metadata = {"authorization": f"Wechaty {self.cfg.token}"}
+        # unary calls get a deadline; the event stream lives as long as the connection, and
+        # the watchdog below (a ding after `watchdog_seconds` of silence) notices a dead one
+        stub = PuppetStub(self._channel, metadata=metadata, timeout=CALL_TIMEOUT)
+        stream = PuppetStub(self._channel, metadata=metadata)
         self._stub = stub
         await stub.ding(data="linli")  # fails at once on a wrong token or a dead gateway
         events: asyncio.Queue[EventResponse | BaseException] = asyncio.Queue()
 
         async def read() -> None:
             try:
-                async for event in stub.event():
+                async for event in stream.event():
                     await events.put(event)
             except BaseException as exc:
                 await events.put(exc)
@@ -243,6 +319,7 @@ class WechatAdapter:
         reader = asyncio.create_task(read())
         try:
             await stub.start()
+            self._established = True
             self._last_event = asyncio.get_running_loop().time()
             wait = self.cfg.watchdog_seconds
             if self._lease is not None:
@@ -374,3 +451,12 @@ class WechatAdapter:
             raise DeliveryFailed(f"WeChat {exc.status.name}: {exc.message}") from exc
         except (TimeoutError, OSError, StreamTerminatedError) as exc:
             raise DeliveryFailed(f"WeChat: {type(exc).__name__}: {exc}") from exc
+
+
+def _duration(seconds: float) -> str:
+    """A length of time as staff read it: 40秒, 3分钟, 2小时."""
+    if seconds < 60:
+        return f"{max(1, round(seconds))}秒"
+    if seconds < 3600:
+        return f"{round(seconds / 60)}分钟"
+    return f"{seconds / 3600:.1f}小时"
