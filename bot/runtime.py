@@ -69,7 +69,10 @@ def _adapter(
         from bot.adapters.telegram import MenuEntry, TelegramAdapter
 
         menu = [MenuEntry(name, zh, en) for name, zh, en in app.menu()]
-        return TelegramAdapter(cfg.telegram, app.handle, menu=menu)
+        async def telegram_back() -> None:
+            await app.platform_back("telegram")
+
+        return TelegramAdapter(cfg.telegram, app.handle, menu=menu, on_online=telegram_back)
     if platform == "wechat":
         from bot.adapters.wechat import WechatAdapter
 

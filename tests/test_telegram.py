@@ -83,8 +83,13 @@ async def running(
             finally:
                 handled.append(msg.message_id)
 
+        async def back() -> None:
+            await app.platform_back("telegram")
+
         menu = [MenuEntry(*m) for m in app.menu()]
-        adapter = TelegramAdapter(cfg.telegram, handle, menu=menu, poll_timeout=1, retry_delay=0.05)
+        adapter = TelegramAdapter(
+            cfg.telegram, handle, menu=menu, poll_timeout=1, retry_delay=0.05, on_online=back
+        )
         adapters["telegram"] = adapter
         async with adapter:
             yield Telegram(fake, app, adapter, clock, handled)

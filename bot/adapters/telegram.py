@@ -8,7 +8,7 @@ import hmac
 import logging
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -82,6 +82,7 @@ class TelegramAdapter:
         limits: Limits | None = None,
         poll_timeout: float = 10.0,
         retry_delay: float = 0.5,
+        on_online: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         if not cfg.token:
             raise ValueError("telegram.token is required")
@@ -98,6 +99,7 @@ class TelegramAdapter:
         self._menu = tuple(menu)
         self._poll_timeout = poll_timeout
         self._retry_delay = retry_delay
+        self._on_online = on_online  # told when the Bot API answers again after failing
         self._poller: asyncio.Task[None] | None = None
         self._offset: int | None = None  # the first update not yet stored
         self._polling_ok = False
@@ -190,6 +192,11 @@ class TelegramAdapter:
                 await asyncio.sleep(delay)
                 delay = min(30.0, delay * 2)
                 continue
+            if not self._polling_ok and self._on_online is not None:
+                try:
+                    await self._on_online()  # the Bot API is back: release what waited for it
+                except Exception:
+                    log.exception("telegram: could not release the queued messages")
             self._polling_ok, delay = True, self._retry_delay
             for update in updates:
                 await self._process(update)
