@@ -69,6 +69,7 @@ def _adapter(
         from bot.adapters.telegram import MenuEntry, TelegramAdapter
 
         menu = [MenuEntry(name, zh, en) for name, zh, en in app.menu()]
+
         async def telegram_back() -> None:
             await app.platform_back("telegram")
 

@@ -134,9 +134,8 @@ class Sender:
             if not parts:
                 continue  # another worker holds this chat's head row
             delivery = row
-            if len(parts) > 1:
-                text = "\n\n".join(_rendered(p) for p in parts)
-                delivery = dataclasses.replace(row, text=text, mention=None)
+            if len(parts) > 1:  # each part keeps its @-mention: the adapter writes them
+                delivery = dataclasses.replace(row, parts=tuple(parts))
             try:
                 await adapter.send(delivery)
             except DeliveryFailed as exc:

@@ -194,6 +194,7 @@ class Context:
             buttons=[(b.label, b.action) for b in buttons],
             photo=None,
             mention=msg.sender_name if group else None,
+            mention_id=msg.sender_id if group else None,
             person_id=None if group else self.sender.id,
             at=self.now,
         )

@@ -31,6 +31,14 @@ class Delivery:
     created_at: datetime
     pin: bool = False
     document: str | None = None
+    mention_id: str | None = None  # the platform's id of the person `mention` names
+    # several queued group answers sent as one message: these rows, this one first; each
+    # keeps its own mention, which the adapter renders (a merged answer still notifies)
+    parts: tuple[Delivery, ...] = ()
+
+    def pieces(self) -> tuple[Delivery, ...]:
+        """The answers this message carries: its parts when merged, else itself."""
+        return self.parts or (self,)
 
 
 class OutboxRepository:
@@ -51,6 +59,7 @@ class OutboxRepository:
         at: datetime,
         pin: bool = False,
         document: str | None = None,
+        mention_id: str | None = None,
     ) -> int:
         """Add a message to send; returns its row id."""
         result = await self._conn.execute(
@@ -63,6 +72,7 @@ class OutboxRepository:
                 buttons=[list(b) for b in buttons],
                 photo=photo,
                 mention=mention,
+                mention_id=mention_id,
                 pin=pin,
                 document=document,
                 status=PENDING,
@@ -168,6 +178,7 @@ class OutboxRepository:
                 buttons=tuple((label, action) for label, action in r.buttons),
                 photo=r.photo,
                 mention=r.mention,
+                mention_id=r.mention_id,
                 attempts=r.attempts,
                 created_at=r.created_at,
                 pin=r.pin,

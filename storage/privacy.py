@@ -72,6 +72,11 @@ class PrivacyRepository:
                     outbox.c.status != "pending",
                 )
             )
+            await self._conn.execute(
+                outbox.update()
+                .where(outbox.c.mention_id.in_(native))
+                .values(mention_id=None, mention=label)
+            )
             for table, column in (
                 (outbox, outbox.c.text),
                 (outbox, outbox.c.mention),

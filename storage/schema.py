@@ -181,6 +181,7 @@ outbox = sa.Table(
     sa.Column("buttons", sa.JSON, nullable=False),
     sa.Column("photo", sa.String(300)),
     sa.Column("mention", sa.String(100)),
+    sa.Column("mention_id", sa.String(100)),  # the mentioned person's platform id
     sa.Column("pin", sa.Boolean, nullable=False, default=False),
     sa.Column("document", sa.String(500)),  # a file to send (an export), by path
     sa.Column("status", sa.String(20), nullable=False),

@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 import tomli_w
 
-from bot.adapters.base import DeliveryFailed
+from bot.adapters.base import DeliveryFailed, with_mentions
 from bot.app import App
 from bot.config import Config, parse_config
 from bot.pacing import Pacer
@@ -149,7 +149,12 @@ class Bot:
         new = self.adapter.sent[self._seen :]
         self._seen = len(self.adapter.sent)
         return [
-            Said("群" if d.is_group else d.chat_id, d.text, tuple(a for _, a in d.buttons))
+            Said(
+                "群" if d.is_group else d.chat_id,
+                # a merged message as read, each answer with its @-mention
+                with_mentions(d, lambda name: f"@{name} ") if d.parts else d.text,
+                tuple(a for _, a in d.buttons),
+            )
             for d in new
         ]
 

@@ -357,3 +357,23 @@ async def test_a_pinned_notice_is_pinned(tg: Telegram) -> None:
     [sent] = tg.fake.to_chat(GROUP)
     [pin] = tg.fake.sent("pinChatMessage")
     assert pin.params["message_id"] == sent.params["_result"]["message_id"]
+
+
+async def test_a_merged_group_answer_still_mentions_each_resident(tg: Telegram) -> None:
+    """Answers queued for one group go out as one message; each resident answered in it is
+    @-mentioned with a text mention, which notifies them though they have no username."""
+    tg.fake.push_message(GROUP, WANGHUI, "王辉", "上报 3栋 楼道飞线充电")
+    tg.fake.push_message(GROUP, 4242, "赵敏", "上报 5栋 楼道堆物")
+    await until(lambda: len(tg.handled) == 2)
+    await tg.app.sender.drain()
+    [answer] = tg.fake.to_chat(GROUP)
+    text = answer.params["text"]
+    assert text.startswith("@王辉 ") and "\n\n@赵敏 " in text
+    mentions = {
+        text.encode("utf-16-le")[2 * e["offset"] : 2 * (e["offset"] + e["length"])].decode(
+            "utf-16-le"
+        ): e["user"]["id"]
+        for e in answer.params["entities"]
+        if e["type"] == "text_mention"
+    }
+    assert mentions == {"@王辉": WANGHUI, "@赵敏": 4242}

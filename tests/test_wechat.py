@@ -7,7 +7,6 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -295,3 +294,24 @@ async def test_one_worker_holds_the_gateway_and_another_takes_over(
             await first._task
         await second.wait_online(15)  # the lease runs out and the second takes over
         await second.stop()
+
+
+async def test_a_merged_room_answer_mentions_each_resident(wx: Wechat) -> None:
+    """Two answers queued for the room go out as one message that @-mentions both."""
+    await wx.peer.say(WANGHUI, ROOM, "上报 3栋 楼道飞线充电")
+    await wx.peer.say(GUO, ROOM, "上报 5栋 楼道堆物")
+    await until(lambda: len(wx.handled) == 2)
+    await wx.app.sender.drain()
+    [answer] = [m for m in await wx.peer.sent() if m["to"] == ROOM]
+    assert answer["text"].startswith("@王辉\u2005") and "\n\n@郭先德\u2005" in answer["text"]
+    assert sorted(answer["mentions"]) == sorted([WANGHUI, GUO])
+
+
+async def test_an_action_the_text_explains_is_not_written_twice(wx: Wechat) -> None:
+    await wx.say(WANGHUI, ROOM, "上报 3栋 楼道飞线充电")
+    await wx.say(LINA, BOT_ID, "接单 H1")
+    ack = (await wx.sent_to(LINA))[-1]
+    assert ack.count("办结 H1") == 1 and "回复「办结 H1 处理说明」" in ack
+    await wx.say(LINA, BOT_ID, "办结 H1 已清理")
+    [*_, rating] = await wx.sent_to(WANGHUI)
+    assert rating.count("回复") == 1 and "满意 H1" not in rating

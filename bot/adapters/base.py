@@ -47,6 +47,14 @@ def split_text(text: str, limit: int) -> list[str]:
     return [*pieces, text]
 
 
+def with_mentions(delivery: Delivery, tag: Callable[[str], str]) -> str:
+    """The text of a delivery, all its merged answers included, each answer's @-mention
+    written by `tag` (the platform's form of it) in front of that answer."""
+    return "\n\n".join(
+        tag(part.mention) + part.text if part.mention else part.text for part in delivery.pieces()
+    )
+
+
 class Adapter(Protocol):
     platform: str
     pacer: Pacer | None  # the platform's send limits, or None for none

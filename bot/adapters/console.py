@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TextIO
 
+from bot.adapters.base import with_mentions
 from bot.config import CONSOLE_GROUP
 from bot.pacing import Pacer
 from handlers.chat import ChatKind, Incoming
@@ -58,9 +59,7 @@ class ConsoleAdapter:
         where = "[群]" if delivery.is_group else f"[私聊 {delivery.chat_id}]"
         if delivery.pin:
             where += "[置顶]"
-        text = delivery.text
-        if delivery.mention:
-            text = f"@{delivery.mention} {text}"
+        text = with_mentions(delivery, lambda name: f"@{name} ")
         if delivery.photo:
             text = f"[图片 {delivery.photo}] {text}"
         if delivery.document:

@@ -20,7 +20,9 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
+    MessageEntity,
     Update,
+    User,
 )
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder
@@ -65,6 +67,30 @@ def failure(exc: TelegramError) -> DeliveryFailed:
             f"Telegram 400: {exc.message}", permanent=True, unreachable=unreachable
         )
     return DeliveryFailed(f"Telegram: {exc}")  # network errors, time-outs, 5xx: retried
+
+
+def _utf16(text: str) -> int:
+    """A text's length as Telegram counts entity offsets: in UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def mentioned_text(delivery: Delivery) -> tuple[str, list[MessageEntity]]:
+    """The text with each answer's @-mention in front of it, and a text mention (which
+    notifies the person, username or not) for each whose Telegram user id is known."""
+    text, entities = "", []
+    for part in delivery.pieces():
+        if text:
+            text += "\n\n"
+        if part.mention:
+            tag = f"@{part.mention}"
+            if part.mention_id and part.mention_id.isdigit():
+                user = User(id=int(part.mention_id), first_name=part.mention, is_bot=False)
+                entities.append(
+                    MessageEntity(MessageEntity.TEXT_MENTION, _utf16(text), _utf16(tag), user=user)
+                )
+            text += tag + " "
+        text += part.text
+    return text, entities
 
 
 class TelegramAdapter:
@@ -366,7 +392,7 @@ class TelegramAdapter:
     async def send(self, delivery: Delivery) -> None:
         """Send one outbox row; DeliveryFailed says whether and when to retry."""
         bot = self.application.bot
-        text = f"@{delivery.mention} {delivery.text}" if delivery.mention else delivery.text
+        text, entities = mentioned_text(delivery)
         markup = (
             InlineKeyboardMarkup(
                 [
@@ -407,7 +433,14 @@ class TelegramAdapter:
             pieces = split_text(text, MAX_TEXT)
             for i, piece in enumerate(pieces):
                 last = i == len(pieces) - 1
-                sent = await bot.send_message(chat, piece, reply_markup=markup if last else None)
+                sent = await bot.send_message(
+                    chat,
+                    piece,
+                    reply_markup=markup if last else None,
+                    entities=[e for e in entities if e.offset + e.length <= _utf16(piece)]
+                    if i == 0 and entities
+                    else None,
+                )
                 if delivery.pin and i == 0:
                     await self._pin(chat, sent.message_id)
         except TelegramError as exc:

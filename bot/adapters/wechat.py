@@ -24,7 +24,13 @@ from grpclib.exceptions import GRPCError, StreamTerminatedError
 from wechaty_grpc.wechaty import PuppetStub
 from wechaty_grpc.wechaty.puppet import EventResponse, EventType
 
-from bot.adapters.base import DeliveryFailed, Handle, handle_until_done, split_text
+from bot.adapters.base import (
+    DeliveryFailed,
+    Handle,
+    handle_until_done,
+    split_text,
+    with_mentions,
+)
 from bot.config import WechatConfig
 from bot.lease import Lease
 from bot.pacing import Limits, Pacer
@@ -77,11 +83,13 @@ def outage_notice(cause: Link, detail: str) -> str:
 
 
 def render(delivery: Delivery) -> str:
-    """The text a WeChat reader sees: no buttons there, so actions become typed replies."""
-    text = delivery.text
-    if delivery.buttons:
-        actions = "」或「".join(action for _, action in delivery.buttons)
-        text += f"\n回复「{actions}」"
+    """The text a WeChat reader sees: each answer @-mentions its resident, and with no
+    buttons on WeChat an action is written out — once: an action the text already tells how
+    to type (「办结 H1 处理说明」, 「满意」) is not repeated under it."""
+    text = with_mentions(delivery, lambda name: f"@{name}\u2005")
+    actions = [a for _, a in delivery.buttons if f"「{a.split()[0]}" not in text]
+    if actions:
+        text += "\n回复「" + "」或「".join(actions) + "」"
     if delivery.photo:
         text += "\n（居民附了照片，请在群聊中查看）"
     if delivery.document:
@@ -433,11 +441,12 @@ class WechatAdapter:
         if stub is None or self.link is not Link.ONLINE:
             raise DeliveryFailed(f"WeChat gateway {self.link.value}: {self.last_error}")
         text = render(delivery)
-        mention_ids: list[str] = []
-        if delivery.mention:
-            contact = self._mention_ids.get((delivery.chat_id, delivery.mention))
-            mention_ids = [contact] if contact else []
-            text = f"@{delivery.mention}\u2005{text}"
+        mention_ids = [
+            contact
+            for part in delivery.pieces()
+            if part.mention
+            and (contact := part.mention_id or self._mention_ids.get((part.chat_id, part.mention)))
+        ]
         try:
             for i, piece in enumerate(split_text(text, MAX_TEXT)):
                 await stub.message_send_text(

@@ -2,7 +2,7 @@
 // The bot under test connects to PEER_PORT over gRPC; the tests drive the mock WeChat
 // through a small HTTP control API on CONTROL_PORT (both on 127.0.0.1 only):
 //   POST /say    {"from": contactId, "to": roomId|contactId, "text": "...", "mention": [ids]}
-//   GET  /sent   what the bot has sent: [{"to", "text", "room"}]
+//   GET  /sent   what the bot has sent: [{"to", "text", "room", "mentions"}]
 //   POST /logout the WeChat login is lost (the gateway stays up)
 //   POST /login  it comes back
 import http from 'node:http'
@@ -41,7 +41,8 @@ mocker.use((m) => {
       roomMocks[r.id] = room
       room.on('message', (msg) => {
         if (msg.payload.talkerId === bot.id) {
-          sent.push({ to: room.id, text: msg.payload.text || '', room: true })
+          const text = msg.payload.text || ''
+          sent.push({ to: room.id, text, room: true, mentions: mentionsOf[`${room.id}\n${text}`] || [] })
         }
       })
     }
@@ -50,6 +51,13 @@ mocker.use((m) => {
 })
 
 const puppet = new PuppetMock({ mocker })
+// the mock drops the mention ids of a send: keep what the bot asked for, as a gateway sees it
+const mentionsOf = {}
+const sendText = puppet.messageSendText.bind(puppet)
+puppet.messageSendText = async (conversationId, text, mentionIdList) => {
+  mentionsOf[`${conversationId}\n${text}`] = mentionIdList || []
+  return sendText(conversationId, text, mentionIdList)
+}
 const server = new PuppetServer({ endpoint: `127.0.0.1:${port}`, puppet, token, tls: { disable: true } })
 
 function body (req) {
