@@ -240,9 +240,11 @@ async def file_report(ctx: Context, draft: Draft, *, on_behalf: bool = False) ->
         answer = texts.REPORT_URGENT_FIRE.format(line=policy.fire_line) + "\n" + answer
     elif danger == "gas":
         answer = texts.REPORT_URGENT_GAS.format(line=policy.gas_line) + "\n" + answer
-    for name in unreachable:
-        answer += texts.REPORT_UNREACHABLE.format(name=name)
     await ctx.reply(answer)
+    if unreachable:  # the admins' business, privately: never the residents' group
+        notice = texts.REPORT_UNREACHABLE.format(number=filed.number, names="、".join(unreachable))
+        for admin in await ctx.uow.people.with_role(role="admin"):
+            await ctx.tell(admin, notice)
 
 
 async def follow_report(ctx: Context, found: Report, person: Person, text: str) -> None:

@@ -34,7 +34,7 @@ REPORT_FILED = (
 REPORT_FILED_UNKNOWN_BUILDING = (
     "已收到隐患上报 {number}（{text}）。本小区没有「{building}」，已转交社区{handler}核实处理。"
 )
-REPORT_UNREACHABLE = "（{name}暂时无法接收私信提醒，请管理员协助联系。）"
+REPORT_UNREACHABLE = "【提醒未送达】隐患上报 {number} 的提醒无法私信给{names}（未绑定账号或无法接收私信），请协助电话联系。发「无法联系」查看名单。"
 REPORT_URGENT_FIRE = "⚠️ 如有明火或浓烟，请立即拨打{line}，并从楼梯撤离，不要乘电梯！"
 REPORT_URGENT_GAS = (
     "⚠️ 疑似燃气泄漏：请关闭燃气阀门、开窗通风，不要开关电器、不要用明火，并拨打{line}。"
