@@ -474,8 +474,12 @@ MYDATA_STAFF = "工作人员的信息请联系管理员在配置中修改，不�
 ANONYMOUS = "匿名居民"
 
 # --- platform links (to admins, privately) ------------------------------------------------
-WECHAT_DOWN_UNREACHABLE = "微信已掉线：连不上微信网关，正在自动重连；期间的消息会排队，恢复后自动发出。"
-WECHAT_DOWN_LOGGED_OUT = "微信已掉线：网关上的微信账号退出了登录，需要重新扫码登录；期间的消息会排队，恢复后自动发出。"
+WECHAT_DOWN_UNREACHABLE = (
+    "微信已掉线：连不上微信网关，正在自动重连；期间的消息会排队，恢复后自动发出。"
+)
+WECHAT_DOWN_LOGGED_OUT = (
+    "微信已掉线：网关上的微信账号退出了登录，需要重新扫码登录；期间的消息会排队，恢复后自动发出。"
+)
 WECHAT_DOWN_TOKEN = "微信已掉线：网关拒绝了机器人的令牌（{detail}），请检查 wechat.token。"
 WECHAT_NEEDS_SCAN = "微信账号需要重新扫码登录（网关已连上，但微信退出了登录）。"
 WECHAT_BACK = "微信已恢复在线（中断约{lasted}），排队的消息正在发出。"

@@ -299,6 +299,11 @@ class PeopleRepository:
         rows = await self._conn.execute(grids.select().order_by(grids.c.id))
         return [Grid(r.id, r.name, r.backup_id) for r in rows]
 
+    async def all_buildings(self) -> list[str]:
+        """Every building of the community, 1栋 before 10栋."""
+        names = await self._conn.scalars(sa.select(buildings.c.name))
+        return sorted(names, key=lambda n: (len(n), n))
+
     async def buildings_of_grid(self, *, grid_id: int) -> list[str]:
         names = await self._conn.scalars(
             sa.select(buildings.c.name).where(buildings.c.grid_id == grid_id)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from storage import Database
 from storage.reports import ACKNOWLEDGED, OPEN, RESOLVED
-from tests.fakes import Bot, to
+from handlers.clock import ManualClock
+from tests.fakes import Bot, config_from, example_raw, to
 
 BOTH_BACKENDS = True  # this suite runs on SQLite and on PostgreSQL
 
@@ -157,3 +160,24 @@ async def test_everything_survives_a_restart(bot: Bot) -> None:
         assert "H1" in text
         said = await again.say("王辉", "上报 4栋 电梯故障")
         assert "H2" in to(said, "群")[0].text
+
+
+async def test_help_examples_name_the_running_communitys_people(tmp_path: Path) -> None:
+    """Another community's help does not tell its workers to hand reports to 陈刚."""
+    raw = json.loads(
+        json.dumps(example_raw(), ensure_ascii=False)
+        .replace("李娜", "高岚")
+        .replace("陈刚", "吴磊")
+        .replace("第一网格", "东区网格")
+        .replace("郭先德", "钱大爷")
+    )
+    cfg = config_from(raw, tmp_path / "other.db")
+    async with Database(cfg.storage.url) as db:
+        bot = Bot(cfg, ManualClock(datetime(2026, 11, 26, 9, 0, tzinfo=UTC)), db)
+        await bot.app.start()
+        [admin] = await bot.dm("朱东", "帮助")
+        [worker] = await bot.dm("高岚", "帮助")
+    for text in (admin.text, worker.text):
+        assert not any(name in text for name in ("李娜", "陈刚", "第一网格", "郭先德"))
+    assert "转派 H1 吴磊" in worker.text and "代报 张三 5栋" in worker.text
+    assert "备岗 东区网格 吴磊" in admin.text
