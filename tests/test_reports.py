@@ -6,9 +6,9 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from handlers.clock import ManualClock
 from storage import Database
 from storage.reports import ACKNOWLEDGED, OPEN, RESOLVED
-from handlers.clock import ManualClock
 from tests.fakes import Bot, config_from, example_raw, to
 
 BOTH_BACKENDS = True  # this suite runs on SQLite and on PostgreSQL
