@@ -49,7 +49,14 @@ async def run_platforms(cfg: Config) -> int:
             await stack.enter_async_context(Scheduler(app, sweep_seconds=DUE_INTERVAL))
             if cfg.ops.enabled:
                 ops = await stack.enter_async_context(
-                    OpsServer(db, app.metrics, adapters, host=cfg.ops.listen, port=cfg.ops.port)
+                    OpsServer(
+                        db,
+                        app.metrics,
+                        adapters,
+                        host=cfg.ops.listen,
+                        port=cfg.ops.port,
+                        intake=app.intake,
+                    )
                 )
                 log.info("health and metrics on http://%s:%d/", cfg.ops.listen, ops.port)
             sender = asyncio.create_task(app.sender.run(), name="sender")
@@ -69,7 +76,7 @@ def _adapter(
         from bot.adapters.telegram import MenuEntry, TelegramAdapter
 
         menu = [MenuEntry(name, zh, en) for name, zh, en in app.menu()]
-        return TelegramAdapter(cfg.telegram, app.handle, menu=menu)
+        return TelegramAdapter(cfg.telegram, app.handle, menu=menu, intake=app)
     if platform == "wechat":
         from bot.adapters.wechat import WechatAdapter
 

@@ -57,6 +57,8 @@ def telegram_raw(**telegram: Any) -> dict[str, Any]:
         if person["name"] == "朱东":
             person["roles"] = ["branch", "admin"]
     raw["community"]["bot_names"] = ["小区助手", BOT_USERNAME]
+    # the group the bot serves (a chat not configured gets one polite line and no routing)
+    raw["groups"] = [{"name": "业主群", "platform": "telegram", "chat_id": str(GROUP)}]
     raw["telegram"] = {"enabled": True, "token": "123:TEST", **telegram}
     raw["ops"] = {"port": 0}  # any free port
     return raw
@@ -84,7 +86,9 @@ async def running(
                 handled.append(msg.message_id)
 
         menu = [MenuEntry(*m) for m in app.menu()]
-        adapter = TelegramAdapter(cfg.telegram, handle, menu=menu, poll_timeout=1, retry_delay=0.05)
+        adapter = TelegramAdapter(
+            cfg.telegram, handle, menu=menu, poll_timeout=1, retry_delay=0.05, intake=app
+        )
         adapters["telegram"] = adapter
         async with adapter:
             yield Telegram(fake, app, adapter, clock, handled)
