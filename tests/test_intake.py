@@ -8,7 +8,7 @@ import copy
 import logging
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -111,6 +111,12 @@ UNHANDLED: dict[str, Change] = {
 STAGES = {"parse": UNPARSEABLE, "adapter": NOT_MESSAGES, "handler": UNHANDLED}
 
 
+@pytest.fixture
+async def tg(tmp_path: Path, fake: FakeBotApi, clock: ManualClock) -> AsyncIterator[Telegram]:
+    async with running(tmp_path, fake, clock) as t:
+        yield t
+
+
 def rows(tg: Telegram, table: sa.Table) -> list[Any]:
     """Read beside the bot, with a connection of its own."""
     path = tg.app.db.engine.url.database
@@ -207,3 +213,198 @@ async def test_malformed_updates_in_one_batch_are_set_aside_and_every_good_one_i
             f" 4 not messages, 2 unhandled) in one getUpdates batch: {len(filed)}/{len(REPORTS)}"
             f" good handled, {len(letters)}/17 in the dead letters, polling alive"
         )
+
+
+async def test_a_forged_button_press_is_refused_as_a_toast_and_changes_nothing(
+    tg: Telegram,
+) -> None:
+    await tg.said(GROUP, WANGHUI, "王辉", "上报 3栋 楼道飞线充电")
+    [alert] = tg.fake.to_chat(LINA)
+    sent = len(tg.fake.sent())
+    # a resident's modified client presses 办结 under the worker's alert
+    tg.fake.push_button(alert, WANGHUI, "王辉", "办结 H1")
+    await until(lambda: bool(tg.fake.sent("answerCallbackQuery")))
+    await tg.app.sender.drain()
+    [toast] = tg.fake.sent("answerCallbackQuery")
+    assert "只有" in toast.params["text"] and "办结" in toast.params["text"]
+    # nothing on screen changed: no edit, no new message anywhere
+    assert tg.fake.sent("editMessageText") == [] and tg.fake.sent("editMessageReplyMarkup") == []
+    assert len(tg.fake.sent()) == sent
+    assert [r.status for r in rows(tg, reports)] == ["open"]
+
+    # a press of an action the message does not offer is not shown as done either
+    tg.fake.push_button(alert, LINA, "李娜", "我的")
+    await until(lambda: len(tg.fake.sent("answerCallbackQuery")) == 2)
+    assert tg.fake.sent("editMessageText") == []
+    # the worker's own press still acts and shows it
+    tg.fake.push_button(alert, LINA, "李娜", "接单 H1")
+    await until(lambda: bool(tg.fake.sent("editMessageText")))
+    assert tg.fake.sent("answerCallbackQuery")[-1].params.get("text") is None
+
+
+STRANGERS = -2002  # a group someone added the bot to; not in [[groups]]
+STRANGER = 777
+
+
+async def test_a_strangers_group_is_told_once_the_admins_once_and_nothing_is_routed(
+    tg: Telegram,
+) -> None:
+    await tg.said(STRANGERS, STRANGER, "陌生人", "上报 3栋 楼道飞线充电")
+    await tg.said(STRANGERS, STRANGER, "陌生人", "帮助")
+    await tg.said(STRANGERS, WANGHUI, "王辉", "上报 5栋 楼道着火了")
+    assert [c.params["text"] for c in tg.fake.to_chat(STRANGERS)] == [texts.STRANGER_GROUP]
+    told = [c.params["text"] for c in tg.fake.to_chat(ZHUDONG)]  # the admin
+    assert len(told) == 1 and str(STRANGERS) in told[0] and "陌生人" in told[0]
+    assert tg.fake.to_chat(LINA) == [] and tg.fake.to_chat(CHENGANG) == []  # no worker paged
+    assert rows(tg, reports) == []
+    async with tg.app.db.unit_of_work() as uow:
+        assert await uow.people.by_account(platform="telegram", native_id=str(STRANGER)) is None
+    # the stranger writes privately: one line, once; nothing else
+    await tg.said(STRANGER, STRANGER, "陌生人", "上报 3栋 楼道飞线充电")
+    await tg.said(STRANGER, STRANGER, "陌生人", "帮助")
+    assert [c.params["text"] for c in tg.fake.to_chat(STRANGER)] == [texts.STRANGER_PRIVATE]
+    # the served group works as before, and a resident who used the bot there may write
+    await tg.said(GROUP, 501, "居民1", "上报 3栋 楼道飞线充电")
+    assert "H1" in tg.fake.to_chat(GROUP)[-1].params["text"]
+    await tg.said(501, 501, "居民1", "我的")
+    assert "H1" in tg.fake.to_chat(501)[-1].params["text"]
+
+
+async def test_serving_any_chat_is_a_switch(
+    tmp_path: Path, fake: FakeBotApi, clock: ManualClock
+) -> None:
+    async with running(tmp_path, fake, clock, chats={"serve": "any"}) as tg:
+        assert tg.app.cfg.chats.serve == "any"
+        await tg.said(STRANGERS, STRANGER, "陌生人", "上报 3栋 楼道飞线充电")
+        assert "H1" in tg.fake.to_chat(STRANGERS)[-1].params["text"]
+        assert len(tg.fake.to_chat(LINA)) == 1
+
+
+INVISIBLE = (
+    "\u202e\u202a\u202b\u202c\u202d\u2066\u2067\u2068\u2069"  # overrides, isolates
+    "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff"  # zero-width, marks, joiner, BOM
+)
+
+
+async def test_direction_overrides_and_zero_width_characters_never_reach_a_worker(
+    bot: Bot,
+) -> None:
+    said = await bot.say("王辉", f"上报 3栋 楼道{INVISIBLE[:8]}飞线充电{INVISIBLE[8:]}")
+    [alert] = to(said, "李娜")
+    assert "内容：楼道飞线充电\n" in alert.text
+    assert not any(c in alert.text for c in INVISIBLE)
+    group = to(said, "群")[0].text
+    assert not any(c in group for c in INVISIBLE) and "楼道飞线充电" in group
+    # a command hidden behind them is still understood
+    said = await bot.dm("李娜", "\u200b\u202e接单 H1")
+    assert any("已接单 H1" in s.text for s in to(said, "李娜"))
+    assert strip_invisible("a\u202eb\u200bc\ufeff") == "abc"
+    assert strip_invisible("上报\u20603栋") == "上报3栋"
+
+
+async def test_a_bug_in_a_handler_is_kept_as_a_dead_letter_and_replayed_once_fixed(
+    bot: Bot, clock: ManualClock
+) -> None:
+    broken = True
+
+    async def fragile(ctx: Context, args: str) -> None:  # a feature with a bug, then fixed
+        if broken:
+            raise ZeroDivisionError("division by zero")
+        await ctx.reply(f"好的：{args}")
+
+    bot.app.registry.add(
+        Command("fragile", ("试试",), (), fragile, "", "试试 …"),
+    )
+    said = await bot.say("王辉", "试试 第一次")
+    assert [s.text for s in said] == [texts.APOLOGY]
+    # registry.match itself failing (a platform handing over no text at all) is kept too
+    await bot.app.handle(
+        Incoming(
+            platform="console",
+            chat_id="group",
+            chat_kind=ChatKind.GROUP,
+            sender_id="王辉",
+            sender_name="王辉",
+            text=None,  # type: ignore[arg-type]
+            message_id="no-text",
+            at=clock.now(),
+        )
+    )
+    said = await bot.dm("朱东", "死信")
+    [listing] = to(said, "朱东")
+    assert "2条" in listing.text and "D1" in listing.text and "ZeroDivisionError" in listing.text
+    said = await bot.dm("王辉", "重放 D1")  # admins only
+    assert "只有管理员" in said[0].text
+
+    broken = False
+    said = await bot.dm("朱东", "重放 D1")
+    assert [s.text for s in to(said, "群")] == ["好的：第一次"]
+    assert [s.text for s in to(said, "朱东")] == ["D1 已重放，处理成功。"]
+    said = await bot.dm("朱东", "重放 D1")
+    assert [s.text for s in said] == ["D1 已经重放过了。"]
+    # replaying what still fails sets it aside again, under a new number, and says so
+    said = await bot.dm("朱东", "重放 D2")
+    [told] = to(said, "朱东")
+    assert told.text.startswith("D2 重放后仍然失败，已另存为 D3")
+    said = await bot.dm("朱东", "死信")
+    assert "1条" in to(said, "朱东")[0].text and "D3" in to(said, "朱东")[0].text
+
+
+async def test_only_the_database_failing_is_tried_again(clock: ManualClock) -> None:
+    message = incoming("王辉", "上报 3栋 楼道飞线充电", at=clock.now())
+    calls: list[str] = []
+    kept: list[str] = []
+
+    async def sink(*, platform: str, stage: str, ref: str, reason: str, raw: str) -> int:
+        kept.append(f"{stage} {ref} {reason}")
+        return len(kept)
+
+    async def buggy(msg: Incoming) -> bool:
+        calls.append(msg.message_id)
+        raise KeyError("oops")
+
+    assert await handle_until_done(buggy, message, first_delay=0, dead_letter=sink) is False
+    assert len(calls) == 1 and kept == [f"handler {message.message_id} KeyError: 'oops'"]
+
+    async def refusing_twice(msg: Incoming) -> bool:
+        calls.append(msg.message_id)
+        if len(calls) < 4:
+            raise sa.exc.OperationalError("INSERT", {}, Exception("database or disk is full"))
+        return True
+
+    assert await handle_until_done(refusing_twice, message, first_delay=0, dead_letter=sink)
+    assert len(calls) == 4 and len(kept) == 1
+
+
+async def test_health_says_unhealthy_while_intake_is_stuck(bot: Bot, clock: ManualClock) -> None:
+    async with OpsServer(
+        bot.db, bot.app.metrics, {"console": bot.adapter}, port=0, intake=bot.app.intake
+    ) as ops:
+        url = f"http://127.0.0.1:{ops.port}/healthz"
+
+        async def health() -> tuple[int, dict[str, Any]]:
+            async with aiohttp.ClientSession() as http, http.get(url) as r:
+                return r.status, await r.json()
+
+        assert (await health())[0] == 200
+        message = incoming("王辉", "上报 3栋 楼道飞线充电", at=clock.now())
+        async with read_only(bot.db):
+            with pytest.raises(sa.exc.OperationalError):
+                await bot.app.handle(message)  # the adapter would try again
+            clock.advance(timedelta(seconds=60))
+            with pytest.raises(sa.exc.OperationalError):
+                await bot.app.handle(message)
+            clock.advance(timedelta(seconds=61))
+        # the database answers the health check again, but the message has not got through
+        status, body = await health()
+        assert body["database"] == "ok" and body["intake"]["pending"] == 1
+        assert status == 503 and body["intake"]["stuck"] is True
+        assert body["intake"]["stuck_seconds"] == 121.0
+        await bot.app.handle(message)  # the database takes it again
+        await bot.flush()
+        status, body = await health()
+        assert status == 200 and body["intake"] == {
+            "pending": 0,
+            "stuck_seconds": 0.0,
+            "stuck": False,
+        }

@@ -64,15 +64,22 @@ def telegram_raw(**telegram: Any) -> dict[str, Any]:
     return raw
 
 
-def telegram_config(tmp_path: Path, **telegram: Any) -> Any:
-    return config_from(telegram_raw(**telegram), tmp_path / "tg.db")
+def telegram_config(tmp_path: Path, chats: dict[str, Any] | None = None, **telegram: Any) -> Any:
+    raw = telegram_raw(**telegram)
+    if chats is not None:
+        raw["chats"] = chats
+    return config_from(raw, tmp_path / "tg.db")
 
 
 @contextlib.asynccontextmanager
 async def running(
-    tmp_path: Path, fake: FakeBotApi, clock: ManualClock, **telegram: Any
+    tmp_path: Path,
+    fake: FakeBotApi,
+    clock: ManualClock,
+    chats: dict[str, Any] | None = None,
+    **telegram: Any,
 ) -> AsyncIterator[Telegram]:
-    cfg = telegram_config(tmp_path, base_url=fake.base_url, **telegram)
+    cfg = telegram_config(tmp_path, chats, base_url=fake.base_url, **telegram)
     async with Database(cfg.storage.url) as db:
         adapters: dict[str, Any] = {}
         app = App(cfg, db, clock, adapters, platforms=("telegram",))
