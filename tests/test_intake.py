@@ -214,6 +214,13 @@ async def test_malformed_updates_in_one_batch_are_set_aside_and_every_good_one_i
         await tg.said(ZHUDONG, ZHUDONG, "朱东", "死信")
         listing = fake.to_chat(ZHUDONG)[-1].params["text"]
         assert "17条" in listing and "D17" in listing and "无法解析" in listing
+        # replayed, an update the library still cannot parse is set aside again, and said so
+        await tg.said(ZHUDONG, ZHUDONG, "朱东", "重放 D1")
+        await until(lambda: "D18" in fake.to_chat(ZHUDONG)[-1].params.get("text", ""))
+        told = fake.to_chat(ZHUDONG)[-1].params["text"]
+        assert told.startswith("D1 重放后仍然失败，已另存为 D18：KeyError")
+        again = rows(tg, dead_letters)[-1]
+        assert (again.id, again.stage, again.replay_of) == (18, "parse", 1)
         print(
             f"hostile batch: {len(REPORTS)} good and 17 malformed updates (11 unparseable,"
             f" 4 not messages, 2 unhandled) in one getUpdates batch: {len(filed)}/{len(REPORTS)}"

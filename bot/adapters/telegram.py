@@ -226,16 +226,17 @@ class TelegramAdapter:
         }
         if self._offset is not None:
             kwargs["offset"] = self._offset
-        with warnings.catch_warnings():  # "use Bot.get_updates": it parses the batch whole
-            warnings.simplefilter("ignore", PTBUserWarning)
-            result = await self.application.bot.do_api_request(
-                "getUpdates",
-                api_kwargs=kwargs,
-                read_timeout=self.cfg.timeout_seconds + self._poll_timeout,
-            )
+        result = await self._raw_get_updates(kwargs, self.cfg.timeout_seconds + self._poll_timeout)
         if not isinstance(result, list):
             raise TypeError(f"getUpdates answered {type(result).__name__}, not a list")
         return result
+
+    async def _raw_get_updates(self, kwargs: dict[str, Any], read_timeout: float) -> Any:
+        with warnings.catch_warnings():  # "use Bot.get_updates": it parses the batch whole
+            warnings.simplefilter("ignore", PTBUserWarning)
+            return await self.application.bot.do_api_request(
+                "getUpdates", api_kwargs=kwargs, read_timeout=read_timeout
+            )
 
     async def _take(self, raw: Any) -> None:
         """Parse, store and confirm one update; one that cannot be parsed or turned into a
@@ -293,8 +294,10 @@ class TelegramAdapter:
         (it would only find them in the inbound table)."""
         if self._offset is None:
             return
-        try:
-            await self.application.bot.get_updates(offset=self._offset, limit=1, timeout=0)
+        try:  # not parsed: the update after the last one may be one PTB cannot read
+            await self._raw_get_updates(
+                {"offset": self._offset, "limit": 1, "timeout": 0}, self.cfg.timeout_seconds
+            )
         except TelegramError as exc:
             log.info("telegram: could not confirm the last updates: %s", exc)
 
