@@ -28,6 +28,7 @@ async def _world(
     for i, person in enumerate(raw["people"]):  # everyone reachable on Telegram
         person["accounts"] = [f"telegram:{100 + i}"]
     raw["telegram"] = {"enabled": True, "token": "123:BENCH", "base_url": fake.base_url}
+    raw["groups"] = [{"name": "业主群", "platform": "telegram", "chat_id": "-1001"}]  # served
     cfg = config_from(raw, Path(tmp) / "out.db")
     db = Database(cfg.storage.url)
     await db.migrate()

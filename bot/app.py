@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.adapters.base import Adapter
+from bot.adapters.base import (
+    Adapter,
+    describe,
+    incoming_from_json,
+    incoming_json,
+    is_storage_failure,
+)
 from bot.config import Config
-from bot.ops import Metrics
+from bot.ops import IntakeWatch, Metrics
 from bot.seed import seed_directory, seed_notices
 from bot.sender import Sender
 from handlers import (
     admin,
     announcements,
+    dead_letters,
     meals,
     mine,
     network,
@@ -28,12 +39,14 @@ from handlers import (
     tickets,
     votes,
 )
-from handlers.chat import ChatKind, Incoming
+from handlers.chat import ChatKind, Incoming, strip_invisible
 from handlers.clock import Clock, ManualClock
 from handlers.context import Context, Settings, UserError
 from handlers.help import help_command
 from handlers.registry import Match, Registry, dispatch, has_control_chars
-from storage import UNAVAILABLE, Database
+from storage import Database
+from storage.people import Person
+from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -64,13 +77,30 @@ WAKES: tuple[Wake, ...] = (
 )
 
 
+# while a dead letter is replayed: its number, and the dead letters the replay itself made
+_REPLAYING: ContextVar[tuple[int, list[tuple[int, str]]] | None] = ContextVar(
+    "linli_replaying", default=None
+)
+
+
+@dataclass(frozen=True)
+class _Done:
+    """What handling one message inside its transaction left to do after the commit."""
+
+    handled: bool
+    schedule_changed: bool = False
+    replays: tuple[int, ...] = ()  # dead letters an admin asked to replay
+    person: Person | None = None
+    failed: tuple[int, str] | None = None  # a handler's bug: its dead letter and why
+
+
 def build_registry(settings: Settings) -> Registry:
     """Every command of every feature, in one list."""
     registry = Registry(settings.bot_names)
     registry.add(*reports.COMMANDS, *tickets.COMMANDS, *people.COMMANDS)
     registry.add(*announcements.COMMANDS, *meals.COMMANDS, *mine.COMMANDS, *rsvp.COMMANDS)
     registry.add(*stats.COMMANDS, *admin.COMMANDS, *network.COMMANDS, *orders.COMMANDS)
-    registry.add(*votes.COMMANDS, *privacy.COMMANDS)
+    registry.add(*votes.COMMANDS, *privacy.COMMANDS, *dead_letters.COMMANDS)
     registry.add(help_command(registry))
     for kind, cmd in {**reports.CONTINUATIONS, **rsvp.CONTINUATIONS}.items():
         registry.add_continuation(kind, cmd)
@@ -95,6 +125,11 @@ class App:
         self.settings = cfg.settings(platforms=platforms)
         self.registry = build_registry(self.settings)
         self.metrics = Metrics()
+        self.adapters = adapters
+        # inbound progress, for the health check
+        self.intake = IntakeWatch(clock, timedelta(seconds=cfg.ops.intake_stuck_seconds))
+        self._refusals: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._served_groups = {(g.platform, g.chat_id) for g in cfg.groups}
         self.sender = Sender(
             db, clock, adapters, on_unreachable=self._unreachable, metrics=self.metrics
         )
@@ -125,84 +160,272 @@ class App:
             return texts.CONTROL_CHARS
         return None
 
+    def refusal(self, incoming: Incoming) -> str | None:
+        """Why a button press just handled was refused, for the platform to show as a toast
+        (asked once, right after handling it)."""
+        return self._refusals.pop((incoming.platform, incoming.message_id), None)
+
+    async def dead_letter(
+        self, *, platform: str, stage: str, ref: str, reason: str, raw: str
+    ) -> int:
+        """Set an inbound update aside: stored raw for an admin to list and replay, logged
+        once with its number, counted. A database that refuses raises (tried again)."""
+        async with self.db.unit_of_work() as uow:
+            number = await self._add_dead_letter(
+                uow, platform=platform, stage=stage, ref=ref, reason=reason, raw=raw
+            )
+        self._set_aside(number, platform=platform, stage=stage, ref=ref, reason=reason)
+        return number
+
+    async def _add_dead_letter(
+        self, uow: UnitOfWork, *, platform: str, stage: str, ref: str, reason: str, raw: str
+    ) -> int:
+        replaying = _REPLAYING.get()
+        return await uow.dead_letters.add(
+            platform=platform,
+            stage=stage,
+            ref=ref,
+            reason=reason,
+            raw=raw,
+            at=self.clock.now(),
+            replay_of=replaying[0] if replaying else None,
+        )
+
+    def _set_aside(self, number: int, *, platform: str, stage: str, ref: str, reason: str) -> None:
+        """Once the dead letter is committed: logged once, counted, told to a replay."""
+        replaying = _REPLAYING.get()
+        if replaying is not None:
+            replaying[1].append((number, reason))
+        self.metrics.dead_letters.labels(platform, stage).inc()
+        log.error(
+            "%s %s set aside as dead letter D%d (%s): %s", platform, ref, number, stage, reason
+        )
+
     async def handle(self, msg: Incoming) -> bool:
-        """Handle one message in one transaction; False if it was chatter or seen before."""
-        text = msg.action or msg.text
+        """Handle one message in one transaction; False if it was chatter, seen before, from
+        a chat the bot does not serve, or set aside. Raises only when the database refuses
+        (the caller tries again); any other failure makes the message a dead letter."""
+        self.intake.begin(msg.platform, msg.message_id)
+        try:
+            handled = await self._handle(msg)
+        except Exception as exc:
+            if is_storage_failure(exc):
+                raise
+            log.exception("%s message %s could not be handled", msg.platform, msg.message_id)
+            await self.dead_letter(
+                platform=msg.platform,
+                stage="handler",
+                ref=str(msg.message_id),
+                reason=describe(exc),
+                raw=incoming_json(msg),
+            )
+            handled = False
+        self.intake.done(msg.platform, msg.message_id)
+        return handled
+
+    def _serves(self, msg: Incoming, person: Person | None) -> bool:
+        """Whether the bot works in this chat: a configured group (the console's, WeChat's
+        `rooms` filtered by the adapter), or a private chat with someone it knows."""
+        if self.cfg.chats.serve == "any" or msg.platform == "console":
+            return True
+        if msg.chat_kind is ChatKind.PRIVATE:
+            return person is not None
+        if msg.platform == "wechat" and self.cfg.wechat.rooms:
+            return True  # the adapter lets through only the rooms listed
+        return (msg.platform, msg.chat_id) in self._served_groups
+
+    async def _stranger(self, uow: UnitOfWork, msg: Incoming) -> None:
+        """A message from a chat the bot does not serve: nothing is routed; the chat gets one
+        polite line, and for a group the admins are told, each once."""
+        self.metrics.strangers.labels(msg.platform).inc()
         group = msg.chat_kind is ChatKind.GROUP
-        match = self.registry.match(text, group=group)
-        changed = False
+        first = await uow.dead_letters.first_from_stranger(
+            platform=msg.platform, chat_id=msg.chat_id, is_group=group, at=self.clock.now()
+        )
+        if not first:
+            return
+        log.warning(
+            "%s %s chat %s is not served; told once, nothing routed",
+            msg.platform,
+            msg.chat_kind.value,
+            msg.chat_id,
+        )
+        await uow.outbox.enqueue(
+            platform=msg.platform,
+            chat_id=msg.chat_id,
+            is_group=group,
+            text=texts.STRANGER_GROUP if group else texts.STRANGER_PRIVATE,
+            buttons=[],
+            photo=None,
+            mention=None,
+            person_id=None,
+            at=self.clock.now(),
+        )
+        if group:
+            ctx = Context(uow=uow, clock=self.clock, settings=self.settings, incoming=msg)
+            text = texts.STRANGER_GROUP_ADMIN.format(
+                platform=msg.platform, chat_id=msg.chat_id, sender=msg.sender_name[:50]
+            )
+            for admin in await uow.people.with_role(role="admin"):
+                await ctx.tell(admin, text)
+
+    async def _handle(self, msg: Incoming) -> bool:
+        msg = dataclasses.replace(
+            msg,
+            text=strip_invisible(msg.text),
+            action=strip_invisible(msg.action) if msg.action is not None else None,
+            sender_name=strip_invisible(msg.sender_name),
+        )
+        match = self.registry.match(msg.action or msg.text, group=msg.chat_kind is ChatKind.GROUP)
         async with self.db.unit_of_work() as uow:
             person = await uow.people.by_account(platform=msg.platform, native_id=msg.sender_id)
-            if match is None and person is not None:
-                # no command: perhaps the answer to a question the bot asked this person here
-                asked = await uow.questions.pending(
-                    platform=msg.platform,
-                    chat_id=msg.chat_id,
-                    person_id=person.id,
-                    now=self.clock.now(),
-                )
-                cmd = self.registry.continuation(asked.kind) if asked else None
-                if cmd is not None:
-                    match = Match(cmd, "", text.strip())
-            if match is None:
-                if group:
-                    return False  # the bot does not chatter in groups
-                match = Match(self._help, "帮助", "")
-            if not await uow.inbound.remember(
-                platform=msg.platform, message_id=msg.message_id, at=self.clock.now()
-            ):
-                log.info("ignoring redelivered %s message %s", msg.platform, msg.message_id)
-                return False
-            if person is not None and not group:
-                # writing to the bot privately is what lets a platform deliver to them again
-                await uow.people.mark_reachable(platform=msg.platform, native_id=msg.sender_id)
-            if person is None:
-                person = await uow.people.register(
-                    platform=msg.platform,
-                    native_id=msg.sender_id,
-                    display_name=msg.sender_name[:100] or msg.sender_id,
-                    at=self.clock.now(),
-                )
-            ctx = Context(
-                uow=uow, clock=self.clock, settings=self.settings, incoming=msg, person=person
-            )
-            savepoint = await uow.conn.begin_nested()
-            try:
-                refusal = self._refusal(text)
-                if refusal:
-                    raise UserError(refusal)
-                started = time.perf_counter()
-                await dispatch(match, ctx)
-                await savepoint.commit()
-                self.metrics.handler_seconds.observe(time.perf_counter() - started)
-                self.metrics.handled.labels(
-                    msg.platform, match.command.name if match.command else "unknown"
-                ).inc()
-                log.info(
-                    "%s message %s: %s",
-                    msg.platform,
-                    msg.message_id,
-                    match.command.name if match.command else "?",
-                )
-                changed = ctx.schedule_changed
-            except UserError as exc:
-                await savepoint.rollback()
-                await ctx.reply(exc.reason)
-            except UNAVAILABLE:
-                raise  # the database refuses writes: nothing is kept, the platform retries
-            except Exception:
-                log.exception(
-                    "handler %s failed on %s message %s",
-                    match.command.name if match.command else "?",
-                    msg.platform,
-                    msg.message_id,
-                )
-                await savepoint.rollback()
-                await ctx.reply(texts.APOLOGY)
+            if self._serves(msg, person):
+                done = await self._work(uow, msg, match, person)
+            else:
+                await self._stranger(uow, msg)
+                done = _Done(handled=False)
         self.sender.wake()
-        if changed and self.on_schedule_change is not None:
+        if done.failed is not None:
+            number, reason = done.failed
+            self._set_aside(
+                number, platform=msg.platform, stage="handler", ref=msg.message_id, reason=reason
+            )
+        if not done.handled:
+            return False
+        if done.schedule_changed and self.on_schedule_change is not None:
             await self.on_schedule_change()
+        if done.person is not None:
+            for number in done.replays:
+                await self._replay(number, admin=done.person)
         return True
+
+    async def _work(
+        self, uow: UnitOfWork, msg: Incoming, match: Match | None, person: Person | None
+    ) -> _Done:
+        """The message in a served chat, inside its transaction."""
+        text = msg.action or msg.text
+        group = msg.chat_kind is ChatKind.GROUP
+        if match is None and person is not None:
+            # no command: perhaps the answer to a question the bot asked this person here
+            asked = await uow.questions.pending(
+                platform=msg.platform,
+                chat_id=msg.chat_id,
+                person_id=person.id,
+                now=self.clock.now(),
+            )
+            cmd = self.registry.continuation(asked.kind) if asked else None
+            if cmd is not None:
+                match = Match(cmd, "", text.strip())
+        if match is None:
+            if group:
+                return _Done(handled=False)  # the bot does not chatter in groups
+            match = Match(self._help, "帮助", "")
+        if not await uow.inbound.remember(
+            platform=msg.platform, message_id=msg.message_id, at=self.clock.now()
+        ):
+            log.info("ignoring redelivered %s message %s", msg.platform, msg.message_id)
+            return _Done(handled=False)
+        if person is not None and not group:
+            # writing to the bot privately is what lets a platform deliver to them again
+            await uow.people.mark_reachable(platform=msg.platform, native_id=msg.sender_id)
+        if person is None:
+            person = await uow.people.register(
+                platform=msg.platform,
+                native_id=msg.sender_id,
+                display_name=msg.sender_name[:100] or msg.sender_id,
+                at=self.clock.now(),
+            )
+        ctx = Context(
+            uow=uow, clock=self.clock, settings=self.settings, incoming=msg, person=person
+        )
+        name = match.command.name if match.command else "?"
+        savepoint = await uow.conn.begin_nested()
+        try:
+            refusal = self._refusal(text)
+            if refusal:
+                raise UserError(refusal)
+            started = time.perf_counter()
+            await dispatch(match, ctx)
+            await savepoint.commit()
+            self.metrics.handler_seconds.observe(time.perf_counter() - started)
+            self.metrics.handled.labels(
+                msg.platform, match.command.name if match.command else "unknown"
+            ).inc()
+            log.info("%s message %s: %s", msg.platform, msg.message_id, name)
+            return _Done(
+                handled=True,
+                schedule_changed=ctx.schedule_changed,
+                replays=tuple(ctx.replays),
+                person=person,
+            )
+        except UserError as exc:
+            await savepoint.rollback()
+            if msg.action is not None and getattr(self.adapters.get(msg.platform), "toasts", False):
+                self._refuse_press(msg, exc.reason)  # shown where the button was pressed
+            else:
+                await ctx.reply(exc.reason)
+            return _Done(handled=True)
+        except Exception as exc:
+            if is_storage_failure(exc):
+                raise  # the database refuses writes: nothing is kept, the platform retries
+            log.exception("handler %s failed on %s message %s", name, msg.platform, msg.message_id)
+            await savepoint.rollback()
+            await ctx.reply(texts.APOLOGY)
+            # answered with an apology, and kept to replay once the bug is fixed
+            reason = describe(exc)
+            number = await self._add_dead_letter(
+                uow,
+                platform=msg.platform,
+                stage="handler",
+                ref=msg.message_id,
+                reason=reason,
+                raw=incoming_json(msg),
+            )
+            return _Done(handled=True, failed=(number, reason))
+
+    def _refuse_press(self, msg: Incoming, reason: str) -> None:
+        self._refusals[(msg.platform, msg.message_id)] = reason
+        while len(self._refusals) > 1000:  # a platform that never asks: forget the oldest
+            self._refusals.popitem(last=False)
+
+    async def _replay(self, number: int, *, admin: Person) -> None:
+        """Hand a dead letter to the bot again (after a fix or an upgrade) and tell the admin
+        how it went; failing again, it is set aside again under a new number."""
+        label = f"D{number}"
+        async with self.db.unit_of_work() as uow:
+            found = await uow.dead_letters.get(number)
+        assert found is not None  # claimed in the transaction just committed
+        failures: list[tuple[int, str]] = []
+        token = _REPLAYING.set((number, failures))
+        outcome = texts.REPLAY_DONE.format(label=label)
+        try:
+            if found.stage == "handler":
+                msg = incoming_from_json(found.raw)
+                await self.handle(dataclasses.replace(msg, message_id=f"{msg.message_id}#{label}"))
+            else:
+                replay = getattr(self.adapters.get(found.platform), "replay", None)
+                if replay is None:
+                    outcome = texts.REPLAY_NO_ADAPTER.format(label=label, platform=found.platform)
+                else:
+                    await replay(found.raw)
+        except Exception as exc:  # the database refusing, or the adapter's parse failing
+            log.exception("replaying %s failed", label)
+            await self.dead_letter(
+                platform=found.platform,
+                stage=found.stage,
+                ref=found.ref,
+                reason=describe(exc),
+                raw=found.raw,
+            )
+        finally:
+            _REPLAYING.reset(token)
+        if failures:
+            new, reason = failures[-1]
+            outcome = texts.REPLAY_FAILED_AGAIN.format(label=label, new=f"D{new}", reason=reason)
+        async with self.db.unit_of_work() as uow:
+            ctx = Context(uow=uow, clock=self.clock, settings=self.settings)
+            await ctx.tell(admin, outcome)
+        self.sender.wake()
 
     async def _unreachable(
         self, platform: str, chat_id: str, person_id: int | None, reason: str

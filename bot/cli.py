@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import dataclasses
 import io
 import json
 import logging
@@ -41,6 +42,46 @@ def _console(args: argparse.Namespace) -> int:
     if start is not None and start.tzinfo is None:
         start = start.replace(tzinfo=ZoneInfo(cfg.community.timezone))
     return asyncio.run(run_console(cfg, lines, sys.stdout, echo=not interactive, start=start))
+
+
+def _dead_letters(args: argparse.Namespace) -> int:
+    from storage import Database
+
+    cfg = _load(args.config, args.db)
+
+    async def listing() -> int:
+        async with Database(cfg.storage.url) as db:
+            await db.migrate()
+            async with db.unit_of_work() as uow:
+                if args.show:
+                    number = args.show.upper().removeprefix("D")
+                    found = await uow.dead_letters.get(int(number)) if number.isdigit() else None
+                    if found is None:
+                        print(f"no dead letter {args.show}", file=sys.stderr)
+                        return 1
+                    print(
+                        json.dumps(
+                            {**dataclasses.asdict(found), "raw": json.loads(found.raw)},
+                            ensure_ascii=False,
+                            indent=2,
+                            default=str,
+                        )
+                    )
+                    return 0
+                letters = await uow.dead_letters.listed(include_replayed=args.all, limit=1000)
+        for d in reversed(letters):
+            replayed = f" replayed {d.replayed_at:%Y-%m-%d %H:%M}" if d.replayed_at else ""
+            again = f" (replay of D{d.replay_of})" if d.replay_of else ""
+            print(
+                f"{d.label}\t{d.created_at:%Y-%m-%d %H:%M:%S}\t{d.platform}\t{d.stage}\t{d.ref}"
+                f"\t{d.reason}{again}{replayed}"
+            )
+        print(
+            f"{len(letters)} dead letters; replay one in a private chat: 重放 D1", file=sys.stderr
+        )
+        return 0
+
+    return asyncio.run(listing())
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -279,6 +320,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--from", dest="source", required=True, help="e.g. sqlite:///linli.db")
     p.add_argument("--to", dest="target", required=True, help="e.g. postgresql://user@host/db")
     p.set_defaults(func=_migrate_data, level=logging.WARNING)
+
+    p = sub.add_parser("dead-letters", help="inbound updates set aside (unparseable, failing)")
+    p.add_argument("--all", action="store_true", help="also those already replayed")
+    p.add_argument("--show", metavar="D1", help="one dead letter in full, with its raw update")
+    p.add_argument("--config", default=DEFAULT_CONFIG)
+    p.add_argument("--db", help="SQLite file (or storage URL) instead of the config's storage.url")
+    p.set_defaults(func=_dead_letters, level=logging.WARNING)
 
     p = sub.add_parser("check-config", help="validate a config file without starting")
     p.add_argument("file", nargs="?", default=DEFAULT_CONFIG)

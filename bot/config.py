@@ -264,6 +264,14 @@ class OpsConfig(Strict):
     enabled: bool = True
     listen: str = "127.0.0.1"
     port: int = Field(default=9108, ge=0, le=65535)
+    # /healthz says unhealthy when inbound makes no progress this long with messages waiting
+    intake_stuck_seconds: float = Field(default=120.0, gt=0)
+
+
+class ChatsConfig(Strict):
+    # configured: only the groups in [[groups]] (and the console's, and WeChat's `rooms`), and
+    # private chats of people the bot knows; any: every chat the bot is in
+    serve: Literal["configured", "any"] = "configured"
 
 
 class Config(Strict):
@@ -286,6 +294,7 @@ class Config(Strict):
     exports_dir: str = "exports"
     retention_days: int = Field(default=365, gt=0)  # then closed reports lose the reporter
     ops: OpsConfig = OpsConfig()
+    chats: ChatsConfig = ChatsConfig()
     console: ConsoleConfig = ConsoleConfig()
     telegram: TelegramConfig = TelegramConfig()
     wechat: WechatConfig = WechatConfig()

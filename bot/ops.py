@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -18,9 +18,11 @@ from prometheus_client import (
     generate_latest,
 )
 
+from handlers.clock import Clock
 from storage import Database
 
 STUCK_AFTER = timedelta(minutes=10)  # a pending row older than this: the outbox is stuck
+INTAKE_STUCK_AFTER = timedelta(seconds=120)  # no inbound progress this long, messages waiting
 
 
 class Metrics:
@@ -57,6 +59,52 @@ class Metrics:
         self.outbox_oldest = Gauge(
             "linli_outbox_oldest_seconds", "Age of the oldest waiting outbox row", registry=r
         )
+        self.dead_letters = Counter(
+            "linli_dead_letters_total",
+            "Inbound updates set aside (unparseable or failing), by platform and stage",
+            ["platform", "stage"],
+            registry=r,
+        )
+        self.strangers = Counter(
+            "linli_unserved_messages_total",
+            "Messages from chats the bot does not serve (not routed), by platform",
+            ["platform"],
+            registry=r,
+        )
+
+
+class IntakeWatch:
+    """Whether inbound is moving: messages handed to the app and not yet done (the database
+    refusing them, so they are tried again), and when the last one was done."""
+
+    def __init__(self, clock: Clock, stuck_after: timedelta = INTAKE_STUCK_AFTER) -> None:
+        self._clock = clock
+        self.stuck_after = stuck_after
+        self._pending: dict[tuple[str, str], datetime] = {}
+        self.last_progress = clock.now()
+
+    def begin(self, platform: str, message_id: str) -> None:
+        self._pending.setdefault((platform, message_id), self._clock.now())
+
+    def done(self, platform: str, message_id: str) -> None:
+        self._pending.pop((platform, message_id), None)
+        self.last_progress = self._clock.now()
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    def stuck_for(self) -> float:
+        """Seconds without progress while messages wait; 0 when moving or idle."""
+        if not self._pending:
+            return 0.0
+        now = self._clock.now()
+        since = max(self.last_progress, min(self._pending.values()))
+        return max(0.0, (now - since).total_seconds())
+
+    @property
+    def stuck(self) -> bool:
+        return self.stuck_for() > self.stuck_after.total_seconds()
 
 
 class OpsServer:
@@ -70,7 +118,9 @@ class OpsServer:
         *,
         host: str = "127.0.0.1",
         port: int = 9108,
+        intake: IntakeWatch | None = None,
     ) -> None:
+        self._intake = intake
         self._db = db
         self._metrics = metrics
         self._adapters = adapters
@@ -111,6 +161,15 @@ class OpsServer:
         except Exception as exc:  # the database is down: say so, do not raise
             report["database"] = f"error: {type(exc).__name__}"
             ok = False
+        if self._intake is not None:
+            stuck_for = self._intake.stuck_for()
+            stuck = stuck_for > self._intake.stuck_after.total_seconds()
+            report["intake"] = {
+                "pending": self._intake.pending,
+                "stuck_seconds": round(stuck_for, 1),
+                "stuck": stuck,
+            }
+            ok = ok and not stuck
         platforms = {name: bool(getattr(a, "healthy", True)) for name, a in self._adapters.items()}
         report["platforms"] = {k: "ok" if v else "down" for k, v in platforms.items()}
         ok = ok and all(platforms.values())

@@ -49,7 +49,14 @@ async def run_platforms(cfg: Config) -> int:
             await stack.enter_async_context(Scheduler(app, sweep_seconds=DUE_INTERVAL))
             if cfg.ops.enabled:
                 ops = await stack.enter_async_context(
-                    OpsServer(db, app.metrics, adapters, host=cfg.ops.listen, port=cfg.ops.port)
+                    OpsServer(
+                        db,
+                        app.metrics,
+                        adapters,
+                        host=cfg.ops.listen,
+                        port=cfg.ops.port,
+                        intake=app.intake,
+                    )
                 )
                 log.info("health and metrics on http://%s:%d/", cfg.ops.listen, ops.port)
             sender = asyncio.create_task(app.sender.run(), name="sender")
@@ -73,7 +80,9 @@ def _adapter(
         async def telegram_back() -> None:
             await app.platform_back("telegram")
 
-        return TelegramAdapter(cfg.telegram, app.handle, menu=menu, on_online=telegram_back)
+        return TelegramAdapter(
+            cfg.telegram, app.handle, menu=menu, intake=app, on_online=telegram_back
+        )
     if platform == "wechat":
         from bot.adapters.wechat import WechatAdapter
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -40,3 +41,12 @@ class Incoming:
     def sender_key(self) -> str:
         """The sender's identity, `platform:id`."""
         return f"{self.platform}:{self.sender_id}"
+
+
+def strip_invisible(text: str) -> str:
+    """Drop invisible format characters (Unicode category Cf): direction overrides and
+    isolates (U+202A–U+202E, U+2066–U+2069), zero-width spaces and joiners (U+200B–U+200F),
+    U+2060, U+FEFF, the soft hyphen…; they could reorder or hide what workers read."""
+    if text.isascii():
+        return text
+    return "".join(c for c in text if unicodedata.category(c) != "Cf")

@@ -154,6 +154,7 @@ class Context:
         self.person = person
         self.now = clock.now()
         self.schedule_changed = False  # a handler changed what is scheduled
+        self.replays: list[int] = []  # dead letters to replay once committed (the app does)
 
     @property
     def sender(self) -> Person:

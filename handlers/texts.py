@@ -483,3 +483,25 @@ WECHAT_DOWN_LOGGED_OUT = (
 WECHAT_DOWN_TOKEN = "微信已掉线：网关拒绝了机器人的令牌（{detail}），请检查 wechat.token。"
 WECHAT_NEEDS_SCAN = "微信账号需要重新扫码登录（网关已连上，但微信退出了登录）。"
 WECHAT_BACK = "微信已恢复在线（中断约{lasted}），排队的消息正在发出。"
+
+# intake: dead letters (死信) and the chats served
+DEAD_LETTERS_NONE = "没有待处理的死信。"
+DEAD_LETTERS_HEADER = "无法解析或处理、已搁置的消息（{count}条，最新在前）："
+DEAD_LETTER_LINE = "{label} {time} {platform} {stage}：{reason}（{ref}）"
+DEAD_LETTER_STAGES = {"parse": "无法解析", "adapter": "无法转换", "handler": "处理出错"}
+DEAD_LETTERS_MORE = "……另有{more}条。重放：「重放 D1」。"
+DEAD_LETTERS_HINT = "重放：「重放 D1」（修复后再试）。"
+REPLAY_USAGE = "用法：重放 D1"
+REPLAY_UNKNOWN = "没有死信 {label}。"
+REPLAY_ALREADY = "{label} 已经重放过了。"
+REPLAY_STARTED = "正在重放 {label}……"
+REPLAY_DONE = "{label} 已重放，处理成功。"
+REPLAY_FAILED_AGAIN = "{label} 重放后仍然失败，已另存为 {new}：{reason}"
+REPLAY_NO_ADAPTER = "{label} 来自 {platform}，该平台现在没有运行，无法重放。"
+STRANGER_GROUP = (
+    "您好，本机器人只为已登记的小区业主群服务，不在本群处理消息。如有需要，请联系社区工作人员。"
+)
+STRANGER_PRIVATE = (
+    "您好，本机器人只为已登记小区的居民服务。请先在小区业主群里使用，或联系社区工作人员。"
+)
+STRANGER_GROUP_ADMIN = "【提醒】机器人在未登记的群里收到消息（{platform} 群 {chat_id}，发言人：{sender}），可能是被拉进了陌生群。机器人不会在该群处理任何消息。如需服务该群，请在配置的 [[groups]] 中加入它。"

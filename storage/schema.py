@@ -465,6 +465,31 @@ inbound = sa.Table(
 )
 
 
+dead_letters = sa.Table(
+    "dead_letters",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("platform", sa.String(20), nullable=False),
+    sa.Column("stage", sa.String(20), nullable=False),  # parse, adapter, handler
+    sa.Column("ref", sa.String(200), nullable=False),  # the update or message id
+    sa.Column("reason", sa.String(500), nullable=False),
+    sa.Column("raw", sa.Text, nullable=False),  # JSON as received (or the neutral message)
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("replayed_at", UtcDateTime),
+    sa.Column("replay_of", sa.Integer),  # a replay that failed again: the dead letter replayed
+    sa.Index("ix_dead_letters_replayed_at", "replayed_at", "id"),
+)
+
+stranger_chats = sa.Table(
+    "stranger_chats",
+    metadata,
+    sa.Column("platform", sa.String(20), primary_key=True),
+    sa.Column("chat_id", sa.String(100), primary_key=True),
+    sa.Column("is_group", sa.Boolean, nullable=False),
+    sa.Column("first_seen", UtcDateTime, nullable=False),
+)
+
+
 def inserted_id(result: sa.CursorResult[Any]) -> int:
     """The primary key an INSERT produced."""
     key = result.inserted_primary_key

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.claims import ClaimRepository
+from storage.dead_letters import DeadLetterRepository
 from storage.events import EventRepository
 from storage.households import HouseholdRepository
 from storage.inbound import InboundRepository
@@ -41,3 +42,4 @@ class UnitOfWork:
         self.votes = VoteRepository(conn)
         self.privacy = PrivacyRepository(conn)
         self.leases = LeaseRepository(conn)
+        self.dead_letters = DeadLetterRepository(conn)

@@ -141,6 +141,20 @@ class FakeBotApi:
             }
         )
 
+    def push_raw(self, update: dict[str, Any]) -> int:
+        """Any update as JSON, well-formed or not (a newer Bot API, a broken server)."""
+        return self._push(update)
+
+    def message_json(self, chat_id: int, user_id: int, name: str, text: Any) -> dict[str, Any]:
+        """A message as Telegram sends it, to change before pushing it raw."""
+        return {
+            "message_id": next(self._message_ids),
+            "date": int(self.now().timestamp()),
+            "chat": self._chat(chat_id),
+            "from": self._user(user_id, name),
+            "text": text,
+        }
+
     def _push(self, update: dict[str, Any]) -> int:
         update_id = next(self._update_ids)
         self.updates.append({"update_id": update_id, **update})

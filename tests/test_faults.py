@@ -172,6 +172,7 @@ ARGS = {  # plausible arguments, so that only the role check stands in the way
     "house_key": "3栋2单元501 留守",
     "house_unkey": "5栋1单元102",
     "leader": "王辉 周组长",
+    "dead_letter_replay": "D1",
 }
 
 
@@ -185,6 +186,7 @@ async def test_the_permission_matrix(bot: Bot) -> None:
         "changes",
         "announce_list",
         "visit_list",
+        "dead_letters",
     }
     tried = 0
     for cmd in commands:

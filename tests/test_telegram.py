@@ -57,20 +57,29 @@ def telegram_raw(**telegram: Any) -> dict[str, Any]:
         if person["name"] == "朱东":
             person["roles"] = ["branch", "admin"]
     raw["community"]["bot_names"] = ["小区助手", BOT_USERNAME]
+    # the group the bot serves (a chat not configured gets one polite line and no routing)
+    raw["groups"] = [{"name": "业主群", "platform": "telegram", "chat_id": str(GROUP)}]
     raw["telegram"] = {"enabled": True, "token": "123:TEST", **telegram}
     raw["ops"] = {"port": 0}  # any free port
     return raw
 
 
-def telegram_config(tmp_path: Path, **telegram: Any) -> Any:
-    return config_from(telegram_raw(**telegram), tmp_path / "tg.db")
+def telegram_config(tmp_path: Path, chats: dict[str, Any] | None = None, **telegram: Any) -> Any:
+    raw = telegram_raw(**telegram)
+    if chats is not None:
+        raw["chats"] = chats
+    return config_from(raw, tmp_path / "tg.db")
 
 
 @contextlib.asynccontextmanager
 async def running(
-    tmp_path: Path, fake: FakeBotApi, clock: ManualClock, **telegram: Any
+    tmp_path: Path,
+    fake: FakeBotApi,
+    clock: ManualClock,
+    chats: dict[str, Any] | None = None,
+    **telegram: Any,
 ) -> AsyncIterator[Telegram]:
-    cfg = telegram_config(tmp_path, base_url=fake.base_url, **telegram)
+    cfg = telegram_config(tmp_path, chats, base_url=fake.base_url, **telegram)
     async with Database(cfg.storage.url) as db:
         adapters: dict[str, Any] = {}
         app = App(cfg, db, clock, adapters, platforms=("telegram",))
@@ -88,7 +97,13 @@ async def running(
 
         menu = [MenuEntry(*m) for m in app.menu()]
         adapter = TelegramAdapter(
-            cfg.telegram, handle, menu=menu, poll_timeout=1, retry_delay=0.05, on_online=back
+            cfg.telegram,
+            handle,
+            menu=menu,
+            poll_timeout=1,
+            retry_delay=0.05,
+            intake=app,
+            on_online=back,
         )
         adapters["telegram"] = adapter
         async with adapter:

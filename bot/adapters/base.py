@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Protocol
 
+from sqlalchemy import exc as sa_exc
+
 from bot.pacing import Pacer
-from handlers.chat import Incoming
+from handlers.chat import ChatKind, Incoming
+from storage import UNAVAILABLE
 from storage.outbox import Delivery
 
 log = logging.getLogger(__name__)
@@ -65,27 +71,78 @@ class Adapter(Protocol):
         ...
 
 
+def is_storage_failure(exc: BaseException) -> bool:
+    """Whether `exc` is the database refusing (disk full, read-only, connection lost, no
+    connection free): worth waiting for. Anything else will fail the same way every time."""
+    if isinstance(exc, (*UNAVAILABLE, sa_exc.TimeoutError, sa_exc.DisconnectionError)):
+        return True
+    return isinstance(exc, sa_exc.DBAPIError) and bool(exc.connection_invalidated)
+
+
+def describe(exc: BaseException) -> str:
+    """One line for a dead letter: the exception's type and message."""
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}"[:500]
+
+
+class DeadLetterSink(Protocol):
+    async def __call__(
+        self, *, platform: str, stage: str, ref: str, reason: str, raw: str
+    ) -> int | None:
+        """Set an inbound update aside (stored raw, logged once, counted); its number."""
+        ...
+
+
+class Intake(Protocol):
+    """What an adapter may ask of the app beyond handing it messages."""
+
+    async def dead_letter(
+        self, *, platform: str, stage: str, ref: str, reason: str, raw: str
+    ) -> int | None:
+        """Set an inbound update aside (stored raw, logged once, counted); its number."""
+        ...
+
+    def refusal(self, incoming: Incoming) -> str | None:
+        """Why a button press just handled was refused (said as a toast), if it was."""
+        ...
+
+
 async def handle_until_done(
-    handle: Handle, incoming: Incoming, *, first_delay: float = 0.5, max_delay: float = 30.0
-) -> None:
-    """Hand a message to the bot until it is stored: a failure here is the database refusing
-    (disk full, read-only, connection lost), never a handler's bug (App.handle answers
-    those), so the message is tried again with growing pauses rather than dropped."""
+    handle: Handle,
+    incoming: Incoming,
+    *,
+    first_delay: float = 0.5,
+    max_delay: float = 30.0,
+    dead_letter: DeadLetterSink | None = None,
+) -> bool:
+    """Hand a message to the bot until it is stored. Only a failure of the database itself
+    (disk full, read-only, connection lost) is tried again, with growing pauses, rather than
+    dropped; anything else would fail the same way for ever and hold up every later message,
+    so the message is set aside as a dead letter (or, without `dead_letter`, logged and
+    dropped). Whether it was handled: False when set aside (or chatter, or seen before)."""
     delay = first_delay
     attempt = 0
     while True:
         attempt += 1
         try:
-            await handle(incoming)
-            if attempt > 1:
-                log.warning(
-                    "%s message %s stored after %d tries",
+            handled = await handle(incoming)
+        except Exception as exc:
+            if not is_storage_failure(exc):
+                log.exception(
+                    "%s message %s failed (%s); set aside, not retried",
                     incoming.platform,
                     incoming.message_id,
-                    attempt,
+                    describe(exc),
                 )
-            return
-        except Exception:
+                if dead_letter is not None:
+                    await dead_letter(
+                        platform=incoming.platform,
+                        stage="handler",
+                        ref=incoming.message_id,
+                        reason=describe(exc),
+                        raw=incoming_json(incoming),
+                    )
+                return False
             log.exception(
                 "%s message %s could not be stored (try %d); trying again in %.1f s",
                 incoming.platform,
@@ -93,5 +150,30 @@ async def handle_until_done(
                 attempt,
                 delay,
             )
+        else:
+            if attempt > 1:
+                log.warning(
+                    "%s message %s stored after %d tries",
+                    incoming.platform,
+                    incoming.message_id,
+                    attempt,
+                )
+            return bool(handled)
         await asyncio.sleep(delay)
         delay = min(max_delay, delay * 2)
+
+
+def incoming_json(incoming: Incoming) -> str:
+    """A neutral message as JSON, to keep as a dead letter and replay later."""
+    data = dataclasses.asdict(incoming)
+    data["at"] = incoming.at.isoformat() if isinstance(incoming.at, datetime) else str(incoming.at)
+    return json.dumps(data, ensure_ascii=False, default=repr)
+
+
+def incoming_from_json(raw: str) -> Incoming:
+    """The message a dead letter of the handler stage kept."""
+    data = json.loads(raw)
+    data["at"] = datetime.fromisoformat(data["at"])
+    data["chat_kind"] = ChatKind(data["chat_kind"])
+    data["attachments"] = tuple(data.get("attachments") or ())
+    return Incoming(**data)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
+import json
 import logging
 import re
 import warnings
@@ -26,17 +27,27 @@ from telegram import (
 )
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder
+from telegram.warnings import PTBUserWarning
 
-from bot.adapters.base import DeliveryFailed, Handle, handle_until_done, split_text
+from bot.adapters.base import (
+    DeliveryFailed,
+    Handle,
+    Intake,
+    describe,
+    handle_until_done,
+    is_storage_failure,
+    split_text,
+)
 from bot.config import TelegramConfig
 from bot.pacing import Limits, Pacer
-from handlers.chat import ChatKind, Incoming
+from handlers.chat import ChatKind, Incoming, strip_invisible
 from storage.outbox import Delivery
 
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
+MAX_TOAST = 200  # answerCallbackQuery's text
 ALLOWED_UPDATES = ["message", "callback_query"]
 
 
@@ -93,6 +104,14 @@ def mentioned_text(delivery: Delivery) -> tuple[str, list[MessageEntity]]:
     return text, entities
 
 
+def _offers(message: Message, action: str) -> bool:
+    """Whether the message carries a button with this action (a forged press does not)."""
+    markup = message.reply_markup
+    if markup is None:
+        return False
+    return any(b.callback_data == action for row in markup.inline_keyboard for b in row)
+
+
 class TelegramAdapter:
     """Translates updates to Incoming and outbox rows to Bot API calls."""
 
@@ -109,6 +128,7 @@ class TelegramAdapter:
         poll_timeout: float = 10.0,
         retry_delay: float = 0.5,
         on_online: Callable[[], Awaitable[None]] | None = None,
+        intake: Intake | None = None,
     ) -> None:
         if not cfg.token:
             raise ValueError("telegram.token is required")
@@ -122,6 +142,9 @@ class TelegramAdapter:
             )
         )
         self._handle = handle
+        # where updates that cannot be parsed or handled are set aside; refusals of presses
+        self._intake = intake
+        self._idless: set[str] = set()  # updates without an id already set aside
         self._menu = tuple(menu)
         self._poll_timeout = poll_timeout
         self._retry_delay = retry_delay
@@ -151,6 +174,11 @@ class TelegramAdapter:
         self._webhook: web.AppRunner | None = None
 
     # --- life cycle -----------------------------------------------------------------------
+
+    @property
+    def toasts(self) -> bool:
+        """A refused button press is answered where it was pressed (a toast), not in chat."""
+        return self._intake is not None
 
     @property
     def healthy(self) -> bool:
@@ -204,15 +232,10 @@ class TelegramAdapter:
         crash could lose messages Telegram had already forgotten; here the offset moves past
         an update only after the bot has committed it (or seen it before)."""
         delay = self._retry_delay
-        bot = self.application.bot
         while True:
             try:
-                updates = await bot.get_updates(
-                    offset=self._offset,
-                    timeout=int(self._poll_timeout),
-                    allowed_updates=ALLOWED_UPDATES,
-                )
-            except Exception as exc:  # network, 5xx, time-out, a reply that is not updates
+                updates = await self._get_updates()
+            except Exception as exc:  # network, 5xx, time-out, a reply that is not a list
                 self._polling_ok = False
                 log.warning("telegram: getUpdates failed (%s); again in %.1f s", exc, delay)
                 await asyncio.sleep(delay)
@@ -224,17 +247,90 @@ class TelegramAdapter:
                 except Exception:
                     log.exception("telegram: could not release the queued messages")
             self._polling_ok, delay = True, self._retry_delay
-            for update in updates:
+            for raw in updates:
+                await self._take(raw)
+
+    async def _get_updates(self) -> list[Any]:
+        """One long poll, the updates as JSON: each is parsed on its own (by _take), so one
+        that python-telegram-bot cannot parse does not cost the whole batch."""
+        kwargs: dict[str, Any] = {
+            "timeout": int(self._poll_timeout),
+            "allowed_updates": ALLOWED_UPDATES,
+        }
+        if self._offset is not None:
+            kwargs["offset"] = self._offset
+        result = await self._raw_get_updates(kwargs, self.cfg.timeout_seconds + self._poll_timeout)
+        if not isinstance(result, list):
+            raise TypeError(f"getUpdates answered {type(result).__name__}, not a list")
+        return result
+
+    async def _raw_get_updates(self, kwargs: dict[str, Any], read_timeout: float) -> Any:
+        with warnings.catch_warnings():  # "use Bot.get_updates": it parses the batch whole
+            warnings.simplefilter("ignore", PTBUserWarning)
+            return await self.application.bot.do_api_request(
+                "getUpdates", api_kwargs=kwargs, read_timeout=read_timeout
+            )
+
+    async def _take(self, raw: Any) -> None:
+        """Parse, store and confirm one update; one that cannot be parsed or turned into a
+        message is set aside as a dead letter and the offset moves past it all the same."""
+        update_id = raw.get("update_id") if isinstance(raw, dict) else None
+        if not isinstance(update_id, int) or isinstance(update_id, bool):
+            key = json.dumps(raw, ensure_ascii=False, sort_keys=True, default=repr)
+            if key not in self._idless:  # sent again with every batch: set aside once
+                self._idless.add(key)
+                await self._set_aside("parse", "update without update_id", "no update_id", raw)
+            return
+        ref = f"update {update_id}"
+        try:
+            update = Update.de_json(raw, self.application.bot)
+        except Exception as exc:
+            await self._set_aside("parse", ref, describe(exc), raw)
+        else:
+            try:
                 await self._process(update)
-                self._offset = update.update_id + 1
+            except Exception as exc:  # the database's failures were waited out in _store
+                log.exception("telegram: update %s could not be turned into a message", update_id)
+                await self._set_aside("adapter", ref, describe(exc), raw)
+        self._offset = max(self._offset or 0, update_id + 1)
+
+    async def _set_aside(self, stage: str, ref: str, reason: str, raw: Any) -> None:
+        """Hand an update to the dead letters; while the database refuses, wait (as for any
+        update), so that it is not confirmed to Telegram before it is kept."""
+        if self._intake is None:
+            log.error("telegram: %s dropped (%s): %s", ref, stage, reason)
+            return
+        text = json.dumps(raw, ensure_ascii=False, default=repr)
+        delay = self._retry_delay
+        while True:
+            try:
+                await self._intake.dead_letter(
+                    platform=self.platform, stage=stage, ref=ref, reason=reason, raw=text
+                )
+                return
+            except Exception as exc:
+                if not is_storage_failure(exc):
+                    log.exception("telegram: %s could not be set aside; dropped", ref)
+                    return
+                log.warning("telegram: %s could not be set aside yet (%s)", ref, describe(exc))
+            await asyncio.sleep(delay)
+            delay = min(30.0, delay * 2)
+
+    async def replay(self, raw: str) -> None:
+        """Handle a dead letter's update again (after an upgrade or a fix); raises when it
+        still cannot be parsed or handled."""
+        update = Update.de_json(json.loads(raw), self.application.bot)
+        await self._process(update, retry=False)
 
     async def _confirm(self) -> None:
         """Tell Telegram which updates are stored, so a restart is not sent them again
         (it would only find them in the inbound table)."""
         if self._offset is None:
             return
-        try:
-            await self.application.bot.get_updates(offset=self._offset, limit=1, timeout=0)
+        try:  # not parsed: the update after the last one may be one PTB cannot read
+            await self._raw_get_updates(
+                {"offset": self._offset, "limit": 1, "timeout": 0}, self.cfg.timeout_seconds
+            )
         except TelegramError as exc:
             log.info("telegram: could not confirm the last updates: %s", exc)
 
@@ -248,11 +344,17 @@ class TelegramAdapter:
         if incoming is not None:
             await self._store(incoming, retry=retry)
 
-    async def _store(self, incoming: Incoming, *, retry: bool) -> None:
+    async def _store(self, incoming: Incoming, *, retry: bool) -> bool:
+        """Hand a message to the bot; whether it was handled (not chatter, not seen before,
+        not set aside)."""
         if retry:
-            await handle_until_done(self._handle, incoming, first_delay=self._retry_delay)
-        else:
-            await self._handle(incoming)
+            return await handle_until_done(
+                self._handle,
+                incoming,
+                first_delay=self._retry_delay,
+                dead_letter=self._intake.dead_letter if self._intake else None,
+            )
+        return await self._handle(incoming)
 
     # --- webhook: Telegram is answered 200 only once the update is stored --------------------
 
@@ -278,16 +380,24 @@ class TelegramAdapter:
         if secret and not hmac.compare_digest(given.encode(), secret.encode()):
             return web.Response(status=403)
         try:
-            update = Update.de_json(await request.json(), self.application.bot)
-        except (ValueError, TypeError, KeyError) as exc:
-            log.warning("telegram: a webhook request that is not an update: %s", exc)
+            raw = await request.json()
+        except ValueError as exc:
+            log.warning("telegram: a webhook request that is not JSON: %s", exc)
             return web.Response(status=400)
+        ref = f"update {raw.get('update_id') if isinstance(raw, dict) else '?'}"
+        try:
+            update = Update.de_json(raw, self.application.bot)
+        except Exception as exc:  # answered 200: Telegram would only send it again
+            await self._set_aside("parse", ref, describe(exc), raw)
+            return web.Response(status=200)
         try:
             await self._process(update, retry=False)
-        except Exception:
-            log.exception(
-                "telegram: update %s could not be stored; Telegram will resend it", update.update_id
-            )
+        except Exception as exc:
+            if not is_storage_failure(exc):
+                log.exception("telegram: %s could not be turned into a message", ref)
+                await self._set_aside("adapter", ref, describe(exc), raw)
+                return web.Response(status=200)
+            log.exception("telegram: %s could not be stored; Telegram will resend it", ref)
             return web.Response(status=500)
         return web.Response(status=200)
 
@@ -319,6 +429,9 @@ class TelegramAdapter:
         if msg is None or user is None or chat is None or user.is_bot:
             return None
         raw = msg.text or msg.caption or ""
+        if not isinstance(raw, str):  # a Bot API newer than the library, or a broken server
+            raise TypeError(f"message text is {type(raw).__name__}, not a string")
+        raw = strip_invisible(raw)  # before the mention is looked for: it could hide it
         text = self._clean(raw)
         return Incoming(
             platform=self.platform,
@@ -353,12 +466,18 @@ class TelegramAdapter:
             at=message.date if message else datetime.now(UTC),
             action=query.data,
         )
+        handled = await self._store(incoming, retry=retry)
+        # refused: said where it was pressed, and the message stays as it was
+        refusal = self._intake.refusal(incoming) if self._intake is not None else None
         try:
-            await query.answer()
+            if refusal is not None:
+                toast = refusal if len(refusal) <= MAX_TOAST else refusal[: MAX_TOAST - 1] + "…"
+                await query.answer(text=toast, show_alert=len(refusal) > 60)
+            else:
+                await query.answer()
         except TelegramError as exc:
             log.info("telegram: answering a button press failed: %s", exc)
-        await self._store(incoming, retry=retry)
-        if message is not None:
+        if refusal is None and handled and message is not None and _offers(message, query.data):
             await self._show_pressed(message, query.data)
 
     async def _show_pressed(self, message: Message, action: str) -> None:

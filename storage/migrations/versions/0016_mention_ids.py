@@ -3,14 +3,14 @@ mention notifies them (WeChat's mention ids, Telegram's text mentions) even afte
 and when several answers are merged into one message.
 
 Revision ID: 0016
-Revises: 0012
+Revises: 0013_dead_letters
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0016"
-down_revision = "0012"
+down_revision = "0013_dead_letters"
 branch_labels = None
 depends_on = None
 
