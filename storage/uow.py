@@ -8,7 +8,7 @@ from storage.claims import ClaimRepository
 from storage.events import EventRepository
 from storage.households import HouseholdRepository
 from storage.inbound import InboundRepository
-from storage.leases import LeaseRepository
+from storage.leases import HeartbeatRepository, LeaseRepository
 from storage.meals import MealRepository
 from storage.notices import NoticeRepository
 from storage.orders import OrderRepository
@@ -41,3 +41,4 @@ class UnitOfWork:
         self.votes = VoteRepository(conn)
         self.privacy = PrivacyRepository(conn)
         self.leases = LeaseRepository(conn)
+        self.heartbeats = HeartbeatRepository(conn)
