@@ -114,8 +114,9 @@ class App:
     async def start(self) -> None:
         """Migrate the schema and load the directory from the config."""
         await self.db.migrate()
-        await seed_directory(self.db, self.cfg, at=self.clock.now())
-        await seed_notices(self.db, self.cfg, at=self.clock.now())
+        async with self.db.exclusive("seed"):  # workers starting together seed one at a time
+            await seed_directory(self.db, self.cfg, at=self.clock.now())
+            await seed_notices(self.db, self.cfg, at=self.clock.now())
         await self.sender.recover()
 
     def _refusal(self, text: str) -> str | None:
