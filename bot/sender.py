@@ -201,7 +201,9 @@ class Sender:
         text = "\n\n".join(_rendered(p) for p in parts)
         return dataclasses.replace(parts[0], text=text, mention=None)
 
-    async def _start_due(self, skip: set[tuple[str, str]]) -> list[asyncio.Task[int]]:
+    async def _start_due(
+        self, skip: set[tuple[str, str]]
+    ) -> list[tuple[tuple[str, str], asyncio.Task[int]]]:
         """Claim the head row of each due chat within its limits and not in flight (nor in
         `skip`), and start sending each; returns the sends started."""
         now = self._clock.now()
@@ -248,7 +250,7 @@ class Sender:
             self._inflight[key] = task
             task.add_done_callback(functools.partial(self._done, key))
             skip.add(key)
-            tasks.append(task)
+            tasks.append((key, task))
         return tasks
 
     def _done(self, key: tuple[str, str], _task: asyncio.Task[int]) -> None:
@@ -291,8 +293,8 @@ class Sender:
         for those sends; return rows sent."""
         tried: set[tuple[str, str]] = set()
         sent = 0
-        while tasks := await self._start_due(tried):
-            sent += sum(await asyncio.gather(*tasks))
+        while started := await self._start_due(tried):
+            sent += sum(await asyncio.gather(*(task for _, task in started)))
         return sent
 
     def _count(self, platform: str, result: str) -> None:
@@ -335,11 +337,24 @@ class Sender:
             )
 
     async def drain(self) -> int:
-        """Deliver until nothing more may go out now; return how many rows went out."""
-        total = 0
-        while (n := await self.deliver_due()) > 0:
-            total += n
-        return total
+        """Deliver until nothing more may go out now; return how many rows went out. Each
+        chat goes on as soon as its own last send ended (a hung chat holds up only itself);
+        a chat whose send failed waits for its retry, beyond this drain."""
+        sent = 0
+        failed: set[tuple[str, str]] = set()
+        mine: dict[asyncio.Task[int], tuple[str, str]] = {}
+        while True:
+            for key, task in await self._start_due(set(failed)):
+                mine[task] = key
+            if not mine:
+                return sent
+            done, _ = await asyncio.wait(mine, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                key = mine.pop(task)
+                n = task.result()
+                sent += n
+                if n == 0:
+                    failed.add(key)
 
     async def _beat(self) -> None:
         while True:
