@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 
@@ -36,6 +37,8 @@ from handlers.registry import Match, Registry, dispatch, has_control_chars
 from storage import UNAVAILABLE, Database
 
 log = logging.getLogger(__name__)
+
+SCHEDULE_VERSION = "schedule_version"  # meta key: changed with every change of notices
 
 DueJob = Callable[[Context], Awaitable[int]]
 DUE_JOBS: tuple[DueJob, ...] = (
@@ -174,6 +177,8 @@ class App:
                     raise UserError(refusal)
                 started = time.perf_counter()
                 await dispatch(match, ctx)
+                if ctx.schedule_changed:  # every worker's scheduler sees it and rebuilds
+                    await uow.people.set_meta(key=SCHEDULE_VERSION, value=uuid.uuid4().hex)
                 await savepoint.commit()
                 self.metrics.handler_seconds.observe(time.perf_counter() - started)
                 self.metrics.handled.labels(

@@ -238,3 +238,47 @@ async def test_many_workers_merging_into_the_same_group_never_stall(
                 for n in re.findall(r"H(\d+)", d.text)
             ]
             assert mine == sorted(mine)
+
+
+async def test_a_dead_workers_group_heads_are_taken_over_within_seconds(
+    cfg: Config, clock: ManualClock
+) -> None:
+    """A worker dies in the middle of its sends (its claims stay in the database); the
+    live worker frees them once the dead one's heartbeat is a few seconds old, not after
+    the claims' lease."""
+    async with workers(cfg, clock, 2) as (dead, alive):
+        for b in (dead, alive):
+            await b.app.sender.heartbeat()
+        for text in ("上报 3栋 楼道飞线充电", "上报 5栋 楼道堆物"):
+            await dead.app.handle(incoming("王辉", text, at=clock.now()))
+        entered, never = asyncio.Event(), asyncio.Event()
+
+        async def hangs(delivery: Delivery) -> None:
+            entered.set()
+            await never.wait()
+
+        dead.adapter.send = hangs  # type: ignore[method-assign]
+        sending = asyncio.create_task(dead.app.sender.deliver_due())
+        await entered.wait()
+        await asyncio.sleep(0)  # every chat's head claimed and in flight
+        sending.cancel()  # killed: nothing of it runs again, its claims stay
+        with contextlib.suppress(asyncio.CancelledError):
+            await sending
+        async with alive.db.unit_of_work() as uow:
+            held = await uow.outbox.claimants(now=clock.now())
+        assert held == [dead.app.sender.worker]
+        assert await alive.flush() == []  # the group's head and the alerts' are held
+        waited = timedelta()
+        said = []
+        while not said and waited < timedelta(seconds=30):
+            clock.advance(timedelta(seconds=1))
+            waited += timedelta(seconds=1)
+            await alive.app.sender.heartbeat()
+            said = await alive.flush()
+        assert waited <= timedelta(seconds=10), f"sends resumed only after {waited}"
+        assert {s.where for s in said} >= {"群", "李娜"}
+        assert await pending(alive) == 0
+        async with alive.db.unit_of_work() as uow:  # the dead worker is forgotten
+            assert await uow.heartbeats.live(since=clock.now() - timedelta(days=1)) == [
+                alive.app.sender.worker
+            ]
