@@ -2,9 +2,10 @@
 
 The database is the truth of what is scheduled: the notice jobs are rebuilt from it at
 start and after every change — made through this worker (at once) or through another
-worker on the same database (at the next sweep, which sees the changed schedule version). A job does not post anything itself; it runs `App.run_due`,
-which claims each occurrence in the database before posting, so an occurrence happens
-once even with a restart or a second process on the same database."""
+worker on the same database (at the next sweep, which sees the changed schedule
+version). A job does not post anything itself; it runs `App.run_due`, which claims each
+occurrence in the database before posting, so an occurrence happens once even with a
+restart or a second process on the same database."""
 
 from __future__ import annotations
 
