@@ -21,7 +21,7 @@ from bot.config import Config
 from handlers.clock import ManualClock
 from storage import Database
 from storage.outbox import PENDING, Delivery
-from tests.fakes import Bot, incoming
+from tests.fakes import Bot, Said, incoming
 
 BOTH_BACKENDS = True  # this suite runs on SQLite and on PostgreSQL
 
@@ -269,7 +269,7 @@ async def test_a_dead_workers_group_heads_are_taken_over_within_seconds(
         assert held == [dead.app.sender.worker]
         assert await alive.flush() == []  # the group's head and the alerts' are held
         waited = timedelta()
-        said = []
+        said: list[Said] = []
         while not said and waited < timedelta(seconds=30):
             clock.advance(timedelta(seconds=1))
             waited += timedelta(seconds=1)
