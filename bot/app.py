@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
+import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
@@ -49,6 +50,8 @@ from storage.people import Person
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
+
+SCHEDULE_VERSION = "schedule_version"  # meta key: changed with every change of notices
 
 DueJob = Callable[[Context], Awaitable[int]]
 DUE_JOBS: tuple[DueJob, ...] = (
@@ -149,8 +152,9 @@ class App:
     async def start(self) -> None:
         """Migrate the schema and load the directory from the config."""
         await self.db.migrate()
-        await seed_directory(self.db, self.cfg, at=self.clock.now())
-        await seed_notices(self.db, self.cfg, at=self.clock.now())
+        async with self.db.exclusive("seed"):  # workers starting together seed one at a time
+            await seed_directory(self.db, self.cfg, at=self.clock.now())
+            await seed_notices(self.db, self.cfg, at=self.clock.now())
         await self.sender.recover()
 
     def _refusal(self, text: str) -> str | None:
@@ -346,6 +350,8 @@ class App:
                 raise UserError(refusal)
             started = time.perf_counter()
             await dispatch(match, ctx)
+            if ctx.schedule_changed:  # every worker's scheduler sees it and rebuilds
+                await uow.people.set_meta(key=SCHEDULE_VERSION, value=uuid.uuid4().hex)
             await savepoint.commit()
             self.metrics.handler_seconds.observe(time.perf_counter() - started)
             self.metrics.handled.labels(

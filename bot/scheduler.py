@@ -1,9 +1,11 @@
 """APScheduler in the bot process: wakes the one code path that runs what is due.
 
 The database is the truth of what is scheduled: the notice jobs are rebuilt from it at
-start and after every change. A job does not post anything itself; it runs `App.run_due`,
-which claims each occurrence in the database before posting, so an occurrence happens
-once even with a restart or a second process on the same database."""
+start and after every change — made through this worker (at once) or through another
+worker on the same database (at the next sweep, which sees the changed schedule
+version). A job does not post anything itself; it runs `App.run_due`, which claims each
+occurrence in the database before posting, so an occurrence happens once even with a
+restart or a second process on the same database."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.app import App
+from bot.app import SCHEDULE_VERSION, App
 from handlers.schedules import cron_trigger
 
 log = logging.getLogger(__name__)
@@ -37,8 +39,9 @@ class Scheduler:
         grace = int(timedelta(minutes=app.settings.notices.grace_minutes).total_seconds())
         self._grace = max(1, grace)
         self._held: dict[str, tuple[str | None, datetime | None]] = {}  # job id → its timing
+        self._version: str | None = None  # the schedule version the jobs were built from
         self.scheduler.add_job(
-            self._run_due,
+            self._sweep,
             IntervalTrigger(seconds=sweep_seconds, timezone=tz),
             id=DUE_JOB,
             coalesce=True,
@@ -51,10 +54,23 @@ class Scheduler:
         except Exception:
             log.exception("running what is due failed; the next wake-up tries again")
 
+    async def _sweep(self) -> None:
+        """The frequent sweep: rebuild the jobs if another worker changed the notices, then
+        run what is due."""
+        try:
+            async with self.app.db.unit_of_work() as uow:
+                version = await uow.people.get_meta(key=SCHEDULE_VERSION)
+            if version != self._version:
+                await self.rebuild()
+        except Exception:
+            log.exception("reading the schedule version failed; the next sweep tries again")
+        await self._run_due()
+
     async def rebuild(self) -> None:
         """Make the notice jobs match the database (only what changed is touched)."""
         async with self.app.db.unit_of_work() as uow:
             active = await uow.notices.scheduled()
+            self._version = await uow.people.get_meta(key=SCHEDULE_VERSION)
         wanted = {f"{NOTICE_PREFIX}{n.id}": n for n in active}
         for job_id in [j for j in self._held if j not in wanted]:
             with contextlib.suppress(JobLookupError):  # a one-off that fired is gone already

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import weakref
+import zlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Connection, event
@@ -19,6 +21,11 @@ from storage import inline_sqlite
 from storage.uow import UnitOfWork
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _key(name: str) -> int:
+    """A PostgreSQL advisory lock's key for a name (stable across processes)."""
+    return zlib.crc32(f"linli:{name}".encode())
 
 
 def async_url(url: str) -> str:
@@ -86,8 +93,29 @@ class Database:
             cfg.attributes["connection"] = sync_conn
             command.upgrade(cfg, "head")
 
+        # several workers may start at once: one migrates, the others wait and then find
+        # the schema at head. PostgreSQL: an advisory lock held by this transaction;
+        # SQLite: the transaction begins IMMEDIATE, so it holds the file's write lock
+        # from before Alembic reads the version until it commits
         async with self._turn(), self.engine.begin() as conn:
+            if self.engine.dialect.name == "postgresql":
+                await conn.execute(
+                    sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _key("migrate")}
+                )
             await conn.run_sync(upgrade)
+
+    @asynccontextmanager
+    async def exclusive(self, name: str) -> AsyncIterator[None]:
+        """Of every process on this database, one at a time runs the block (a worker's
+        seeding at start). PostgreSQL: an advisory lock, held by a transaction of its own
+        and so released if the process dies; SQLite: every transaction already holds the
+        file's write lock from its start, which is enough for a block of one transaction."""
+        if self.engine.dialect.name != "postgresql":
+            yield
+            return
+        async with self.engine.connect() as conn, conn.begin():
+            await conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _key(name)})
+            yield
 
     async def close(self) -> None:
         """Release every connection."""

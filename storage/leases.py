@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.schema import leases
+from storage.schema import leases, worker_heartbeats
 
 
 class LeaseRepository:
@@ -37,3 +37,48 @@ class LeaseRepository:
         await self._conn.execute(
             leases.delete().where(leases.c.name == name, leases.c.holder == holder)
         )
+
+
+class HeartbeatRepository:
+    """Workers' liveness: each renews its row often; a row gone stale is a dead worker."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def beat(self, *, worker: str, now: datetime) -> bool:
+        """Renew this worker's heartbeat; False if its row was gone (first beat, or another
+        worker took it for dead and freed its claims)."""
+        result = await self._conn.execute(
+            worker_heartbeats.update()
+            .where(worker_heartbeats.c.worker == worker)
+            .values(beat_at=now)
+        )
+        if result.rowcount:
+            return True
+        await self._conn.execute(
+            worker_heartbeats.insert().values(worker=worker, started_at=now, beat_at=now)
+        )
+        return False
+
+    async def dead(self, *, before: datetime) -> list[str]:
+        """The workers whose last heartbeat is older than `before`."""
+        rows = await self._conn.execute(
+            sa.select(worker_heartbeats.c.worker).where(worker_heartbeats.c.beat_at < before)
+        )
+        return [r[0] for r in rows]
+
+    async def live(self, *, since: datetime) -> list[str]:
+        """The workers that beat at or after `since`."""
+        rows = await self._conn.execute(
+            sa.select(worker_heartbeats.c.worker)
+            .where(worker_heartbeats.c.beat_at >= since)
+            .order_by(worker_heartbeats.c.worker)
+        )
+        return [r[0] for r in rows]
+
+    async def forget(self, *, workers: list[str]) -> None:
+        """Drop these workers' rows (dead, or stopping cleanly)."""
+        if workers:
+            await self._conn.execute(
+                worker_heartbeats.delete().where(worker_heartbeats.c.worker.in_(workers))
+            )

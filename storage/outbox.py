@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -39,6 +40,8 @@ class Delivery:
     def pieces(self) -> tuple[Delivery, ...]:
         """The answers this message carries: its parts when merged, else itself."""
         return self.parts or (self,)
+
+    maybe_sent: bool = False  # an earlier try got no answer and may have landed
 
 
 class OutboxRepository:
@@ -83,12 +86,20 @@ class OutboxRepository:
         )
         return inserted_id(result)
 
-    async def due(self, *, now: datetime, platforms: list[str], limit: int) -> list[Delivery]:
+    @staticmethod
+    def _free(now: datetime, worker: str | None) -> sa.ColumnElement[bool]:
+        """Rows nobody holds (or whose holder's lease ran out), and this worker's own."""
+        free = sa.or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now)
+        return free if worker is None else sa.or_(free, outbox.c.claimed_by == worker)
+
+    async def due(
+        self, *, now: datetime, platforms: list[str], limit: int, worker: str | None = None
+    ) -> list[Delivery]:
         """The oldest pending row of each chat, where it may be tried now; oldest first.
 
         Only a chat's oldest row is offered, so a row waiting for its retry holds back the
         rows queued after it for the same chat (order per chat), and a busy chat cannot
-        starve the others."""
+        starve the others. A head another worker holds is not offered; `worker`'s own are."""
         heads = (
             sa.select(sa.func.min(outbox.c.id).label("id"))
             .where(outbox.c.status == PENDING, outbox.c.platform.in_(platforms))
@@ -98,10 +109,7 @@ class OutboxRepository:
         rows = await self._conn.execute(
             outbox.select()
             .join(heads, heads.c.id == outbox.c.id)
-            .where(
-                outbox.c.not_before <= now,
-                sa.or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now),
-            )
+            .where(outbox.c.not_before <= now, self._free(now, worker))
             .order_by(outbox.c.id)
             .limit(limit)
         )
@@ -111,20 +119,21 @@ class OutboxRepository:
         self, *, ids: list[int], worker: str, now: datetime, until: datetime
     ) -> list[int]:
         """Take rows for this worker until `until`; returns the ids it got (others hold the
-        rest). A row held by a worker that died is free again once its lease has passed."""
+        rest). A row held by a worker that died is free again once its lease has passed.
+
+        On PostgreSQL the rows are locked with SKIP LOCKED first: a row another worker is
+        claiming at this moment is simply not got, instead of waited for (SQLite has one
+        writer at a time and no FOR UPDATE: SQLAlchemy leaves the clause out there)."""
         if not ids:
             return []
+        candidates = (
+            sa.select(outbox.c.id)
+            .where(outbox.c.id.in_(ids), outbox.c.status == PENDING, self._free(now, worker))
+            .with_for_update(skip_locked=True)
+        )
         result = await self._conn.execute(
             outbox.update()
-            .where(
-                outbox.c.id.in_(ids),
-                outbox.c.status == PENDING,
-                sa.or_(
-                    outbox.c.claimed_until.is_(None),
-                    outbox.c.claimed_until < now,
-                    outbox.c.claimed_by == worker,
-                ),
-            )
+            .where(outbox.c.id.in_(candidates.scalar_subquery()))
             .values(claimed_by=worker, claimed_until=until)
             .returning(outbox.c.id)
         )
@@ -139,34 +148,68 @@ class OutboxRepository:
         )
         return [r[0] for r in rows if r[0]]
 
-    async def release(self, *, worker: str) -> int:
-        """Free the pending rows a worker held (it is known to be dead); returns how many."""
+    async def release(self, *, worker: str, ids: list[int] | None = None) -> int:
+        """Free the pending rows a worker held (all of them: it is known to be dead; or
+        only `ids`: claimed but not sent after all); returns how many."""
+        where = [outbox.c.status == PENDING, outbox.c.claimed_by == worker]
+        if ids is not None:
+            where.append(outbox.c.id.in_(ids))
+        result = await self._conn.execute(
+            outbox.update().where(*where).values(claimed_by=None, claimed_until=None)
+        )
+        return int(result.rowcount or 0)
+
+    async def release_of(self, *, workers: list[str]) -> int:
+        """Free every pending row these (dead) workers held; returns how many."""
+        if not workers:
+            return 0
         result = await self._conn.execute(
             outbox.update()
-            .where(outbox.c.status == PENDING, outbox.c.claimed_by == worker)
+            .where(outbox.c.status == PENDING, outbox.c.claimed_by.in_(workers))
             .values(claimed_by=None, claimed_until=None)
         )
         return int(result.rowcount or 0)
 
-    async def queued_for_chat(
-        self, *, platform: str, chat_id: str, now: datetime, limit: int
+    async def renew(self, *, worker: str, until: datetime) -> None:
+        """Extend this (live) worker's claims: the sends it has in flight."""
+        await self._conn.execute(
+            outbox.update()
+            .where(outbox.c.status == PENDING, outbox.c.claimed_by == worker)
+            .values(claimed_until=until)
+        )
+
+    async def followers(
+        self, *, head: Delivery, worker: str, now: datetime, limit: int
     ) -> list[Delivery]:
-        """Pending rows of one chat that may be tried now, in order."""
+        """The pending rows queued after `head` in its chat that this worker may send with
+        it: in order, up to the first one that is not due yet or that someone else holds."""
+        free = self._free(now, worker)
         rows = await self._conn.execute(
-            outbox.select()
+            sa.select(
+                outbox,
+                sa.case((sa.and_(free, outbox.c.not_before <= now), True), else_=False).label(
+                    "available"
+                ),
+            )
             .where(
                 outbox.c.status == PENDING,
-                outbox.c.platform == platform,
-                outbox.c.chat_id == chat_id,
-                outbox.c.not_before <= now,
+                outbox.c.platform == head.platform,
+                outbox.c.chat_id == head.chat_id,
+                outbox.c.id > head.id,
             )
             .order_by(outbox.c.id)
             .limit(limit)
         )
-        return self._deliveries(rows)
+        listed = list(rows)
+        run = []
+        for r in listed:
+            if not r.available:
+                break
+            run.append(r)
+        return self._deliveries(run)
 
     @staticmethod
-    def _deliveries(rows: sa.CursorResult[Any]) -> list[Delivery]:
+    def _deliveries(rows: Iterable[Any]) -> list[Delivery]:
         return [
             Delivery(
                 id=r.id,
@@ -183,6 +226,7 @@ class OutboxRepository:
                 created_at=r.created_at,
                 pin=r.pin,
                 document=r.document,
+                maybe_sent=r.maybe_sent,
             )
             for r in rows
         ]
@@ -198,13 +242,16 @@ class OutboxRepository:
 
     async def make_due(self, *, platform: str, now: datetime) -> int:
         """Every pending row of a platform may be tried at once (its link is back, so the
-        backoff of the failures during the outage no longer applies); returns how many."""
+        backoff of the failures during the outage no longer applies), but for a send that
+        may still land; returns how many."""
         result = await self._conn.execute(
             outbox.update()
             .where(
                 outbox.c.status == PENDING,
                 outbox.c.platform == platform,
                 outbox.c.not_before > now,
+                # a send that got no answer may still land: its window is not cut short
+                outbox.c.maybe_sent.is_(False),
             )
             .values(not_before=now)
         )
@@ -218,8 +265,20 @@ class OutboxRepository:
             .values(status=SENT, sent_at=at, claimed_by=None, claimed_until=None)
         )
 
-    async def mark_failed(self, *, delivery_id: int, error: str, retry_at: datetime | None) -> None:
-        """Record a failed try: retried at `retry_at`, or given up for good when None."""
+    async def mark_failed(
+        self,
+        *,
+        delivery_id: int,
+        error: str,
+        retry_at: datetime | None,
+        others: list[int] | None = None,
+        maybe_sent: bool = False,
+    ) -> None:
+        """Record a failed try: retried at `retry_at`, or given up for good when None.
+
+        `others`: the rows merged into the same message, freed with it (they stay behind
+        their head, in order). `maybe_sent`: the message may have reached the chat; every
+        row of it counts a try and is marked, so none is merged into a message again."""
         values: dict[str, object] = {
             "attempts": outbox.c.attempts + 1,
             "last_error": error[:500],
@@ -230,7 +289,14 @@ class OutboxRepository:
             values["status"] = DEAD
         else:
             values["not_before"] = retry_at
+        if maybe_sent:
+            values["maybe_sent"] = True
         await self._conn.execute(outbox.update().where(outbox.c.id == delivery_id).values(**values))
+        if others:
+            rest: dict[str, object] = {"claimed_by": None, "claimed_until": None}
+            if maybe_sent:
+                rest.update(attempts=outbox.c.attempts + 1, last_error=error[:500], maybe_sent=True)
+            await self._conn.execute(outbox.update().where(outbox.c.id.in_(others)).values(**rest))
 
     async def backlog(self) -> tuple[int, datetime | None]:
         """How many rows wait, and when the oldest of them was queued."""

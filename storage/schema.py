@@ -193,8 +193,11 @@ outbox = sa.Table(
     # a worker sending a row holds it until then; a dead worker's rows are free after it
     sa.Column("claimed_by", sa.String(100)),
     sa.Column("claimed_until", UtcDateTime),
+    # a try of this row got no answer and may have landed: never merged again
+    sa.Column("maybe_sent", sa.Boolean, nullable=False, default=False, server_default=sa.false()),
     sa.Index("ix_outbox_due", "status", "not_before"),
     sa.Index("ix_outbox_chat", "status", "platform", "chat_id", "id"),
+    sa.Index("ix_outbox_claimed_by", "claimed_by"),
 )
 
 notices = sa.Table(
@@ -454,6 +457,15 @@ leases = sa.Table(
     sa.Column("name", sa.String(100), primary_key=True),
     sa.Column("holder", sa.String(100), nullable=False),
     sa.Column("until", UtcDateTime, nullable=False),
+)
+
+# each running worker renews its row; a stale row is a dead worker, whose claims are freed
+worker_heartbeats = sa.Table(
+    "worker_heartbeats",
+    metadata,
+    sa.Column("worker", sa.String(100), primary_key=True),
+    sa.Column("started_at", UtcDateTime, nullable=False),
+    sa.Column("beat_at", UtcDateTime, nullable=False),
 )
 
 inbound = sa.Table(

@@ -9,7 +9,7 @@ from storage.dead_letters import DeadLetterRepository
 from storage.events import EventRepository
 from storage.households import HouseholdRepository
 from storage.inbound import InboundRepository
-from storage.leases import LeaseRepository
+from storage.leases import HeartbeatRepository, LeaseRepository
 from storage.meals import MealRepository
 from storage.notices import NoticeRepository
 from storage.orders import OrderRepository
@@ -43,3 +43,4 @@ class UnitOfWork:
         self.privacy = PrivacyRepository(conn)
         self.leases = LeaseRepository(conn)
         self.dead_letters = DeadLetterRepository(conn)
+        self.heartbeats = HeartbeatRepository(conn)

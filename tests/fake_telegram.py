@@ -36,8 +36,12 @@ class FakeBotApi:
     down: bool = False  # answer 500 to every method, getUpdates included
     retry_after_next: int | None = None  # answer the next send with 429
     blocked: set[str] = field(default_factory=set)  # chat ids that answer 403
-    enforce_limits: bool = False  # 429 when a group gets over 20 a minute
+    enforce_limits: bool = False  # 429 over Telegram's documented limits (see _over_limit)
     hanging: bool = False  # hold every request until release(); the caller may give up
+    hanging_chats: set[str] | None = None  # hold only sends to these chats (None: all)
+    # on release, a held request is processed even if its caller gave up (Telegram got it
+    # and was slow), instead of dropped; it is stamped with the time it arrived
+    land_late: bool = False
     confirmed: int = 0  # updates below this id were confirmed by an offset, and forgotten
     # called with each call before it is answered (a test kills the bot there)
     on_call: Callable[[Call], None] | None = None
@@ -47,6 +51,7 @@ class FakeBotApi:
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
     _new_update: asyncio.Event = field(default_factory=asyncio.Event)
+    _holding: list[str] = field(default_factory=list)  # methods of the requests held
 
     @property
     def base_url(self) -> str:
@@ -75,15 +80,24 @@ class FakeBotApi:
         """Sends that went through (answered with a message)."""
         return [c for c in self.sent(method) if "_result" in c.params]
 
-    def hang(self) -> None:
-        """From now on, requests get no answer until release()."""
+    def hang(self, *, chats: set[str] | None = None, land_late: bool = False) -> None:
+        """From now on, requests (sends to `chats` only, if given) get no answer until
+        release(). `land_late`: those whose caller gave up meanwhile are processed on
+        release all the same (as Telegram may, having received them), not dropped."""
         self.hanging = True
+        self.hanging_chats = chats
+        self.land_late = land_late
         self._released.clear()
 
     def release(self) -> None:
-        """Answer again; requests whose caller gave up meanwhile are dropped unprocessed."""
+        """Answer again; requests whose caller gave up meanwhile are dropped unprocessed
+        (or processed, after hang(land_late=True))."""
         self.hanging = False
         self._released.set()
+
+    def held(self, method: str = "sendMessage") -> int:
+        """How many requests are held right now."""
+        return sum(1 for m in self._holding if m == method)
 
     def to_chat(self, chat_id: int | str, method: str = "sendMessage") -> list[Call]:
         return [c for c in self.sent(method) if str(c.params.get("chat_id")) == str(chat_id)]
@@ -187,8 +201,8 @@ class FakeBotApi:
         return web.json_response(body, status=code)
 
     def _over_limit(self, chat_id: str) -> bool:
-        """Telegram's limits as this project assumes them: 20 a minute per group, 3 in 3 s
-        per private chat, 30 a second overall (counting messages that went out)."""
+        """Telegram's limits as this project assumes them: 3 in 3 s per chat (groups too),
+        20 a minute per group, 30 a second overall (counting messages that went out)."""
         if not self.enforce_limits:
             return False
         now = self.now()
@@ -200,15 +214,21 @@ class FakeBotApi:
         if within(delivered, 1.0) >= 30:
             return True
         mine = [c for c in delivered if str(c.params.get("chat_id")) == chat_id]
-        if chat_id.startswith("-"):
-            return within(mine, 60.0) >= 20
-        return within(mine, 3.0) >= 3
+        if within(mine, 3.0) >= 3:  # about one a second per chat, groups included
+            return True
+        return chat_id.startswith("-") and within(mine, 60.0) >= 20
 
-    async def _fault(self, request: web.Request) -> web.Response | None:
+    async def _fault(self, request: web.Request, chat_id: str | None = None) -> web.Response | None:
         """The answer while the server is down or hanging; None when it works."""
-        if self.hanging:
-            await self._released.wait()
-            if request.transport is None or request.transport.is_closing():
+        if self.hanging and (self.hanging_chats is None or chat_id in self.hanging_chats):
+            method = request.match_info.get("method", "")
+            self._holding.append(method)
+            try:
+                await self._released.wait()
+            finally:
+                self._holding.remove(method)
+            gone = request.transport is None or request.transport.is_closing()
+            if gone and not self.land_late:
                 return self._error(500, "the caller gave up")  # never processed
         if self.down:
             return self._error(500, "Internal Server Error")
@@ -217,9 +237,11 @@ class FakeBotApi:
     async def _dispatch(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         params = await self._params(request)
-        if (failed := await self._fault(request)) is not None:
+        arrived = self.now()
+        chat = str(params["chat_id"]) if "chat_id" in params else None
+        if (failed := await self._fault(request, chat)) is not None:
             return failed
-        call = Call(method, params, self.now())
+        call = Call(method, params, arrived if self.land_late else self.now())
         self.calls.append(call)
         if self.on_call is not None:
             self.on_call(call)

@@ -248,6 +248,25 @@ async def test_apscheduler_jobs_are_rebuilt_from_the_database(
     await db.close()
 
 
+async def test_a_notice_added_through_another_worker_gets_its_job_at_the_next_sweep(
+    cfg: Config, clock: ManualClock
+) -> None:
+    db, here = await start_app(cfg, clock)
+    db2, there = await start_app(cfg, clock)  # a second worker on the same database
+    sched = Scheduler(here.app)
+    await sched.rebuild()
+    here.app.on_schedule_change = sched.rebuild
+    await there.dm("朱东", "通知 每周五 19:00 周五提醒")
+    assert sched.notice_jobs() == {}  # this worker was not told
+    await sched._sweep()  # the sweep sees the schedule changed elsewhere
+    assert sched.notice_jobs() == {"notice:1": "A1"}
+    await there.dm("朱东", "暂停通知 A1")
+    await sched._sweep()
+    assert sched.notice_jobs() == {}
+    await db2.close()
+    await db.close()
+
+
 async def test_help_shows_notices_to_admins_only(bot: Bot) -> None:
     assert "通知" in (await bot.dm("朱东", "帮助"))[0].text
     assert "通知" not in (await bot.dm("王辉", "帮助"))[0].text

@@ -5,17 +5,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
+import subprocess
+import sys
+import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+from alembic.script import ScriptDirectory
 
 from bot.config import Config
 from handlers.clock import ManualClock
 from storage import Database
+from storage.db import MIGRATIONS
 from storage.outbox import PENDING, Delivery
-from tests.fakes import Bot, incoming
+from tests.fakes import Bot, Said, incoming
 
 BOTH_BACKENDS = True  # this suite runs on SQLite and on PostgreSQL
 
@@ -137,3 +145,145 @@ async def test_a_message_received_by_two_workers_is_handled_once(
         assert sorted(handled) == [False, True]
         async with a.db.unit_of_work() as uow:
             assert len(await uow.reports.active_of_reporter(person_id=1)) == 1
+
+
+# --- workers started at the same instant on an empty database ----------------------------------
+
+START_WORKER = """
+import asyncio, sys, time
+from pathlib import Path
+from bot.app import App
+from handlers.clock import SystemClock
+from storage import Database
+from tests.fakes import example_config
+
+async def main(url: str, at: float) -> None:
+    cfg = example_config(Path("unused.db"))
+    cfg = cfg.model_copy(update={"storage": cfg.storage.model_copy(update={"url": url})})
+    time.sleep(max(0.0, at - time.time()))  # every worker starts at this instant
+    async with Database(url) as db:
+        await App(cfg, db, SystemClock(), {}, platforms=("console",)).start()
+
+asyncio.run(main(sys.argv[1], float(sys.argv[2])))
+"""
+
+
+@pytest.mark.slow
+async def test_workers_started_at_the_same_instant_on_an_empty_database(
+    cfg: Config, tmp_path: Path
+) -> None:
+    """Each migrates and seeds at start: one does it under a lock, the others wait and go on."""
+    n = 4
+    at = time.time() + 4.0  # after every interpreter has imported the bot
+    logs = [tmp_path / f"worker{i}.log" for i in range(n)]
+    procs = []
+    for log in logs:
+        with log.open("wb") as out:
+            procs.append(
+                subprocess.Popen(
+                    [sys.executable, "-c", START_WORKER, cfg.storage.url, str(at)],
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    cwd=Path(__file__).parent.parent,
+                )
+            )
+    codes = [p.wait(timeout=180) for p in procs]
+    assert codes == [0] * n, "\n".join(log.read_text() for log in logs)
+    async with Database(cfg.storage.url) as db, db.unit_of_work() as uow:
+        version = await uow.conn.scalar(sa.text("SELECT version_num FROM alembic_version"))
+        named = await uow.conn.scalar(sa.text("SELECT count(*) FROM people"))
+    assert [version] == ScriptDirectory(str(MIGRATIONS)).get_heads()  # the newest
+    assert named == len(cfg.people)  # seeded once, not once per worker
+
+
+async def test_many_workers_merging_into_the_same_group_never_stall(
+    cfg: Config, clock: ManualClock
+) -> None:
+    """Group answers queue up while four workers deliver: each worker merges only rows
+    nobody holds and frees at once what it claimed and did not send, so the group's queue
+    empties without waiting for any lease (the clock never moves here)."""
+    async with workers(cfg, clock, 4) as bots:
+        shared: list[Delivery] = []
+        for b in bots:
+            b.adapter.sent = shared
+
+        async def enqueue(start: int, n: int) -> None:
+            for i in range(start, start + n):
+                async with bots[i % 4].db.unit_of_work() as uow:
+                    await uow.outbox.enqueue(
+                        platform="console",
+                        chat_id=f"group{i % 2}",
+                        is_group=True,
+                        text=f"已收到隐患上报 H{i}",
+                        buttons=[],
+                        photo=None,
+                        mention=None,
+                        person_id=None,
+                        at=clock.now(),
+                    )
+
+        async def keep_delivering() -> None:
+            for _ in range(40):  # rounds of every worker at once, rows arriving meanwhile
+                await asyncio.gather(*(b.app.sender.drain() for b in bots))
+
+        await asyncio.gather(enqueue(0, 400), keep_delivering())
+        for _ in range(5):
+            await asyncio.gather(*(b.app.sender.drain() for b in bots))
+        assert await pending(bots[0]) == 0, "rows left held by a live worker"
+        numbers = [
+            int(n) for d in shared for p in d.pieces() for n in re.findall(r"H(\d+)", p.text)
+        ]
+        assert sorted(numbers) == list(range(400))  # each answer once
+        for group in (0, 1):  # in order within each group
+            mine = [
+                int(n)
+                for d in shared
+                if d.chat_id == f"group{group}"
+                for p in d.pieces()
+                for n in re.findall(r"H(\d+)", p.text)
+            ]
+            assert mine == sorted(mine)
+
+
+async def test_a_dead_workers_group_heads_are_taken_over_within_seconds(
+    cfg: Config, clock: ManualClock
+) -> None:
+    """A worker dies in the middle of its sends (its claims stay in the database); the
+    live worker frees them once the dead one's heartbeat is a few seconds old, not after
+    the claims' lease."""
+    async with workers(cfg, clock, 2) as (dead, alive):
+        for b in (dead, alive):
+            await b.app.sender.heartbeat()
+        for text in ("上报 3栋 楼道飞线充电", "上报 5栋 楼道堆物"):
+            await dead.app.handle(incoming("王辉", text, at=clock.now()))
+        entered, never = asyncio.Event(), asyncio.Event()
+
+        async def hangs(delivery: Delivery) -> None:
+            entered.set()
+            await never.wait()
+
+        dead.adapter.send = hangs  # type: ignore[method-assign]
+        sending = asyncio.create_task(dead.app.sender.deliver_due())
+        await entered.wait()
+        await asyncio.sleep(0)  # every chat's head claimed and in flight
+        sending.cancel()  # killed: nothing of it runs again, its claims stay
+        with contextlib.suppress(asyncio.CancelledError):
+            await sending
+        async with alive.db.unit_of_work() as uow:
+            held = await uow.outbox.claimants(now=clock.now())
+        assert held == [dead.app.sender.worker]
+        assert await alive.flush() == []  # the group's head and the alerts' are held
+        waited = timedelta()
+        said: list[Said] = []
+        while not said and waited < timedelta(seconds=30):
+            clock.advance(timedelta(seconds=1))
+            waited += timedelta(seconds=1)
+            await alive.app.sender.heartbeat()
+            said = await alive.flush()
+        assert waited <= timedelta(seconds=10), f"sends resumed only after {waited}"
+        assert {s.where for s in said} >= {"群", "李娜"}
+        assert await pending(alive) == 0
+        async with alive.db.unit_of_work() as uow:  # the dead worker is forgotten
+            assert await uow.heartbeats.live(since=clock.now() - timedelta(days=1)) == [
+                alive.app.sender.worker
+            ]

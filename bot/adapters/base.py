@@ -26,7 +26,10 @@ class DeliveryFailed(Exception):
     """A send did not go through.
 
     `retry_after`: seconds the platform asked us to wait; `permanent`: never retry;
-    `unreachable`: the person cannot be messaged (blocked the bot, never started it)."""
+    `unreachable`: the person cannot be messaged (blocked the bot, never started it);
+    `maybe_sent`: the request reached the platform and got no answer (a time-out while
+    waiting for it), so the message may still land: the Sender waits out its landing
+    window before trying again, and does not merge those rows again."""
 
     def __init__(
         self,
@@ -35,9 +38,11 @@ class DeliveryFailed(Exception):
         retry_after: float | None = None,
         permanent: bool = False,
         unreachable: bool = False,
+        maybe_sent: bool = False,
     ) -> None:
         super().__init__(reason)
         self.retry_after = retry_after
+        self.maybe_sent = maybe_sent
         self.permanent = permanent or unreachable
         self.unreachable = unreachable
 

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 from aiohttp import web
 from telegram import (
     BotCommand,
@@ -77,7 +78,10 @@ def failure(exc: TelegramError) -> DeliveryFailed:
         return DeliveryFailed(
             f"Telegram 400: {exc.message}", permanent=True, unreachable=unreachable
         )
-    return DeliveryFailed(f"Telegram: {exc}")  # network errors, time-outs, 5xx: retried
+    # network errors, time-outs, 5xx: retried; a request sent whose answer never came may
+    # still land, so the Sender waits before sending it again
+    maybe_sent = isinstance(exc.__cause__, (httpx.ReadTimeout, httpx.WriteTimeout))
+    return DeliveryFailed(f"Telegram: {exc}", maybe_sent=maybe_sent)
 
 
 def _utf16(text: str) -> int:
