@@ -367,16 +367,32 @@ async def vote(ctx: Context, args: str) -> None:
         at=ctx.now,
     )
     name = texts.VOTE_NAMES[choice]
+    fields = dict(address=home.address, number=p.number, choice=name)
     if before is None:
-        await ctx.reply(texts.VOTE_CAST.format(address=home.address, number=p.number, choice=name))
+        await ctx.reply(texts.VOTE_CAST.format(**fields))
+    elif before.proxy:
+        # the household's own vote always wins over a proxy: both sides are told
+        lead = await ctx.uow.people.get(person_id=before.voter_id)
+        await ctx.reply(
+            texts.VOTE_OVER_PROXY.format(
+                **fields, lead=lead.name, before=texts.VOTE_NAMES[before.choice]
+            )
+        )
+        await ctx.tell(lead, texts.VOTE_PROXY_SUPERSEDED.format(**fields))
+    elif before.choice == choice:
+        await ctx.reply(texts.VOTE_UNCHANGED.format(**fields))
     else:
         await ctx.reply(
-            texts.VOTE_REPLACED.format(
-                address=home.address,
-                number=p.number,
-                before=texts.VOTE_NAMES[before.choice],
-                choice=name,
-            )
+            texts.VOTE_REPLACED.format(**fields, before=texts.VOTE_NAMES[before.choice])
+        )
+    if before is not None and not before.proxy and before.voter_id != ctx.sender.id:
+        # another member of the household had voted: they learn their vote was replaced
+        earlier = await ctx.uow.people.get(person_id=before.voter_id)
+        await ctx.tell(
+            earlier,
+            texts.VOTE_CHANGED_BY_MEMBER.format(
+                **fields, name=ctx.sender.name, before=texts.VOTE_NAMES[before.choice]
+            ),
         )
 
 
@@ -400,6 +416,10 @@ async def proxy_vote(ctx: Context, args: str) -> None:
         raise UserError(
             texts.VOTE_OUT_OF_SCOPE.format(address=home.address, number=p.number, scope=p.scope)
         )
+    before = await ctx.uow.votes.vote_of(proposal_id=p.id, household_id=home.id)
+    if before is not None and not before.proxy:
+        # a proxy is for households that do not vote themselves: never over their own vote
+        raise UserError(texts.VOTE_PROXY_MEMBER_VOTED.format(address=home.address, number=p.number))
     await ctx.uow.votes.cast(
         proposal_id=p.id,
         household_id=home.id,
@@ -409,11 +429,18 @@ async def proxy_vote(ctx: Context, args: str) -> None:
         note=note,
         at=ctx.now,
     )
-    await ctx.reply(
-        texts.VOTE_PROXY_CAST.format(
-            address=home.address, number=p.number, choice=texts.VOTE_NAMES[choice], note=note
-        )
+    fields = dict(
+        address=home.address, number=p.number, choice=texts.VOTE_NAMES[choice], note=note
     )
+    if before is None:
+        await ctx.reply(texts.VOTE_PROXY_CAST.format(**fields))
+    else:
+        await ctx.reply(
+            texts.VOTE_PROXY_REPLACED.format(**fields, before=texts.VOTE_NAMES[before.choice])
+        )
+    for member_id in await ctx.uow.households.members(household_id=home.id):
+        member = await ctx.uow.people.get(person_id=member_id)
+        await ctx.tell(member, texts.VOTE_PROXY_TO_HOUSEHOLD.format(**fields, lead=ctx.sender.name))
 
 
 async def _count(ctx: Context, p: Proposal) -> Tally:
@@ -465,7 +492,17 @@ def result_text(p: Proposal, t: Tally) -> str:
     )
 
 
-VOTE_HEADERS = ("表决", "住户", "面积(㎡)", "表决意见", "投票人", "代投", "说明", "时间")
+VOTE_HEADERS = (
+    "表决",
+    "住户",
+    "面积(㎡)",
+    "表决意见",
+    "投票人",
+    "代投",
+    "说明",
+    "时间",
+    "是否计入",
+)
 
 
 async def close_due(ctx: Context) -> int:
@@ -490,9 +527,10 @@ async def close_due(ctx: Context) -> int:
 
 
 async def _vote_rows(ctx: Context, p: Proposal) -> list[list[str | float]]:
+    """Every vote cast, the replaced ones too (marked), household by household."""
     homes = {h.id: h for h in await scope_homes(ctx, p.scope)}
     rows: list[list[str | float]] = []
-    for v in await ctx.uow.votes.votes(proposal_id=p.id):
+    for v in await ctx.uow.votes.history(proposal_id=p.id):
         if v.household_id not in homes:
             continue
         h = homes[v.household_id]
@@ -507,6 +545,7 @@ async def _vote_rows(ctx: Context, p: Proposal) -> list[list[str | float]]:
                 "是" if v.proxy else "",
                 v.note or "",
                 ctx.local(v.at).strftime("%Y-%m-%d %H:%M"),
+                texts.VOTE_COUNTED if v.counted else texts.VOTE_SUPERSEDED,
             ]
         )
     return rows
