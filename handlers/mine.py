@@ -18,9 +18,9 @@ async def my(ctx: Context, args: str) -> None:
         if lines:
             sections.append(lines)
     if not sections:
-        await ctx.reply(texts.MY_NONE)
+        await ctx.reply_privately(texts.MY_NONE)
         return
-    await ctx.reply("\n\n".join("\n".join(s) for s in sections))
+    await ctx.reply_privately("\n\n".join("\n".join(s) for s in sections))
 
 
 COMMANDS = (

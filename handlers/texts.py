@@ -65,6 +65,8 @@ RESOLVED_WORKER = "已办结 {number}，已通知上报人。"
 RESOLVED_REPORTER = "您上报的隐患 {number}（{place}：{text}）已办结。处理说明：{note}"
 NO_NOTE = "（无）"
 
+SENT_PRIVATELY = "已私信您，请查看与我的私聊。"
+WRITE_PRIVATELY = "这件事请私聊我，发送同样的话即可；群里不便回答。"
 MY_NONE = "您目前没有未办结的上报，也没有报餐或报名的活动。"
 MY_HEADER = "您未办结的上报："
 MY_LINE = "{number} {place} {text} —— {status}"

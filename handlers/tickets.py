@@ -308,7 +308,7 @@ async def history(ctx: Context, args: str) -> None:
                 note=f"：{event.note}" if event.note and event.kind != "filed" else "",
             )
         )
-    await ctx.reply("\n".join(lines))
+    await ctx.reply_privately("\n".join(lines))
 
 
 async def my_reports(ctx: Context) -> list[str]:
@@ -333,7 +333,7 @@ async def tickets(ctx: Context, args: str) -> None:
         person_id=ctx.sender.id, escalated_to_level=level
     )
     if not found:
-        await ctx.reply(texts.TICKETS_NONE)
+        await ctx.reply_privately(texts.TICKETS_NONE)
         return
     lines = [texts.TICKETS_HEADER]
     for r in found:
@@ -350,7 +350,7 @@ async def tickets(ctx: Context, args: str) -> None:
                 due=due,
             )
         )
-    await ctx.reply("\n".join(lines))
+    await ctx.reply_privately("\n".join(lines))
 
 
 COMMANDS = (

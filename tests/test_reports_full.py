@@ -215,3 +215,21 @@ async def test_history_for_those_involved_only(bot: Bot) -> None:
     assert "处理中" in (await bot.dm("朱东", "进度 H1"))[0].text
     assert "只有上报人" in (await bot.dm("小赵", "H1"))[0].text
     assert "没有找到工单 H7" in (await bot.dm("王辉", "H7"))[0].text
+
+
+async def test_history_asked_in_the_group_is_answered_privately(bot: Bot) -> None:
+    await bot.dm("王辉", "上报 3栋 楼道飞线充电")  # reported in private
+    await bot.dm("李娜", "接单 H1")
+    await bot.dm("李娜", "备注 H1 已找502谈话")
+    await bot.say("赵敏", "我也遇到 H1")
+    for name, text in (("李娜", "H1"), ("王辉", "进度 H1"), ("李娜", "/status H1")):
+        said = await bot.say(name, text)
+        [group] = to(said, "群")
+        assert "已私信您" in group.text
+        assert "502" not in group.text and "王辉" not in group.text and "赵敏" not in group.text
+        [private] = to(said, name)
+        assert "已找502谈话" in private.text and "上报（王辉）" in private.text
+    said = await bot.say("李娜", "工单")
+    assert "已私信您" in to(said, "群")[0].text and "H1" in to(said, "李娜")[0].text
+    said = await bot.say("王辉", "我的")
+    assert "H1" not in to(said, "群")[0].text and "H1" in to(said, "王辉")[0].text
