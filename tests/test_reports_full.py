@@ -233,3 +233,17 @@ async def test_history_asked_in_the_group_is_answered_privately(bot: Bot) -> Non
     assert "已私信您" in to(said, "群")[0].text and "H1" in to(said, "李娜")[0].text
     said = await bot.say("王辉", "我的")
     assert "H1" not in to(said, "群")[0].text and "H1" in to(said, "王辉")[0].text
+
+
+async def test_a_bare_rating_answers_the_resolution_after_a_reopen(bot: Bot) -> None:
+    # all in the same instant, as in the console without /tick: order decides, not time
+    await bot.say("王辉", "上报 3栋 楼道飞线充电")
+    await bot.dm("李娜", "接单 H1")
+    await bot.dm("李娜", "办结 H1 已清理")
+    await bot.dm("王辉", "不满意 还在")
+    await bot.dm("李娜", "办结 H1 再次清理")
+    said = await bot.dm("王辉", "满意")
+    assert "感谢您的评价（满意）" in said[0].text
+    assert "没有待评价" in (await bot.dm("王辉", "满意"))[0].text  # once per resolution
+    said = await bot.dm("朱东", "统计")
+    assert "满意率 100.0%" in said[0].text
