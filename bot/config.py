@@ -159,6 +159,9 @@ class ReportsConfig(Strict):
 
 class ConsoleConfig(Strict):
     group: str = "业主群"
+    # the buildings whose residents are in the console's group (grid workers of their grids
+    # may post events there); default: every building, the console group is the community's
+    buildings: list[str] | None = None
     start: str | None = None  # ISO time the simulated clock starts at; default: now
 
 
@@ -312,7 +315,8 @@ class Config(Strict):
             if g.platform in platforms
         ]
         if "console" in platforms:
-            found.insert(0, Group(self.console.group, "console", CONSOLE_GROUP))
+            buildings = self.buildings if self.console.buildings is None else self.console.buildings
+            found.insert(0, Group(self.console.group, "console", CONSOLE_GROUP, tuple(buildings)))
         return tuple(found)
 
     def settings(self, *, platforms: tuple[str, ...]) -> Settings:
@@ -546,6 +550,13 @@ def check_references(cfg: Config) -> list[Problem]:
                         f"unknown building {building!r} (not in buildings)",
                     )
                 )
+    for j, building in enumerate(cfg.console.buildings or []):
+        if building not in known:
+            problems.append(
+                Problem(
+                    f"console.buildings[{j}]", f"unknown building {building!r} (not in buildings)"
+                )
+            )
     for i, person in enumerate(cfg.people):
         if person.leader is not None and person.leader not in names:
             problems.append(

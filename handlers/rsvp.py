@@ -141,6 +141,7 @@ async def new_event(ctx: Context, args: str) -> None:
     msg = ctx.incoming
     assert msg is not None
     if not args.strip():
+        await target_groups(ctx, [])  # refused before the dialog, not after it
         await ctx.uow.events.save_draft(Draft(ctx.sender.id, None, None, None))
         await _ask(ctx, texts.EVENT_ASK_TITLE)
         return

@@ -166,6 +166,7 @@ async def test_group_post_shows_counts_never_a_list(bot: Bot) -> None:
 
 def grid_config(tmp_path: Path) -> Config:
     raw = example_raw()
+    raw["console"] = {**raw["console"], "buildings": []}  # no grid's own group here
     raw["groups"] = [
         {
             "name": "一网格群",
@@ -203,3 +204,24 @@ async def test_grid_workers_post_events_to_their_own_grid(
 async def test_guest_forms(bot: Bot, guests: str) -> None:
     await bot.dm("朱东", NEW)
     assert "3人（含家属2人）" in (await bot.say("王辉", f"报名 E1 {guests}"))[0].text
+
+
+async def test_grid_workers_create_events_in_the_demo(bot: Bot) -> None:
+    said = await bot.dm("李娜", "发起活动 楼道清理 12月6日 9:00 3栋门口")
+    assert "已发起活动 E1" in to(said, "李娜")[0].text and to(said, "群")
+    assert "叫什么名字" in (await bot.dm("陈刚", "发起活动"))[0].text
+
+
+async def test_a_grid_worker_without_a_group_is_refused_before_the_dialog(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    cfg = grid_config(tmp_path)
+    async with Database(cfg.storage.url) as db:
+        bot = Bot(cfg, clock, db)
+        await bot.app.start()  # the console only: its group has no buildings
+        said = await bot.dm("李娜", "发起活动")
+        assert "只能把活动发到自己网格的群（无）" in said[0].text
+        assert "叫什么名字" not in said[0].text
+        async with db.unit_of_work() as uow:
+            lina = await uow.people.find_by_name(name="李娜")
+            assert lina is not None and await uow.events.draft_of(person_id=lina.id) is None
