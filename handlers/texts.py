@@ -445,10 +445,16 @@ VOTE_CAST = "已记录您家（{address}）对 {number} 的表决：{choice}。"
 VOTE_REPLACED = "已把您家（{address}）对 {number} 的表决从「{before}」改为「{choice}」。"
 VOTE_UNCHANGED = "您家（{address}）对 {number} 的表决仍是「{choice}」，没有变化。"
 VOTE_OVER_PROXY = "已记录您家（{address}）对 {number} 的表决：{choice}。{lead}此前代您家投的「{before}」已作废，以您本人的表决为准。"
-VOTE_PROXY_SUPERSEDED = "{address}的住户已自己表决 {number}，您此前的代投已作废，以住户本人的表决为准。"
+VOTE_PROXY_SUPERSEDED = (
+    "{address}的住户已自己表决 {number}，您此前的代投已作废，以住户本人的表决为准。"
+)
 VOTE_CHANGED_BY_MEMBER = "您家（{address}）对 {number} 的表决已由{name}从「{before}」改为「{choice}」（每户一票，以最后一次为准）。"
-VOTE_PROXY_MEMBER_VOTED = "{address}的住户已经自己表决过 {number}，不能再代为表决（代表决只用于没有自己表决的住户）。"
-VOTE_PROXY_REPLACED = "已把{address}对 {number} 的代投从「{before}」改为「{choice}」（代投，说明：{note}）。"
+VOTE_PROXY_MEMBER_VOTED = (
+    "{address}的住户已经自己表决过 {number}，不能再代为表决（代表决只用于没有自己表决的住户）。"
+)
+VOTE_PROXY_REPLACED = (
+    "已把{address}对 {number} 的代投从「{before}」改为「{choice}」（代投，说明：{note}）。"
+)
 VOTE_PROXY_TO_HOUSEHOLD = "{lead}已代您家（{address}）表决 {number}：{choice}（说明：{note}）。如果这不是您家的意见，请私聊我回复「表决 {number} 同意」「反对」或「弃权」，以您本人的表决为准。"
 VOTE_COUNTED = "计入"
 VOTE_SUPERSEDED = "已被后来的表决替换"

@@ -429,9 +429,7 @@ async def proxy_vote(ctx: Context, args: str) -> None:
         note=note,
         at=ctx.now,
     )
-    fields = dict(
-        address=home.address, number=p.number, choice=texts.VOTE_NAMES[choice], note=note
-    )
+    fields = dict(address=home.address, number=p.number, choice=texts.VOTE_NAMES[choice], note=note)
     if before is None:
         await ctx.reply(texts.VOTE_PROXY_CAST.format(**fields))
     else:
