@@ -371,6 +371,14 @@ async def set_leader(ctx: Context, args: str) -> None:
         if found is None:
             raise UserError(texts.ADMIN_UNKNOWN_PERSON.format(name=name))
     assert person is not None and leader is not None
+    chain, seen, up = [person.name], set(), leader
+    while up is not None and up.id not in seen:  # the chain above must not reach the person
+        chain.append(up.name)
+        if up.id == person.id:
+            raise UserError(texts.LEADER_CYCLE.format(chain=" → ".join(chain)))
+        seen.add(up.id)
+        above = await ctx.uow.households.leader_of(person_id=up.id)
+        up = None if above is None else await ctx.uow.people.get(person_id=above)
     await ctx.uow.households.set_leader(person_id=person.id, leader_id=leader.id)
     await ctx.uow.people.record_change(
         actor_id=ctx.sender.id, action="leader", detail=f"{person.name} → {leader.name}", at=ctx.now

@@ -410,6 +410,7 @@ HOUSE_ASSIGNED = "{address}由{lead}联系走访。"
 HOUSE_KEY = "{address}已设为重点户（{reason}），每周走访。"
 HOUSE_NOT_KEY = "{address}不再是重点户，每季度走访。"
 HOUSE_NOT_LEAD = "{name}不是邻长，请先「设置角色 {name} 邻长」。"
+LEADER_CYCLE = "不能这样设置：上级会绕回本人（{chain}）。"
 LEADER_SET = "{name}的上级：{leader}。"
 
 # suggestions (建议)
