@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from wcwidth import wcswidth
+
 from bot.config import Config, ConfigError, load_config
 from bot.console import BANNER, lines_from, run_console
 
@@ -155,26 +157,64 @@ def format_figures(figures: dict[str, Any], fmt: str) -> str:
         "resolution",
         "satisfaction",
     ]
+
+    def cell(value: object) -> str:
+        if value is None:
+            return "" if fmt == "csv" else "—"
+        if isinstance(value, float):  # a rate: as 统计 in chat shows it, or exact for CSV
+            return f"{value:.4f}" if fmt == "csv" else f"{value:.1%}"
+        return str(value)
+
     table = [["slice", "name", *columns]] + [
-        [
-            kind,
-            name,
-            *(
-                "" if v[c] is None else (f"{v[c]:.4f}" if isinstance(v[c], float) else str(v[c]))
-                for c in columns
-            ),
-        ]
-        for kind, name, v in rows
+        [kind, name, *(cell(v[c]) for c in columns)] for kind, name, v in rows
     ]
     if fmt == "csv":
         out = io.StringIO()
         csv.writer(out).writerows(table)
         return out.getvalue()
-    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
+    # a Chinese character takes two cells of the terminal: pad by width, not by length
+    widths = [max(wcswidth(r[i]) for r in table) for i in range(len(table[0]))]
     lines = [f"{figures['month']}"] + [
-        "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in table
+        "  ".join(
+            c + " " * (w - wcswidth(c)) if i < len(r) - 1 else c
+            for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        )
+        for r in table
     ]
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, *summary_lines(figures)]) + "\n"
+
+
+def summary_lines(figures: dict[str, Any]) -> list[str]:
+    """The rest of what 统计 says in chat: medians, meals, events, visit coverage."""
+    from handlers import texts
+    from handlers.stats import duration
+
+    lines = [
+        texts.STATS_MEDIANS.format(
+            ack=duration(figures.get("median_ack_minutes")),
+            resolve=duration(figures.get("median_resolve_minutes")),
+        )
+    ]
+    meals = figures.get("meals_by_day", {})
+    portions, days = sum(meals.values()), len(meals)
+    lines.append(
+        texts.STATS_MEALS.format(
+            portions=portions, days=days, avg=f"{portions / days:.1f}" if days else "0"
+        )
+    )
+    events = figures.get("events", [])
+    lines.append(
+        texts.STATS_EVENTS.format(count=len(events), places=sum(e["places"] for e in events))
+    )
+    cover = figures.get("visit_coverage")
+    if cover and cover["by_lead"]:
+        lines.append(texts.COVERAGE_HEADER)
+        lines += [
+            texts.COVERAGE_LINE.format(name=name, visited=v, total=t)
+            for table in (cover["by_lead"], cover["by_grid"])
+            for name, (v, t) in table.items()
+        ]
+    return lines
 
 
 def _backup(args: argparse.Namespace) -> int:
