@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-
 from wcwidth import wcswidth
 
 from bot.cli import format_figures
