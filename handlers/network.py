@@ -377,7 +377,8 @@ async def set_leader(ctx: Context, args: str) -> None:
         if found is None:
             raise UserError(texts.ADMIN_UNKNOWN_PERSON.format(name=name))
     assert person is not None and leader is not None
-    chain, seen, up = [person.name], set(), leader
+    chain, seen = [person.name], set()
+    up: Person | None = leader
     while up is not None and up.id not in seen:  # the chain above must not reach the person
         chain.append(up.name)
         if up.id == person.id:
