@@ -83,7 +83,8 @@ async def test_changing_guests_and_silly_counts(bot: Bot) -> None:
 
 async def test_bad_events_are_refused(bot: Bot) -> None:
     assert "只有" in (await bot.dm("王辉", NEW))[0].text
-    assert await bot.say("朱东", NEW) == []  # not in a group: residents say 发起活动 too
+    assert "请私聊我发送" in (await bot.say("朱东", NEW))[0].text  # not in a group
+    assert await bot.say("王辉", NEW) == []  # residents say 发起活动 too: chatter
     assert "已经过去了" in (await bot.dm("朱东", "发起活动 议事会 11月20日 19:00 活动室"))[0].text
     assert "用法" in (await bot.dm("朱东", "发起活动 议事会 某天 活动室"))[0].text
     assert (

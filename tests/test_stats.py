@@ -131,7 +131,8 @@ async def test_stats_in_chat_with_a_chart(month: Bot) -> None:
 
     assert imread(chart).shape[:2] == (450, 800)
     assert "只有" in (await month.dm("王辉", "统计"))[0].text
-    assert await month.say("朱东", "统计") == []  # private only
+    assert "「统计」请私聊我发送" in (await month.say("朱东", "统计"))[0].text  # private only
+    assert await month.say("朱东", "统计一下明天谁来") == []  # chatter
 
 
 async def test_the_monthly_report_goes_to_the_branch_on_the_first(cfg: Config) -> None:

@@ -79,7 +79,8 @@ async def test_a_proposal_for_3栋_with_votes_and_the_result_at_the_deadline(bot
     assert "还没有登记为住户成员" in (await bot.dm("小赵", "表决 P1 同意"))[0].text
     progress = (await bot.say("何伟", "表决情况 P1"))[0].text
     assert "2/3户参与（面积184/304㎡）" in progress and "王辉" not in progress
-    assert await bot.say("何伟", "表决 P1 同意") == []  # votes are private
+    said = await bot.say("何伟", "表决 P1 同意")  # votes are private: nothing is recorded
+    assert "「表决」请私聊我发送" in said[0].text
     said = await bot.tick(timedelta(days=14, hours=9))  # 12-10 18:00
     [result] = [s for s in to(said, "群") if "表决结果" in s.text]
     # 2 of 3 households (2/3: enough), 184/304 of the area (< 2/3): participation fails
