@@ -46,8 +46,10 @@ ALERT = (
     "内容：{text}\n"
     "上报人：{reporter}{address}\n"
     "时间：{time}\n"
-    "请尽快接单处理（{deadline}前）。"
+    "{due}"
 )
+ALERT_DUE_ACK = "请尽快接单处理（{deadline}前）。"
+ALERT_DUE_RESOLVE = "请在{deadline}前办结。"
 ALERT_URGENT_MARK = "【紧急】"
 ALERT_UNKNOWN_BUILDING = "\n注意：本小区楼栋名单中没有「{building}」，请核实地点。"
 ACK_BUTTON = "接单 {number}"
@@ -65,6 +67,7 @@ RESOLVED_WORKER = "已办结 {number}，已通知上报人。"
 RESOLVED_REPORTER = "您上报的隐患 {number}（{place}：{text}）已办结。处理说明：{note}"
 NO_NOTE = "（无）"
 
+PRIVATE_ONLY = "「{command}」请私聊我发送，群里不办理。"
 SENT_PRIVATELY = "已私信您，请查看与我的私聊。"
 WRITE_PRIVATELY = "这件事请私聊我，发送同样的话即可；群里不便回答。"
 MY_NONE = "您目前没有未办结的上报，也没有报餐或报名的活动。"
@@ -80,6 +83,7 @@ DUE_ACK = "{time}前接单"
 DUE_RESOLVE = "{time}前办结"
 
 ESCALATED_UP = "【超时未接单 {number}】以下隐患上报在{deadline}前无人接单，现转交您处理：\n{alert}"
+ESCALATED_UP_URGENT = "【超时未接单 {number}】紧急上报 {number}（{place}：{text}）在{deadline}前仍无人接单，现由您处理，请立即接单（详情见此前的紧急上报）。"
 ESCALATED_DOWN = "工单 {number} 超时未接单，已上报{level}（{who}）。请尽快处理。"
 LEVEL_NAMES = ("网格员", "社区", "党支部")
 
@@ -132,6 +136,7 @@ REOPEN_ALERT = "【工单退回 {number}】居民{name}对处理结果不满意�
 NO_REASON = "（未说明原因）"
 
 RESOLVE_OVERDUE = "【办结超时提醒 {number}】{place} {text}\n已超过办结时限（{deadline}），请尽快处理；{grace}后仍未办结将上报{level}。"
+RESOLVE_OVERDUE_TOP = "【办结超时提醒 {number}】{place} {text}\n已超过办结时限（{deadline}），请尽快处理。"
 RESOLVE_ESCALATED_UP = (
     "【超时未办结 {number}】{worker}接单后未在{deadline}前办结，请督办：\n{alert}"
 )

@@ -247,3 +247,41 @@ async def test_a_bare_rating_answers_the_resolution_after_a_reopen(bot: Bot) -> 
     assert "没有待评价" in (await bot.dm("王辉", "满意"))[0].text  # once per resolution
     said = await bot.dm("朱东", "统计")
     assert "满意率 100.0%" in said[0].text
+
+
+async def test_a_reopened_report_gives_its_new_deadline_not_the_old_one(bot: Bot) -> None:
+    await bot.say("王辉", "上报 3栋 楼道堆物")  # Thursday 11-26 09:00: 接单 by 09:30
+    await bot.dm("李娜", "接单 H1")
+    await bot.tick(timedelta(hours=2))
+    await bot.dm("李娜", "办结 H1 已清理")
+    said = await bot.dm("王辉", "不满意 还在")
+    [alert] = to(said, "李娜")
+    assert "请在11月27日 11:00前办结" in alert.text and "09:30" not in alert.text
+
+
+async def test_overdue_messages_name_the_deadline_and_promise_only_what_exists(bot: Bot) -> None:
+    await bot.say("王辉", "上报 3栋 楼道堆物")
+    await bot.dm("李娜", "接单 H1")  # to be resolved by 11-27 09:00
+    said = await bot.tick(timedelta(hours=24))
+    assert "已超过办结时限（11月27日 09:00）" in to(said, "李娜")[0].text
+    assert "4小时后仍未办结将上报社区" in to(said, "李娜")[0].text
+    said = await bot.tick(timedelta(hours=4))  # 13:00, the grace ends
+    [up] = to(said, "张正芳")
+    assert "未在11月27日 09:00前办结" in up.text and "请在11月28日 13:00前办结" in up.text
+    said = await bot.tick(timedelta(hours=24))
+    assert "4小时后仍未办结将上报党支部" in to(said, "李娜")[0].text
+    said = await bot.tick(timedelta(hours=4))  # now at the branch, the top of the chain
+    assert "超时未办结" in to(said, "朱东")[0].text
+    said = await bot.tick(timedelta(hours=24))
+    [reminder] = to(said, "李娜")
+    assert "办结超时提醒" in reminder.text and "将上报" not in reminder.text
+
+
+async def test_an_urgent_report_reaches_each_level_with_its_alert_once(bot: Bot) -> None:
+    said = await bot.say("王辉", "上报 3栋 电箱冒烟了")
+    said += await bot.tick(timedelta(minutes=5))
+    said += await bot.tick(timedelta(minutes=5))
+    for person in ("张正芳", "朱东"):
+        alerts = [s for s in to(said, person) if "【隐患上报 H1】" in s.text]
+        assert len(alerts) == 1, person
+    assert any("【超时未接单 H1】紧急上报" in s.text for s in to(said, "张正芳"))  # now theirs
