@@ -136,7 +136,9 @@ REOPEN_ALERT = "【工单退回 {number}】居民{name}对处理结果不满意�
 NO_REASON = "（未说明原因）"
 
 RESOLVE_OVERDUE = "【办结超时提醒 {number}】{place} {text}\n已超过办结时限（{deadline}），请尽快处理；{grace}后仍未办结将上报{level}。"
-RESOLVE_OVERDUE_TOP = "【办结超时提醒 {number}】{place} {text}\n已超过办结时限（{deadline}），请尽快处理。"
+RESOLVE_OVERDUE_TOP = (
+    "【办结超时提醒 {number}】{place} {text}\n已超过办结时限（{deadline}），请尽快处理。"
+)
 RESOLVE_ESCALATED_UP = (
     "【超时未办结 {number}】{worker}接单后未在{deadline}前办结，请督办：\n{alert}"
 )
@@ -292,6 +294,9 @@ ROSTER_WAITLIST = "候补："
 ROSTER_EMPTY = "（还没有人报名）"
 ROSTER_NOT_ORGANISER = "只有发起人和管理员可以查看 {number} 的名单。"
 EVENT_CLOSED = "已关闭 {number} 的报名。"
+EVENT_BAD_CAPACITY = "看不懂名额「{word}」：请写「限30人」（至少1人，含家属）；不限人数就不写。"
+EVENT_STARTED = "活动 {number} 已于{time}开始，不能再{what}了。"
+EVENT_ALREADY_CANCELLED = "活动 {number} 已经取消了。"
 EVENT_CANCELLED = "已取消活动 {number}，已通知所有报名的居民。"
 EVENT_CANCELLED_NOTICE = "很抱歉，活动「{title}」（{number}，{time}）取消了。"
 EVENT_CANCELLED_POST = (
