@@ -285,3 +285,16 @@ async def test_an_urgent_report_reaches_each_level_with_its_alert_once(bot: Bot)
         alerts = [s for s in to(said, person) if "【隐患上报 H1】" in s.text]
         assert len(alerts) == 1, person
     assert any("【超时未接单 H1】紧急上报" in s.text for s in to(said, "张正芳"))  # now theirs
+
+
+async def test_reassigning_to_oneself_is_refused_and_a_taken_back_ticket_is_said(bot: Bot) -> None:
+    await bot.say("王辉", "上报 3栋 楼道堆物")
+    assert "不能把 H1 转派给自己" in (await bot.dm("李娜", "转派 H1 李娜"))[0].text
+    assert "不能把 H1 转派给自己" in (await bot.dm("李娜", "转派 H1 3栋"))[0].text
+    await bot.say("王辉", "上报 5栋 楼道飞线充电")
+    said = await bot.dm("陈刚", "转派 H2 李娜")
+    assert "工单转派 H2" in to(said, "李娜")[0].text
+    said = await bot.dm("陈刚", "转派 H2 5栋")  # 陈刚 takes it back from 李娜
+    [told] = to(said, "李娜")
+    assert "H2" in told.text and "已由陈刚转派给陈刚，您不用再处理了" in told.text
+    assert "已经由陈刚处理" in (await bot.dm("张正芳", "转派 H2 陈刚"))[0].text
