@@ -447,6 +447,9 @@ PROPOSAL_NEEDS_BACKING = (
     "已提出表决 {number}，需要{needed}位居民附议后才开始（其他居民回复「附议 {number}」）。"
 )
 PROPOSAL_BACKED = "已附议 {number}（{count}/{needed}）。"
+PROPOSAL_BACKED_OPENED = "已附议 {number}（{count}/{needed}），附议人数已够，表决已开始。"
+PROPOSAL_NOT_BACKING = "表决 {number} {status}，不再征集附议。"
+PROPOSAL_BACKER_NOT_IN_SCOPE = "只有{scope}登记的住户成员可以附议 {number}。"
 PROPOSAL_ALREADY_BACKED = "您已经附议过 {number} 了。"
 PROPOSAL_NO_SUCH = "没有找到表决 {number}。"
 PROPOSAL_NOT_OPEN = "表决 {number} 已{status}，不能再投票了。"

@@ -262,6 +262,9 @@ async def propose(ctx: Context, args: str) -> None:
     if not text.strip():
         raise UserError(texts.PROPOSAL_USAGE)
     staff = ctx.sender.has_any(*ADMINS)
+    # residents of the scope back it: five of them, or every other one where there are fewer
+    members = {m for h in homes for m in await ctx.uow.households.members(household_id=h.id)}
+    needed = max(1, min(BACKERS_NEEDED, len(members - {ctx.sender.id})))
     proposal = await ctx.uow.votes.propose(
         scope=scope,
         text=text.strip(),
@@ -271,7 +274,7 @@ async def propose(ctx: Context, args: str) -> None:
         consent=consent,
         consent_strict=strict,
         status="open" if staff else "backing",
-        backers_needed=0 if staff else BACKERS_NEEDED,
+        backers_needed=0 if staff else needed,
         created_by=ctx.sender.id,
         created_at=ctx.now,
         origin_platform=msg.platform,
@@ -279,13 +282,16 @@ async def propose(ctx: Context, args: str) -> None:
     )
     if not staff:
         await ctx.reply(
-            texts.PROPOSAL_NEEDS_BACKING.format(number=proposal.number, needed=BACKERS_NEEDED)
+            texts.PROPOSAL_NEEDS_BACKING.format(number=proposal.number, needed=needed)
         )
         return
     await _open(ctx, proposal, homes)
 
 
-async def _open(ctx: Context, proposal: Proposal, homes: list[Household]) -> None:
+async def _open(
+    ctx: Context, proposal: Proposal, homes: list[Household], *, proposer: bool = True
+) -> None:
+    """Post the proposal to the groups; its proposer is told (the sender, or privately)."""
     area = sum((_area(h) for h in homes), Fraction(0))
     fields = dict(
         number=proposal.number,
@@ -298,7 +304,11 @@ async def _open(ctx: Context, proposal: Proposal, homes: list[Household]) -> Non
     )
     for group in ctx.settings.groups:
         await ctx.post(group, texts.PROPOSAL_POST.format(**fields))
-    await ctx.reply(texts.PROPOSAL_OPENED.format(**fields))
+    if proposer:
+        await ctx.reply(texts.PROPOSAL_OPENED.format(**fields))
+    else:
+        who = await ctx.uow.people.get(person_id=proposal.created_by)
+        await ctx.tell(who, texts.PROPOSAL_OPENED.format(**fields))
 
 
 async def _proposal(ctx: Context, args: str, usage: str) -> tuple[Proposal, str]:
@@ -317,19 +327,25 @@ async def back(ctx: Context, args: str) -> None:
     p, _ = await _proposal(ctx, args, "用法：附议 P1")
     if p.status != "backing":
         raise UserError(
-            texts.PROPOSAL_NOT_OPEN.format(number=p.number, status=texts.PROPOSAL_STATUS[p.status])
+            texts.PROPOSAL_NOT_BACKING.format(
+                number=p.number, status=texts.PROPOSAL_STATUS[p.status]
+            )
         )
+    home = await ctx.uow.households.of_person(person_id=ctx.sender.id)
+    if home is None or not in_scope(p.scope, home):  # not a passing visitor
+        raise UserError(texts.PROPOSAL_BACKER_NOT_IN_SCOPE.format(scope=p.scope, number=p.number))
     if p.created_by == ctx.sender.id or not await ctx.uow.votes.back(
         proposal_id=p.id, person_id=ctx.sender.id
     ):
         raise UserError(texts.PROPOSAL_ALREADY_BACKED.format(number=p.number))
     count = await ctx.uow.votes.backers(proposal_id=p.id)
-    await ctx.reply(
-        texts.PROPOSAL_BACKED.format(number=p.number, count=count, needed=p.backers_needed)
-    )
-    if count >= p.backers_needed:
-        p = await ctx.uow.votes.update_proposal(proposal_id=p.id, status="open")
-        await _open(ctx, p, await scope_homes(ctx, p.scope))
+    fields = dict(number=p.number, count=count, needed=p.backers_needed)
+    if count < p.backers_needed:
+        await ctx.reply(texts.PROPOSAL_BACKED.format(**fields))
+        return
+    await ctx.reply(texts.PROPOSAL_BACKED_OPENED.format(**fields))
+    p = await ctx.uow.votes.update_proposal(proposal_id=p.id, status="open")
+    await _open(ctx, p, await scope_homes(ctx, p.scope), proposer=False)
 
 
 def _choice(word: str) -> str:

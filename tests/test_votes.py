@@ -106,14 +106,26 @@ async def test_proxy_votes_need_the_lead_and_a_note(bot: Bot) -> None:
 
 
 async def test_a_residents_proposal_needs_backers(bot: Bot) -> None:
-    said = await bot.dm("王辉", "发起表决 3栋 12月10日 18:00 普通 楼道安装扶手")
-    assert "需要5位居民附议" in said[0].text
+    said = await bot.dm("王辉", "发起表决 全小区 12月10日 18:00 普通 楼道安装扶手")
+    assert "需要4位居民附议" in said[0].text  # every other registered resident, being < 5
     assert "在征集附议" in (await bot.dm("赵敏", "表决 P1 同意"))[0].text
-    for i, name in enumerate(("赵敏", "何伟", "郭先德", "小赵"), 1):
-        assert f"（{i}/5）" in (await bot.dm(name, "附议 P1"))[0].text
+    assert "只有全小区登记的住户成员可以附议" in (await bot.dm("小赵", "附议 P1"))[0].text
+    for i, name in enumerate(("赵敏", "何伟", "郭先德"), 1):
+        assert f"（{i}/4）" in (await bot.dm(name, "附议 P1"))[0].text
     assert "已经附议过" in (await bot.dm("赵敏", "附议 P1"))[0].text
-    said = await bot.dm("小钱", "附议 P1")
+    said = await bot.dm("钱奶奶", "附议 P1")
     assert "【表决 P1】楼道安装扶手" in to(said, "群")[0].text
+    assert "已发起表决 P1" in to(said, "王辉")[0].text  # the proposer hears it opened
+    [backer] = to(said, "钱奶奶")
+    assert "（4/4），附议人数已够，表决已开始" in backer.text and "已发起" not in backer.text
+    said = await bot.dm("郭先德", "附议 P1")
+    assert "表决 P1 进行中，不再征集附议" in said[0].text and "投票" not in said[0].text
+
+
+async def test_a_small_scope_needs_its_own_residents_only(bot: Bot) -> None:
+    said = await bot.dm("王辉", "发起表决 3栋 12月10日 18:00 普通 楼道安装扶手")
+    assert "需要2位居民附议" in said[0].text
+    assert "只有3栋登记的住户成员可以附议" in (await bot.dm("郭先德", "附议 P1"))[0].text
 
 
 @pytest.mark.parametrize(
