@@ -331,7 +331,10 @@ async def my_reports(ctx: Context) -> list[str]:
     found = await ctx.uow.reports.active_of_reporter(person_id=ctx.sender.id)
     return [
         texts.MY_LINE.format(
-            number=r.number, place=r.place, text=r.text, status=await status_text(ctx, r)
+            number=r.number,
+            place=r.place,
+            text=r.text + ("" if r.reporter_id == ctx.sender.id else texts.MY_FOLLOWED),
+            status=await status_text(ctx, r),
         )
         for r in found
     ]

@@ -281,9 +281,7 @@ async def propose(ctx: Context, args: str) -> None:
         origin_chat=msg.chat_id,
     )
     if not staff:
-        await ctx.reply(
-            texts.PROPOSAL_NEEDS_BACKING.format(number=proposal.number, needed=needed)
-        )
+        await ctx.reply(texts.PROPOSAL_NEEDS_BACKING.format(number=proposal.number, needed=needed))
         return
     await _open(ctx, proposal, homes)
 

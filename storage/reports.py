@@ -163,9 +163,13 @@ class ReportRepository:
         return [ReportEvent(r.kind, r.actor_id, r.at, r.note) for r in rows]
 
     async def active_of_reporter(self, *, person_id: int) -> list[Report]:
-        """Reports a person filed that are not yet resolved."""
+        """Reports a person filed, or follows (我也遇到), that are not yet resolved."""
+        followed = sa.select(report_followers.c.report_id).where(
+            report_followers.c.person_id == person_id
+        )
         return await self._select(
-            (reports.c.reporter_id == person_id) & reports.c.status.in_(ACTIVE)
+            ((reports.c.reporter_id == person_id) | reports.c.id.in_(followed))
+            & reports.c.status.in_(ACTIVE)
         )
 
     async def active_of_assignee(

@@ -298,3 +298,14 @@ async def test_reassigning_to_oneself_is_refused_and_a_taken_back_ticket_is_said
     [told] = to(said, "李娜")
     assert "H2" in told.text and "已由陈刚转派给陈刚，您不用再处理了" in told.text
     assert "已经由陈刚处理" in (await bot.dm("张正芳", "转派 H2 陈刚"))[0].text
+
+
+async def test_mine_lists_followed_reports_and_service_orders(bot: Bot) -> None:
+    await bot.say("王辉", "上报 3栋 楼道飞线充电")
+    await bot.say("赵敏", "我也遇到 H1")
+    await bot.dm("赵敏", "点单 理发 3栋1单元201 周六上午")
+    text = (await bot.dm("赵敏", "我的"))[0].text
+    assert "H1 3栋 楼道飞线充电（您关注的） —— 待接单" in text
+    assert "您的点单：" in text and "S1 理发" in text
+    await bot.dm("李娜", "办结 H1 已清理")
+    assert "H1" not in (await bot.dm("赵敏", "我的"))[0].text
