@@ -13,15 +13,61 @@ import signal
 import sys
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
+
+from wcwidth import wcswidth
 
 from bot.config import Config, ConfigError, load_config
 from bot.console import BANNER, lines_from, run_console
 
+if TYPE_CHECKING:
+    from handlers.stats import Month
+
 log = logging.getLogger(__name__)
 
 DEFAULT_CONFIG = "config.example.toml"
+
+
+class CliError(Exception):
+    """Bad input to a command: one line on stderr, in Chinese and English, exit status 2."""
+
+
+def _existing(cfg: Config) -> Config:
+    """The config, once its database is known to exist (a command that reads never creates)."""
+    from storage.maintenance import require_existing
+
+    try:
+        asyncio.run(require_existing(cfg.storage.url))
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    return cfg
+
+
+def _today(cfg: Config) -> date:
+    """Today in the community's time zone (not the server's)."""
+    return datetime.now(ZoneInfo(cfg.community.timezone)).date()
+
+
+def _month(text: str | None, cfg: Config) -> Month:
+    from handlers.context import UserError
+    from handlers.stats import parse_month
+
+    try:
+        return parse_month(text or "", _today(cfg))
+    except UserError:
+        raise CliError(
+            f"看不懂月份「{text}」，请写 2026-11 / not a month: {text!r} (write e.g. 2026-11)"
+        ) from None
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CliError(
+            f"看不懂日期「{text}」，请写 2026-12-01 / not a date: {text!r} (write e.g. 2026-12-01)"
+        ) from None
 
 
 def _load(path: str, db: str | None) -> Config:
@@ -93,18 +139,19 @@ def _check(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     from bot.exports import export_meals_file, export_reports_file
-    from handlers.stats import parse_month
 
     cfg = _load(args.config, args.db)
     if args.what == "meals":
         if not args.date:
-            raise SystemExit("linli export meals: --date is required")
-        day = date.fromisoformat(args.date)
+            raise CliError("linli export meals：请给出 --date / --date is required")
+        day = _day(args.date)
+        _existing(cfg)
         out = Path(args.out or f"meals-{day.isoformat()}.{args.format}")
         meals = (args.meal,) if args.meal else ("lunch", "dinner")
         count = asyncio.run(export_meals_file(cfg, day, meals, out))
     else:
-        month = parse_month(args.month or "", date.today())
+        month = _month(args.month, cfg)
+        _existing(cfg)
         out = Path(args.out or f"reports-{month.label}.{args.format}")
         count = asyncio.run(export_reports_file(cfg, month, out))
     print(f"{out}: {count} rows")
@@ -113,14 +160,14 @@ def _export(args: argparse.Namespace) -> int:
 
 def _stats(args: argparse.Namespace) -> int:
     from bot.exports import month_figures
-    from handlers.stats import combine, parse_month
+    from handlers.stats import combine
 
     paths = args.config or [DEFAULT_CONFIG]
-    month = parse_month(args.month or "", date.today())
+    configs = [_load(path, args.db if len(paths) == 1 else None) for path in paths]
+    month = _month(args.month, configs[0])
     every = []
-    for path in paths:
-        cfg = _load(path, args.db if len(paths) == 1 else None)
-        figures = asyncio.run(month_figures(cfg, month))
+    for cfg in configs:
+        figures = asyncio.run(month_figures(_existing(cfg), month))
         every.append((cfg.community.name, figures))
     if len(every) == 1:
         print(format_figures(every[0][1], args.format), end="")
@@ -151,26 +198,64 @@ def format_figures(figures: dict[str, Any], fmt: str) -> str:
         "resolution",
         "satisfaction",
     ]
+
+    def cell(value: object) -> str:
+        if value is None:
+            return "" if fmt == "csv" else "—"
+        if isinstance(value, float):  # a rate: as 统计 in chat shows it, or exact for CSV
+            return f"{value:.4f}" if fmt == "csv" else f"{value:.1%}"
+        return str(value)
+
     table = [["slice", "name", *columns]] + [
-        [
-            kind,
-            name,
-            *(
-                "" if v[c] is None else (f"{v[c]:.4f}" if isinstance(v[c], float) else str(v[c]))
-                for c in columns
-            ),
-        ]
-        for kind, name, v in rows
+        [kind, name, *(cell(v[c]) for c in columns)] for kind, name, v in rows
     ]
     if fmt == "csv":
         out = io.StringIO()
         csv.writer(out).writerows(table)
         return out.getvalue()
-    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
+    # a Chinese character takes two cells of the terminal: pad by width, not by length
+    widths = [max(wcswidth(r[i]) for r in table) for i in range(len(table[0]))]
     lines = [f"{figures['month']}"] + [
-        "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in table
+        "  ".join(
+            c + " " * (w - wcswidth(c)) if i < len(r) - 1 else c
+            for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        )
+        for r in table
     ]
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, *summary_lines(figures)]) + "\n"
+
+
+def summary_lines(figures: dict[str, Any]) -> list[str]:
+    """The rest of what 统计 says in chat: medians, meals, events, visit coverage."""
+    from handlers import texts
+    from handlers.stats import duration
+
+    lines = [
+        texts.STATS_MEDIANS.format(
+            ack=duration(figures.get("median_ack_minutes")),
+            resolve=duration(figures.get("median_resolve_minutes")),
+        )
+    ]
+    meals = figures.get("meals_by_day", {})
+    portions, days = sum(meals.values()), len(meals)
+    lines.append(
+        texts.STATS_MEALS.format(
+            portions=portions, days=days, avg=f"{portions / days:.1f}" if days else "0"
+        )
+    )
+    events = figures.get("events", [])
+    lines.append(
+        texts.STATS_EVENTS.format(count=len(events), places=sum(e["places"] for e in events))
+    )
+    cover = figures.get("visit_coverage")
+    if cover and cover["by_lead"]:
+        lines.append(texts.COVERAGE_HEADER)
+        lines += [
+            texts.COVERAGE_LINE.format(name=name, visited=v, total=t)
+            for table in (cover["by_lead"], cover["by_grid"])
+            for name, (v, t) in table.items()
+        ]
+    return lines
 
 
 def _backup(args: argparse.Namespace) -> int:
@@ -180,7 +265,7 @@ def _backup(args: argparse.Namespace) -> int:
     try:
         asyncio.run(backup_sqlite(cfg.storage.url, Path(args.out)))
     except ValueError as exc:
-        raise SystemExit(str(exc)) from None
+        raise CliError(str(exc)) from None
     print(f"{args.out}: a consistent copy of {cfg.storage.url}")
     return 0
 
@@ -191,7 +276,7 @@ def _migrate_data(args: argparse.Namespace) -> int:
     try:
         copied = asyncio.run(migrate_data(args.source, args.target))
     except ValueError as exc:
-        raise SystemExit(str(exc)) from None
+        raise CliError(str(exc)) from None
     for table, n in copied.items():
         print(f"{table}: {n} rows")
     return 0
@@ -338,6 +423,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args))
     except ConfigError as exc:
         print(f"配置错误 / config error:\n{exc}", file=sys.stderr)
+        return 2
+    except CliError as exc:
+        print(f"linli: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

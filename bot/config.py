@@ -159,6 +159,9 @@ class ReportsConfig(Strict):
 
 class ConsoleConfig(Strict):
     group: str = "业主群"
+    # the buildings whose residents are in the console's group (grid workers of their grids
+    # may post events there); default: every building, the console group is the community's
+    buildings: list[str] | None = None
     start: str | None = None  # ISO time the simulated clock starts at; default: now
 
 
@@ -321,7 +324,8 @@ class Config(Strict):
             if g.platform in platforms
         ]
         if "console" in platforms:
-            found.insert(0, Group(self.console.group, "console", CONSOLE_GROUP))
+            buildings = self.buildings if self.console.buildings is None else self.console.buildings
+            found.insert(0, Group(self.console.group, "console", CONSOLE_GROUP, tuple(buildings)))
         return tuple(found)
 
     def settings(self, *, platforms: tuple[str, ...]) -> Settings:
@@ -455,6 +459,28 @@ def check_references(cfg: Config) -> list[Problem]:
     known = set(cfg.buildings)
     if len(known) != len(cfg.buildings):
         problems.append(Problem("buildings", "a building is listed twice"))
+    alias_targets = set(cfg.building_aliases.values())
+    for i, building in enumerate(cfg.buildings):
+        # a report names a building as the parser reads it (１栋, 1号楼 → 1栋): any other
+        # spelling here would send every report of that building to 社区 as unknown
+        place = find_place(building, {})
+        if place is not None and (
+            place.label != building or place.start or place.end < len(building)
+        ):
+            problems.append(
+                Problem(
+                    f"buildings[{i}]",
+                    f"{building!r} is not in the canonical form: write {place.label!r}",
+                )
+            )
+        elif place is None and building not in alias_targets:
+            problems.append(
+                Problem(
+                    f"buildings[{i}]",
+                    f"{building!r} cannot be recognised in a report: write it as N栋,"
+                    " or give it an entry in [building_aliases]",
+                )
+            )
     owner: dict[str, str] = {}
     grid_names: set[str] = set()
     for i, grid in enumerate(cfg.grids):
@@ -555,11 +581,32 @@ def check_references(cfg: Config) -> list[Problem]:
                         f"unknown building {building!r} (not in buildings)",
                     )
                 )
+    for j, building in enumerate(cfg.console.buildings or []):
+        if building not in known:
+            problems.append(
+                Problem(
+                    f"console.buildings[{j}]", f"unknown building {building!r} (not in buildings)"
+                )
+            )
     for i, person in enumerate(cfg.people):
         if person.leader is not None and person.leader not in names:
             problems.append(
                 Problem(
                     f"people[{i}].leader", f"unknown person {person.leader!r} (not in [[people]])"
+                )
+            )
+    leader_of = {p.name: p.leader for p in cfg.people}
+    in_cycle: set[str] = set()
+    for i, person in enumerate(cfg.people):
+        chain = [person.name]
+        while (up := leader_of.get(chain[-1])) is not None and up not in chain:
+            chain.append(up)
+        if up is not None and up == person.name and person.name not in in_cycle:
+            in_cycle.update(chain)
+            problems.append(
+                Problem(
+                    f"people[{i}].leader",
+                    "a cycle of leaders: " + " → ".join([*chain, person.name]),
                 )
             )
     addresses: set[str] = set()

@@ -10,6 +10,7 @@ from bot.config import Config
 from handlers.clock import SystemClock
 from handlers.context import Context
 from handlers.meals import export_meals
+from handlers.network import coverage
 from handlers.stats import Month, as_dict, export_reports, month_stats
 from storage import Database
 
@@ -32,4 +33,7 @@ async def month_figures(cfg: Config, month: Month) -> dict[str, Any]:
     """A month's statistics as plain data."""
     async with Database(cfg.storage.url) as db, db.unit_of_work() as uow:
         ctx = Context(uow=uow, clock=SystemClock(), settings=cfg.settings(platforms=()))
-        return as_dict(month, await month_stats(ctx, month))
+        figures = as_dict(month, await month_stats(ctx, month))
+        by_lead, by_grid = await coverage(ctx)  # this week's, as 统计 in chat shows it
+        figures["visit_coverage"] = {"by_lead": by_lead, "by_grid": by_grid}
+        return figures

@@ -200,6 +200,17 @@ class Context:
             at=self.now,
         )
 
+    async def reply_privately(self, text: str, buttons: Sequence[Button] = ()) -> None:
+        """Answer in private even when asked in a group: what a person's own business shows
+        (a report's history, their tickets, their meals) is never posted to the group."""
+        if not self.in_group:
+            await self.reply(text, buttons)
+            return
+        if await self.tell(self.sender, text, buttons):
+            await self.reply(texts.SENT_PRIVATELY)
+        else:
+            await self.reply(texts.WRITE_PRIVATELY)
+
     async def post(
         self,
         group: Group,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from handlers import texts
 from handlers.context import Context
 from handlers.meals import my_meals
+from handlers.orders import my_orders
 from handlers.registry import Command
 from handlers.rsvp import my_events
 from handlers.tickets import my_reports
@@ -14,13 +15,13 @@ async def my(ctx: Context, args: str) -> None:
     """我的: the sender's open reports, upcoming meals and events."""
     reports = await my_reports(ctx)
     sections = [[texts.MY_HEADER, *reports]] if reports else []
-    for lines in (await my_meals(ctx), await my_events(ctx)):
+    for lines in (await my_orders(ctx), await my_meals(ctx), await my_events(ctx)):
         if lines:
             sections.append(lines)
     if not sections:
-        await ctx.reply(texts.MY_NONE)
+        await ctx.reply_privately(texts.MY_NONE)
         return
-    await ctx.reply("\n\n".join("\n".join(s) for s in sections))
+    await ctx.reply_privately("\n\n".join("\n".join(s) for s in sections))
 
 
 COMMANDS = (

@@ -276,6 +276,18 @@ async def next_network_wake(ctx: Context) -> datetime | None:
 
 async def coverage_lines(ctx: Context) -> list[str]:
     """This week's key-household coverage per 邻长 and per grid, for 统计."""
+    per_lead, per_grid = await coverage(ctx)
+    if not per_lead:
+        return []
+    return [texts.COVERAGE_HEADER] + [
+        texts.COVERAGE_LINE.format(name=name, visited=v, total=t)
+        for table in (per_lead, per_grid)
+        for name, (v, t) in table.items()
+    ]
+
+
+async def coverage(ctx: Context) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+    """This week's key households [visited, all], per 邻长 and per grid."""
     week = week_start(ctx, ctx.now)
     per_lead: dict[str, list[int]] = {}
     per_grid: dict[str, list[int]] = {}
@@ -291,13 +303,7 @@ async def coverage_lines(ctx: Context) -> list[str]:
             table.setdefault(name, [0, 0])
             table[name][0] += int(seen)
             table[name][1] += 1
-    if not per_lead:
-        return []
-    return [texts.COVERAGE_HEADER] + [
-        texts.COVERAGE_LINE.format(name=name, visited=v, total=t)
-        for table in (per_lead, per_grid)
-        for name, (v, t) in table.items()
-    ]
+    return per_lead, per_grid
 
 
 async def _household_args(ctx: Context, args: str) -> tuple[str, str, str]:
@@ -371,6 +377,15 @@ async def set_leader(ctx: Context, args: str) -> None:
         if found is None:
             raise UserError(texts.ADMIN_UNKNOWN_PERSON.format(name=name))
     assert person is not None and leader is not None
+    chain, seen = [person.name], set()
+    up: Person | None = leader
+    while up is not None and up.id not in seen:  # the chain above must not reach the person
+        chain.append(up.name)
+        if up.id == person.id:
+            raise UserError(texts.LEADER_CYCLE.format(chain=" → ".join(chain)))
+        seen.add(up.id)
+        above = await ctx.uow.households.leader_of(person_id=up.id)
+        up = None if above is None else await ctx.uow.people.get(person_id=above)
     await ctx.uow.households.set_leader(person_id=person.id, leader_id=leader.id)
     await ctx.uow.people.record_change(
         actor_id=ctx.sender.id, action="leader", detail=f"{person.name} → {leader.name}", at=ctx.now

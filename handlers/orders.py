@@ -170,6 +170,25 @@ async def rate(ctx: Context, number: str, word: str, reason: str) -> None:
     await ctx.reply(texts.ORDER_RATED.format(rating=word))
 
 
+async def my_orders(ctx: Context) -> list[str]:
+    """Lines for 我的: the sender's service orders not yet done."""
+    found = await ctx.uow.orders.active_of_requester(person_id=ctx.sender.id)
+    lines = []
+    for o in found:
+        if o.status == OPEN:
+            status = texts.STATUS_OPEN
+        else:
+            provider = await ctx.uow.people.get(person_id=o.provider_id)
+            status = texts.STATUS_ACKED.format(worker=provider.name)
+        wanted = f"（{o.wanted}）" if o.wanted else ""
+        lines.append(
+            texts.MY_ORDER_LINE.format(
+                number=o.number, service=o.service, wanted=wanted, status=status
+            )
+        )
+    return [texts.MY_ORDERS_HEADER, *lines] if lines else []
+
+
 async def chase_orders(ctx: Context) -> int:
     """An order not acknowledged in time: the provider is reminded and the community told."""
     found = await ctx.uow.orders.unacknowledged_due(now=ctx.now)

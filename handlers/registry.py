@@ -35,6 +35,7 @@ class Match:
     command: Command | None  # None: an unknown slash command
     word: str  # what the user typed to name it
     args: str
+    private_here: bool = False  # a private-only command said in a group: say where to say it
 
 
 _SLASH = re.compile(r"^/(?P<name>[A-Za-z0-9_]+)(?:@(?P<bot>\S+))?(?:\s+|$)")
@@ -57,6 +58,11 @@ _FULL_WIDTH = {
 def normalize(text: str) -> str:
     """Fold full-width letters, digits and symbols (Ｈ１ → H1) and trim; Chinese stays as is."""
     return text.translate(_FULL_WIDTH).strip()
+
+
+def _runs_on(c: str) -> bool:
+    """Whether a keyword followed by c is the start of a longer word (统计一下), not a command."""
+    return c.isalpha() and not c.isascii()
 
 
 def has_control_chars(text: str) -> bool:
@@ -119,6 +125,12 @@ class Registry:
         """The command a text invokes, or None when it is no command (chatter)."""
         found = self._match(text)
         if group and found is not None and found.command and found.command.private_only:
+            # clearly meant as the command (a slash, an @mention, or the keyword standing
+            # alone: 表决 P1 同意, 统计): told to write privately; else chatter (满意了吧)
+            said, mentioned = self.strip_mention(normalize(text))
+            rest = said[len(found.word) :] if said.startswith(found.word) else ""
+            if found.word.startswith("/") or mentioned or not rest or not _runs_on(rest[0]):
+                return Match(found.command, found.word, found.args, private_here=True)
             return None
         return found
 
@@ -156,6 +168,10 @@ async def dispatch(match: Match, ctx: Context) -> None:
     cmd = match.command
     if cmd is None:
         raise UserError(texts.UNKNOWN_COMMAND.format(command=match.word))
+    if match.private_here:
+        if cmd.roles is not None and not ctx.sender.has_any(*cmd.roles):
+            return  # not theirs to use: said in passing, and the bot does not chatter there
+        raise UserError(texts.PRIVATE_ONLY.format(command=match.word))
     if cmd.roles is not None and not ctx.sender.has_any(*cmd.roles):
         names = "、".join(texts.ROLE_NAMES.get(r, r) for r in sorted(cmd.roles))
         raise UserError(texts.NOT_ALLOWED.format(command=match.word, roles=names))

@@ -13,7 +13,7 @@ from handlers.context import Category, Context, UserError
 from handlers.places import Place, find_place, without
 from handlers.registry import Command
 from storage.people import Person
-from storage.reports import OPEN, Report
+from storage.reports import ACKNOWLEDGED, OPEN, Report
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ async def alert_text(ctx: Context, report: Report) -> str:
         reporter=reporter.name + filer,
         address=f"（{reporter.address}）" if reporter.address else "",
         time=ctx.fmt(report.created_at),
-        deadline=ctx.fmt(report.ack_due) if report.ack_due else "",
+        due=_due_line(ctx, report),
     )
     if not report.known_building and report.building:
         text += texts.ALERT_UNKNOWN_BUILDING.format(building=report.building)
@@ -114,6 +114,13 @@ async def alert_text(ctx: Context, report: Report) -> str:
     if followers:
         text += texts.FOLLOWERS_LINE.format(count=len(followers))
     return text
+
+
+def _due_line(ctx: Context, report: Report) -> str:
+    """What the responder must do by when: take it, or (taken, or reopened) resolve it."""
+    if report.status == ACKNOWLEDGED and report.resolve_due is not None:
+        return texts.ALERT_DUE_RESOLVE.format(deadline=ctx.fmt(report.resolve_due))
+    return texts.ALERT_DUE_ACK.format(deadline=ctx.fmt(report.ack_due) if report.ack_due else "")
 
 
 def ticket_buttons(report: Report) -> list[Button]:
@@ -397,11 +404,14 @@ async def escalate_unacknowledged(ctx: Context) -> int:
             at=ctx.now,
             note=texts.LEVEL_NAMES[level],
         )
+        deadline = ctx.fmt(found.ack_due) if found.ack_due else ""
         body = texts.ESCALATED_UP.format(
-            number=found.number,
-            deadline=ctx.fmt(found.ack_due) if found.ack_due else "",
-            alert=await alert_text(ctx, updated),
+            number=found.number, deadline=deadline, alert=await alert_text(ctx, updated)
         )
+        if found.urgent:  # every level had the full alert at filing: not the same again
+            body = texts.ESCALATED_UP_URGENT.format(
+                number=found.number, place=found.place, text=found.text, deadline=deadline
+            )
         for person in chain:
             await ctx.tell(person, body, ticket_buttons(updated))
         notice = texts.ESCALATED_DOWN.format(
@@ -436,9 +446,10 @@ async def chase_unresolved(ctx: Context) -> int:
             await ctx.uow.reports.add_event(
                 report_id=found.id, kind="resolve_overdue", actor_id=None, at=ctx.now, note=None
             )
+            # at the top of the chain there is nobody to pass it to: no such promise
             await ctx.tell(
                 assignee,
-                texts.RESOLVE_OVERDUE.format(
+                (texts.RESOLVE_OVERDUE if chain else texts.RESOLVE_OVERDUE_TOP).format(
                     number=found.number,
                     place=found.place,
                     text=found.text,
@@ -472,7 +483,8 @@ async def chase_unresolved(ctx: Context) -> int:
         body = texts.RESOLVE_ESCALATED_UP.format(
             number=found.number,
             worker=assignee.name,
-            deadline=ctx.fmt(found.resolve_due),
+            # the deadline missed, not the end of the grace the reminder gave (resolve_due)
+            deadline=ctx.fmt(found.resolve_due - grace),
             alert=await alert_text(ctx, updated),
         )
         for person in chain:

@@ -141,6 +141,7 @@ async def new_event(ctx: Context, args: str) -> None:
     msg = ctx.incoming
     assert msg is not None
     if not args.strip():
+        await target_groups(ctx, [])  # refused before the dialog, not after it
         await ctx.uow.events.save_draft(Draft(ctx.sender.id, None, None, None))
         await _ask(ctx, texts.EVENT_ASK_TITLE)
         return
@@ -158,12 +159,14 @@ async def new_event(ctx: Context, args: str) -> None:
     for word in rest.split():
         if capacity is None and not description and (n := _capacity(word)) is not None:
             capacity = n
+            if n == 0:  # 限0人: nobody could come
+                raise UserError(texts.EVENT_BAD_CAPACITY.format(word=word))
+        elif capacity is None and not description and word.startswith(("限", "最多")):
+            raise UserError(texts.EVENT_BAD_CAPACITY.format(word=word))  # 限-3人, 限三十人
         elif m := _GROUPS.match(word):
             group_names += [n for n in re.split(r"[,，、]", m.group("names")) if n]
         else:
             description.append(word)
-    if capacity == 0:
-        raise UserError(texts.EVENT_ASK_AGAIN_CAPACITY)
     await create(
         ctx,
         title=title,
@@ -289,9 +292,9 @@ async def rsvp(ctx: Context, args: str) -> None:
         await promote(ctx, event)
         return
     taken = await ctx.uow.events.taken(event_id=event.id)
-    waiting = await ctx.uow.events.rsvps(event_id=event.id, status=WAITLIST)
-    queue_ahead = [r for r in waiting if r.person_id != ctx.sender.id]
-    fits = event.capacity is None or (taken + size <= event.capacity and not queue_ahead)
+    # whoever waits does not fit the places left (promote() saw to it): a party that fits
+    # takes them, as one behind them on the waitlist would
+    fits = event.capacity is None or taken + size <= event.capacity
     requeue = mine is None or mine.status != WAITLIST
     await ctx.uow.events.set_rsvp(
         event_id=event.id,
@@ -323,11 +326,12 @@ async def _position(ctx: Context, event: Event, person_id: int) -> int:
 
 
 async def promote(ctx: Context, event: Event) -> None:
-    """Move the waitlist up, in order, while the next party fits; each is told privately."""
+    """Move the waitlist up: in order, each party that fits the places left (one that does
+    not, waits on without blocking those behind it); each is told privately."""
     for r in await ctx.uow.events.rsvps(event_id=event.id, status=WAITLIST):
         taken = await ctx.uow.events.taken(event_id=event.id)
         if event.capacity is not None and taken + r.size > event.capacity:
-            break
+            continue
         await ctx.uow.events.set_rsvp(
             event_id=event.id,
             person_id=r.person_id,
@@ -352,8 +356,9 @@ async def cancel_rsvp(ctx: Context, args: str) -> None:
     """取消报名 E1: the place goes to the next on the waitlist."""
     event, _ = await _event(ctx, args, "用法：取消报名 E1")
     mine = await ctx.uow.events.rsvp_of(event_id=event.id, person_id=ctx.sender.id)
-    if mine is None or mine.status not in (GOING, WAITLIST):
+    if mine is None or mine.status not in (GOING, WAITLIST) or event.status == CANCELLED:
         raise UserError(texts.RSVP_NOTHING.format(number=event.number))
+    _not_started(ctx, event, "取消报名")
     await ctx.uow.events.set_rsvp(
         event_id=event.id,
         person_id=ctx.sender.id,
@@ -464,9 +469,20 @@ async def export_roster(ctx: Context, args: str) -> None:
     )
 
 
+def _not_started(ctx: Context, event: Event, what: str) -> None:
+    if event.starts_at <= ctx.now:
+        raise UserError(
+            texts.EVENT_STARTED.format(
+                number=event.number, time=when(ctx, event.starts_at), what=what
+            )
+        )
+
+
 async def close_event(ctx: Context, args: str) -> None:
     """关闭活动 E1: no more RSVPs."""
     event, _ = await _organised(ctx, args, "用法：关闭活动 E1")
+    if event.status == CANCELLED:
+        raise UserError(texts.EVENT_ALREADY_CANCELLED.format(number=event.number))
     await ctx.uow.events.update(event_id=event.id, status=CLOSED)
     await ctx.reply(texts.EVENT_CLOSED.format(number=event.number))
 
@@ -474,6 +490,9 @@ async def close_event(ctx: Context, args: str) -> None:
 async def cancel_event(ctx: Context, args: str) -> None:
     """取消活动 E1: everyone going or waiting is told, and the groups."""
     event, _ = await _organised(ctx, args, "用法：取消活动 E1")
+    if event.status == CANCELLED:
+        raise UserError(texts.EVENT_ALREADY_CANCELLED.format(number=event.number))
+    _not_started(ctx, event, "取消")
     await ctx.uow.events.update(event_id=event.id, status=CANCELLED)
     notice = texts.EVENT_CANCELLED_NOTICE.format(
         title=event.title, number=event.number, time=when(ctx, event.starts_at)

@@ -46,8 +46,10 @@ ALERT = (
     "内容：{text}\n"
     "上报人：{reporter}{address}\n"
     "时间：{time}\n"
-    "请尽快接单处理（{deadline}前）。"
+    "{due}"
 )
+ALERT_DUE_ACK = "请尽快接单处理（{deadline}前）。"
+ALERT_DUE_RESOLVE = "请在{deadline}前办结。"
 ALERT_URGENT_MARK = "【紧急】"
 ALERT_UNKNOWN_BUILDING = "\n注意：本小区楼栋名单中没有「{building}」，请核实地点。"
 ACK_BUTTON = "接单 {number}"
@@ -65,9 +67,15 @@ RESOLVED_WORKER = "已办结 {number}，已通知上报人。"
 RESOLVED_REPORTER = "您上报的隐患 {number}（{place}：{text}）已办结。处理说明：{note}"
 NO_NOTE = "（无）"
 
-MY_NONE = "您目前没有未办结的上报，也没有报餐或报名的活动。"
+PRIVATE_ONLY = "「{command}」请私聊我发送，群里不办理。"
+SENT_PRIVATELY = "已私信您，请查看与我的私聊。"
+WRITE_PRIVATELY = "这件事请私聊我，发送同样的话即可；群里不便回答。"
+MY_NONE = "您目前没有未办结的上报或点单，也没有报餐或报名的活动。"
 MY_HEADER = "您未办结的上报："
 MY_LINE = "{number} {place} {text} —— {status}"
+MY_FOLLOWED = "（您关注的）"
+MY_ORDERS_HEADER = "您的点单："
+MY_ORDER_LINE = "{number} {service}{wanted} —— {status}"
 TICKETS_NONE = "您目前没有待办工单。"
 TICKETS_HEADER = "您的待办工单："
 TICKET_LINE = "{number} {place} {text} —— {status}（{due}）"
@@ -78,6 +86,7 @@ DUE_ACK = "{time}前接单"
 DUE_RESOLVE = "{time}前办结"
 
 ESCALATED_UP = "【超时未接单 {number}】以下隐患上报在{deadline}前无人接单，现转交您处理：\n{alert}"
+ESCALATED_UP_URGENT = "【超时未接单 {number}】紧急上报 {number}（{place}：{text}）在{deadline}前仍无人接单，现由您处理，请立即接单（详情见此前的紧急上报）。"
 ESCALATED_DOWN = "工单 {number} 超时未接单，已上报{level}（{who}）。请尽快处理。"
 LEVEL_NAMES = ("网格员", "社区", "党支部")
 
@@ -110,6 +119,9 @@ REASSIGN_USAGE = "用法：转派 H1 5栋 或 转派 H1 姓名"
 REASSIGN_UNKNOWN = "没有找到「{target}」：请写本小区的楼栋（如 5栋）或工作人员姓名。"
 REASSIGN_NOT_WORKER = "{name}不是工作人员，不能接收工单。"
 REASSIGN_NO_ONE = "{building}没有网格员，无法转派。"
+REASSIGN_SELF = "不能把 {number} 转派给自己。"
+REASSIGN_SAME = "{number} 已经由{who}处理，不用转派。"
+REASSIGN_TAKEN_AWAY = "工单 {number}（{place}：{text}）已由{by}转派给{who}，您不用再处理了。"
 REASSIGN_DONE = "已将 {number} 转派给{who}。"
 REASSIGN_ALERT = "【工单转派 {number}】{by}把这个工单转给您处理：\n{alert}"
 REASSIGN_REPORTER = "您上报的隐患 {number} 已转交{who}处理。"
@@ -130,6 +142,9 @@ REOPEN_ALERT = "【工单退回 {number}】居民{name}对处理结果不满意�
 NO_REASON = "（未说明原因）"
 
 RESOLVE_OVERDUE = "【办结超时提醒 {number}】{place} {text}\n已超过办结时限（{deadline}），请尽快处理；{grace}后仍未办结将上报{level}。"
+RESOLVE_OVERDUE_TOP = (
+    "【办结超时提醒 {number}】{place} {text}\n已超过办结时限（{deadline}），请尽快处理。"
+)
 RESOLVE_ESCALATED_UP = (
     "【超时未办结 {number}】{worker}接单后未在{deadline}前办结，请督办：\n{alert}"
 )
@@ -285,6 +300,9 @@ ROSTER_WAITLIST = "候补："
 ROSTER_EMPTY = "（还没有人报名）"
 ROSTER_NOT_ORGANISER = "只有发起人和管理员可以查看 {number} 的名单。"
 EVENT_CLOSED = "已关闭 {number} 的报名。"
+EVENT_BAD_CAPACITY = "看不懂名额「{word}」：请写「限30人」（至少1人，含家属）；不限人数就不写。"
+EVENT_STARTED = "活动 {number} 已于{time}开始，不能再{what}了。"
+EVENT_ALREADY_CANCELLED = "活动 {number} 已经取消了。"
 EVENT_CANCELLED = "已取消活动 {number}，已通知所有报名的居民。"
 EVENT_CANCELLED_NOTICE = "很抱歉，活动「{title}」（{number}，{time}）取消了。"
 EVENT_CANCELLED_POST = (
@@ -408,6 +426,7 @@ HOUSE_ASSIGNED = "{address}由{lead}联系走访。"
 HOUSE_KEY = "{address}已设为重点户（{reason}），每周走访。"
 HOUSE_NOT_KEY = "{address}不再是重点户，每季度走访。"
 HOUSE_NOT_LEAD = "{name}不是邻长，请先「设置角色 {name} 邻长」。"
+LEADER_CYCLE = "不能这样设置：上级会绕回本人（{chain}）。"
 LEADER_SET = "{name}的上级：{leader}。"
 
 # suggestions (建议)
@@ -431,6 +450,9 @@ PROPOSAL_NEEDS_BACKING = (
     "已提出表决 {number}，需要{needed}位居民附议后才开始（其他居民回复「附议 {number}」）。"
 )
 PROPOSAL_BACKED = "已附议 {number}（{count}/{needed}）。"
+PROPOSAL_BACKED_OPENED = "已附议 {number}（{count}/{needed}），附议人数已够，表决已开始。"
+PROPOSAL_NOT_BACKING = "表决 {number} {status}，不再征集附议。"
+PROPOSAL_BACKER_NOT_IN_SCOPE = "只有{scope}登记的住户成员可以附议 {number}。"
 PROPOSAL_ALREADY_BACKED = "您已经附议过 {number} 了。"
 PROPOSAL_NO_SUCH = "没有找到表决 {number}。"
 PROPOSAL_NOT_OPEN = "表决 {number} 已{status}，不能再投票了。"
@@ -441,6 +463,21 @@ VOTE_NOT_BOUND = "您还没有登记为住户成员，不能表决。请联系�
 VOTE_OUT_OF_SCOPE = "您家（{address}）不在表决 {number} 的范围（{scope}）内。"
 VOTE_CAST = "已记录您家（{address}）对 {number} 的表决：{choice}。"
 VOTE_REPLACED = "已把您家（{address}）对 {number} 的表决从「{before}」改为「{choice}」。"
+VOTE_UNCHANGED = "您家（{address}）对 {number} 的表决仍是「{choice}」，没有变化。"
+VOTE_OVER_PROXY = "已记录您家（{address}）对 {number} 的表决：{choice}。{lead}此前代您家投的「{before}」已作废，以您本人的表决为准。"
+VOTE_PROXY_SUPERSEDED = (
+    "{address}的住户已自己表决 {number}，您此前的代投已作废，以住户本人的表决为准。"
+)
+VOTE_CHANGED_BY_MEMBER = "您家（{address}）对 {number} 的表决已由{name}从「{before}」改为「{choice}」（每户一票，以最后一次为准）。"
+VOTE_PROXY_MEMBER_VOTED = (
+    "{address}的住户已经自己表决过 {number}，不能再代为表决（代表决只用于没有自己表决的住户）。"
+)
+VOTE_PROXY_REPLACED = (
+    "已把{address}对 {number} 的代投从「{before}」改为「{choice}」（代投，说明：{note}）。"
+)
+VOTE_PROXY_TO_HOUSEHOLD = "{lead}已代您家（{address}）表决 {number}：{choice}（说明：{note}）。如果这不是您家的意见，请私聊我回复「表决 {number} 同意」「反对」或「弃权」，以您本人的表决为准。"
+VOTE_COUNTED = "计入"
+VOTE_SUPERSEDED = "已被后来的表决替换"
 VOTE_PROXY_NOT_LEAD = "{address}不是您联系的住户，不能代为表决。"
 VOTE_PROXY_CAST = "已代{address}表决 {number}：{choice}（代投，说明：{note}）。"
 VOTE_CHOICES = {"同意": "yes", "赞成": "yes", "反对": "no", "不同意": "no", "弃权": "abstain"}

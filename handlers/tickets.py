@@ -146,6 +146,12 @@ async def reassign(ctx: Context, args: str) -> None:
         }
     else:
         raise UserError(texts.REASSIGN_UNKNOWN.format(target=target))
+    ids = [p.id for p in chain]
+    if ids == [found.assignee_id] and changes.get("building", found.building) == found.building:
+        # to whoever has it already (转派 H1 李娜 by 李娜): nothing would change
+        if found.assignee_id == ctx.sender.id:
+            raise UserError(texts.REASSIGN_SELF.format(number=found.number))
+        raise UserError(texts.REASSIGN_SAME.format(number=found.number, who=chain[0].name))
     updated = await ctx.uow.reports.update(
         report_id=found.id,
         assignee_id=chain[0].id,
@@ -164,6 +170,15 @@ async def reassign(ctx: Context, args: str) -> None:
     )
     for p in chain:
         await ctx.tell(p, body, ticket_buttons(updated))
+    if found.assignee_id is not None and found.assignee_id not in (ctx.sender.id, *ids):
+        # taken from whoever had it (handed on, or back): they learn it is no longer theirs
+        before = await ctx.uow.people.get(person_id=found.assignee_id)
+        await ctx.tell(
+            before,
+            texts.REASSIGN_TAKEN_AWAY.format(
+                number=found.number, place=found.place, text=found.text, by=ctx.sender.name, who=who
+            ),
+        )
     await ctx.reply(texts.REASSIGN_DONE.format(number=found.number, who=who))
     await tell_residents(ctx, updated, texts.REASSIGN_REPORTER.format(number=found.number, who=who))
 
@@ -308,7 +323,7 @@ async def history(ctx: Context, args: str) -> None:
                 note=f"：{event.note}" if event.note and event.kind != "filed" else "",
             )
         )
-    await ctx.reply("\n".join(lines))
+    await ctx.reply_privately("\n".join(lines))
 
 
 async def my_reports(ctx: Context) -> list[str]:
@@ -316,7 +331,10 @@ async def my_reports(ctx: Context) -> list[str]:
     found = await ctx.uow.reports.active_of_reporter(person_id=ctx.sender.id)
     return [
         texts.MY_LINE.format(
-            number=r.number, place=r.place, text=r.text, status=await status_text(ctx, r)
+            number=r.number,
+            place=r.place,
+            text=r.text + ("" if r.reporter_id == ctx.sender.id else texts.MY_FOLLOWED),
+            status=await status_text(ctx, r),
         )
         for r in found
     ]
@@ -333,7 +351,7 @@ async def tickets(ctx: Context, args: str) -> None:
         person_id=ctx.sender.id, escalated_to_level=level
     )
     if not found:
-        await ctx.reply(texts.TICKETS_NONE)
+        await ctx.reply_privately(texts.TICKETS_NONE)
         return
     lines = [texts.TICKETS_HEADER]
     for r in found:
@@ -350,7 +368,7 @@ async def tickets(ctx: Context, args: str) -> None:
                 due=due,
             )
         )
-    await ctx.reply("\n".join(lines))
+    await ctx.reply_privately("\n".join(lines))
 
 
 COMMANDS = (

@@ -262,6 +262,9 @@ async def propose(ctx: Context, args: str) -> None:
     if not text.strip():
         raise UserError(texts.PROPOSAL_USAGE)
     staff = ctx.sender.has_any(*ADMINS)
+    # residents of the scope back it: five of them, or every other one where there are fewer
+    members = {m for h in homes for m in await ctx.uow.households.members(household_id=h.id)}
+    needed = max(1, min(BACKERS_NEEDED, len(members - {ctx.sender.id})))
     proposal = await ctx.uow.votes.propose(
         scope=scope,
         text=text.strip(),
@@ -271,21 +274,22 @@ async def propose(ctx: Context, args: str) -> None:
         consent=consent,
         consent_strict=strict,
         status="open" if staff else "backing",
-        backers_needed=0 if staff else BACKERS_NEEDED,
+        backers_needed=0 if staff else needed,
         created_by=ctx.sender.id,
         created_at=ctx.now,
         origin_platform=msg.platform,
         origin_chat=msg.chat_id,
     )
     if not staff:
-        await ctx.reply(
-            texts.PROPOSAL_NEEDS_BACKING.format(number=proposal.number, needed=BACKERS_NEEDED)
-        )
+        await ctx.reply(texts.PROPOSAL_NEEDS_BACKING.format(number=proposal.number, needed=needed))
         return
     await _open(ctx, proposal, homes)
 
 
-async def _open(ctx: Context, proposal: Proposal, homes: list[Household]) -> None:
+async def _open(
+    ctx: Context, proposal: Proposal, homes: list[Household], *, proposer: bool = True
+) -> None:
+    """Post the proposal to the groups; its proposer is told (the sender, or privately)."""
     area = sum((_area(h) for h in homes), Fraction(0))
     fields = dict(
         number=proposal.number,
@@ -298,7 +302,11 @@ async def _open(ctx: Context, proposal: Proposal, homes: list[Household]) -> Non
     )
     for group in ctx.settings.groups:
         await ctx.post(group, texts.PROPOSAL_POST.format(**fields))
-    await ctx.reply(texts.PROPOSAL_OPENED.format(**fields))
+    if proposer:
+        await ctx.reply(texts.PROPOSAL_OPENED.format(**fields))
+    else:
+        who = await ctx.uow.people.get(person_id=proposal.created_by)
+        await ctx.tell(who, texts.PROPOSAL_OPENED.format(**fields))
 
 
 async def _proposal(ctx: Context, args: str, usage: str) -> tuple[Proposal, str]:
@@ -317,19 +325,25 @@ async def back(ctx: Context, args: str) -> None:
     p, _ = await _proposal(ctx, args, "用法：附议 P1")
     if p.status != "backing":
         raise UserError(
-            texts.PROPOSAL_NOT_OPEN.format(number=p.number, status=texts.PROPOSAL_STATUS[p.status])
+            texts.PROPOSAL_NOT_BACKING.format(
+                number=p.number, status=texts.PROPOSAL_STATUS[p.status]
+            )
         )
+    home = await ctx.uow.households.of_person(person_id=ctx.sender.id)
+    if home is None or not in_scope(p.scope, home):  # not a passing visitor
+        raise UserError(texts.PROPOSAL_BACKER_NOT_IN_SCOPE.format(scope=p.scope, number=p.number))
     if p.created_by == ctx.sender.id or not await ctx.uow.votes.back(
         proposal_id=p.id, person_id=ctx.sender.id
     ):
         raise UserError(texts.PROPOSAL_ALREADY_BACKED.format(number=p.number))
     count = await ctx.uow.votes.backers(proposal_id=p.id)
-    await ctx.reply(
-        texts.PROPOSAL_BACKED.format(number=p.number, count=count, needed=p.backers_needed)
-    )
-    if count >= p.backers_needed:
-        p = await ctx.uow.votes.update_proposal(proposal_id=p.id, status="open")
-        await _open(ctx, p, await scope_homes(ctx, p.scope))
+    fields = dict(number=p.number, count=count, needed=p.backers_needed)
+    if count < p.backers_needed:
+        await ctx.reply(texts.PROPOSAL_BACKED.format(**fields))
+        return
+    await ctx.reply(texts.PROPOSAL_BACKED_OPENED.format(**fields))
+    p = await ctx.uow.votes.update_proposal(proposal_id=p.id, status="open")
+    await _open(ctx, p, await scope_homes(ctx, p.scope), proposer=False)
 
 
 def _choice(word: str) -> str:
@@ -367,16 +381,32 @@ async def vote(ctx: Context, args: str) -> None:
         at=ctx.now,
     )
     name = texts.VOTE_NAMES[choice]
+    fields = dict(address=home.address, number=p.number, choice=name)
     if before is None:
-        await ctx.reply(texts.VOTE_CAST.format(address=home.address, number=p.number, choice=name))
+        await ctx.reply(texts.VOTE_CAST.format(**fields))
+    elif before.proxy:
+        # the household's own vote always wins over a proxy: both sides are told
+        lead = await ctx.uow.people.get(person_id=before.voter_id)
+        await ctx.reply(
+            texts.VOTE_OVER_PROXY.format(
+                **fields, lead=lead.name, before=texts.VOTE_NAMES[before.choice]
+            )
+        )
+        await ctx.tell(lead, texts.VOTE_PROXY_SUPERSEDED.format(**fields))
+    elif before.choice == choice:
+        await ctx.reply(texts.VOTE_UNCHANGED.format(**fields))
     else:
         await ctx.reply(
-            texts.VOTE_REPLACED.format(
-                address=home.address,
-                number=p.number,
-                before=texts.VOTE_NAMES[before.choice],
-                choice=name,
-            )
+            texts.VOTE_REPLACED.format(**fields, before=texts.VOTE_NAMES[before.choice])
+        )
+    if before is not None and not before.proxy and before.voter_id != ctx.sender.id:
+        # another member of the household had voted: they learn their vote was replaced
+        earlier = await ctx.uow.people.get(person_id=before.voter_id)
+        await ctx.tell(
+            earlier,
+            texts.VOTE_CHANGED_BY_MEMBER.format(
+                **fields, name=ctx.sender.name, before=texts.VOTE_NAMES[before.choice]
+            ),
         )
 
 
@@ -400,6 +430,10 @@ async def proxy_vote(ctx: Context, args: str) -> None:
         raise UserError(
             texts.VOTE_OUT_OF_SCOPE.format(address=home.address, number=p.number, scope=p.scope)
         )
+    before = await ctx.uow.votes.vote_of(proposal_id=p.id, household_id=home.id)
+    if before is not None and not before.proxy:
+        # a proxy is for households that do not vote themselves: never over their own vote
+        raise UserError(texts.VOTE_PROXY_MEMBER_VOTED.format(address=home.address, number=p.number))
     await ctx.uow.votes.cast(
         proposal_id=p.id,
         household_id=home.id,
@@ -409,11 +443,16 @@ async def proxy_vote(ctx: Context, args: str) -> None:
         note=note,
         at=ctx.now,
     )
-    await ctx.reply(
-        texts.VOTE_PROXY_CAST.format(
-            address=home.address, number=p.number, choice=texts.VOTE_NAMES[choice], note=note
+    fields = dict(address=home.address, number=p.number, choice=texts.VOTE_NAMES[choice], note=note)
+    if before is None:
+        await ctx.reply(texts.VOTE_PROXY_CAST.format(**fields))
+    else:
+        await ctx.reply(
+            texts.VOTE_PROXY_REPLACED.format(**fields, before=texts.VOTE_NAMES[before.choice])
         )
-    )
+    for member_id in await ctx.uow.households.members(household_id=home.id):
+        member = await ctx.uow.people.get(person_id=member_id)
+        await ctx.tell(member, texts.VOTE_PROXY_TO_HOUSEHOLD.format(**fields, lead=ctx.sender.name))
 
 
 async def _count(ctx: Context, p: Proposal) -> Tally:
@@ -465,7 +504,17 @@ def result_text(p: Proposal, t: Tally) -> str:
     )
 
 
-VOTE_HEADERS = ("表决", "住户", "面积(㎡)", "表决意见", "投票人", "代投", "说明", "时间")
+VOTE_HEADERS = (
+    "表决",
+    "住户",
+    "面积(㎡)",
+    "表决意见",
+    "投票人",
+    "代投",
+    "说明",
+    "时间",
+    "是否计入",
+)
 
 
 async def close_due(ctx: Context) -> int:
@@ -490,9 +539,10 @@ async def close_due(ctx: Context) -> int:
 
 
 async def _vote_rows(ctx: Context, p: Proposal) -> list[list[str | float]]:
+    """Every vote cast, the replaced ones too (marked), household by household."""
     homes = {h.id: h for h in await scope_homes(ctx, p.scope)}
     rows: list[list[str | float]] = []
-    for v in await ctx.uow.votes.votes(proposal_id=p.id):
+    for v in await ctx.uow.votes.history(proposal_id=p.id):
         if v.household_id not in homes:
             continue
         h = homes[v.household_id]
@@ -507,6 +557,7 @@ async def _vote_rows(ctx: Context, p: Proposal) -> list[list[str | float]]:
                 "是" if v.proxy else "",
                 v.note or "",
                 ctx.local(v.at).strftime("%Y-%m-%d %H:%M"),
+                texts.VOTE_COUNTED if v.counted else texts.VOTE_SUPERSEDED,
             ]
         )
     return rows

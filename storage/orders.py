@@ -94,6 +94,18 @@ class OrderRepository:
         )
         return bool(result.rowcount)
 
+    async def active_of_requester(self, *, person_id: int) -> list[ServiceOrder]:
+        """A person's service orders not yet done, oldest first."""
+        rows = await self._conn.execute(
+            service_orders.select()
+            .where(
+                service_orders.c.requester_id == person_id,
+                service_orders.c.status.in_((OPEN, ACKNOWLEDGED)),
+            )
+            .order_by(service_orders.c.id)
+        )
+        return [ServiceOrder(**r._asdict()) for r in rows]
+
     async def unacknowledged_due(self, *, now: datetime) -> list[ServiceOrder]:
         rows = await self._conn.execute(
             service_orders.select().where(

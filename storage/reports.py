@@ -163,9 +163,13 @@ class ReportRepository:
         return [ReportEvent(r.kind, r.actor_id, r.at, r.note) for r in rows]
 
     async def active_of_reporter(self, *, person_id: int) -> list[Report]:
-        """Reports a person filed that are not yet resolved."""
+        """Reports a person filed, or follows (我也遇到), that are not yet resolved."""
+        followed = sa.select(report_followers.c.report_id).where(
+            report_followers.c.person_id == person_id
+        )
         return await self._select(
-            (reports.c.reporter_id == person_id) & reports.c.status.in_(ACTIVE)
+            ((reports.c.reporter_id == person_id) | reports.c.id.in_(followed))
+            & reports.c.status.in_(ACTIVE)
         )
 
     async def active_of_assignee(
@@ -260,12 +264,22 @@ class ReportRepository:
         followed = sa.select(report_followers.c.report_id).where(
             report_followers.c.person_id == person_id
         )
+        # "since" by the order of the report's events, not by time: a reopened report can be
+        # rated, resolved again and asked again within the same minute (or the same instant)
+        resolved = report_events.alias("resolved")
+        rated = report_events.alias("rated")
+        last_resolved = (
+            sa.select(sa.func.max(resolved.c.id))
+            .where(resolved.c.report_id == reports.c.id, resolved.c.kind == "resolved")
+            .scalar_subquery()
+        )
         rated_since_resolved = (
-            sa.select(report_ratings.c.id)
+            sa.select(rated.c.id)
             .where(
-                report_ratings.c.report_id == reports.c.id,
-                report_ratings.c.person_id == person_id,
-                report_ratings.c.at >= reports.c.resolved_at,
+                rated.c.report_id == reports.c.id,
+                rated.c.kind == "rated",
+                rated.c.actor_id == person_id,
+                rated.c.id > last_resolved,
             )
             .exists()
         )

@@ -450,6 +450,21 @@ votes = sa.Table(
     sa.Column("at", UtcDateTime, nullable=False),
 )
 
+# every vote cast, in order: what `votes` counts is the latest of each household (0015)
+vote_history = sa.Table(
+    "vote_history",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("proposal_id", sa.Integer, sa.ForeignKey("proposals.id"), nullable=False),
+    sa.Column("household_id", sa.Integer, sa.ForeignKey("households.id"), nullable=False),
+    sa.Column("choice", sa.String(10), nullable=False),
+    sa.Column("voter_id", sa.Integer, sa.ForeignKey("people.id"), nullable=False),
+    sa.Column("proxy", sa.Boolean, nullable=False),
+    sa.Column("note", sa.Text),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Index("ix_vote_history_proposal", "proposal_id", "id"),
+)
+
 # who holds a connection that only one worker may hold (a WeChat gateway), until when
 leases = sa.Table(
     "leases",

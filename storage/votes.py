@@ -10,7 +10,14 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.errors import NotFound
-from storage.schema import inserted_id, proposal_backers, proposals, suggestions, votes
+from storage.schema import (
+    inserted_id,
+    proposal_backers,
+    proposals,
+    suggestions,
+    vote_history,
+    votes,
+)
 
 
 @dataclass(frozen=True)
@@ -62,6 +69,19 @@ class Vote:
     proxy: bool
     note: str | None
     at: datetime
+
+
+@dataclass(frozen=True)
+class CastVote:
+    """One vote as it was cast; `counted` is False once a later vote replaced it."""
+
+    household_id: int
+    choice: str
+    voter_id: int
+    proxy: bool
+    note: str | None
+    at: datetime
+    counted: bool
 
 
 class VoteRepository:
@@ -188,6 +208,17 @@ class VoteRepository:
                 at=at,
             )
         )
+        await self._conn.execute(
+            vote_history.insert().values(
+                proposal_id=proposal_id,
+                household_id=household_id,
+                choice=choice,
+                voter_id=voter_id,
+                proxy=proxy,
+                note=note,
+                at=at,
+            )
+        )
         return before
 
     async def vote_of(self, *, proposal_id: int, household_id: int) -> Vote | None:
@@ -209,3 +240,26 @@ class VoteRepository:
             votes.select().where(votes.c.proposal_id == proposal_id).order_by(votes.c.household_id)
         )
         return [Vote(r.household_id, r.choice, r.voter_id, r.proxy, r.note, r.at) for r in rows]
+
+    async def history(self, *, proposal_id: int) -> list[CastVote]:
+        """Every vote cast on a proposal, household by household in the order cast."""
+        rows = list(
+            await self._conn.execute(
+                vote_history.select()
+                .where(vote_history.c.proposal_id == proposal_id)
+                .order_by(vote_history.c.household_id, vote_history.c.id)
+            )
+        )
+        last = {r.household_id: r.id for r in rows}  # ordered by id: the latest wins
+        return [
+            CastVote(
+                r.household_id,
+                r.choice,
+                r.voter_id,
+                r.proxy,
+                r.note,
+                r.at,
+                counted=last[r.household_id] == r.id,
+            )
+            for r in rows
+        ]

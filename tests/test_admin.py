@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.config import Config
 from handlers.clock import ManualClock
 from storage import Database
@@ -16,7 +18,8 @@ BOTH_BACKENDS = True  # this suite runs on SQLite and on PostgreSQL
 async def test_refused_for_non_admins_and_in_groups(bot: Bot) -> None:
     assert "只有管理员" in (await bot.dm("张正芳", "设置角色 王辉 网格员"))[0].text
     assert "只有管理员" in (await bot.dm("王辉", "划转楼栋 5栋 第一网格"))[0].text
-    assert await bot.say("朱东", "设置角色 王辉 网格员") == []
+    assert "请私聊我发送" in (await bot.say("朱东", "设置角色 王辉 网格员"))[0].text
+    assert await bot.say("王辉", "设置角色 王辉 网格员") == []  # not his: no chatter
     async with bot.db.unit_of_work() as uow:
         person = await uow.people.find_by_name(name="王辉")
         assert person is not None and person.roles == {"resident"}
@@ -115,3 +118,22 @@ async def test_chat_changes_survive_a_restart_until_the_config_changes(
         said = await bot.say("郭先德", "上报 6栋 楼道堆物")
         assert to(said, "李娜") == [] and to(said, "张正芳")
         assert "配置文件" in (await bot.dm("朱东", "变更记录"))[0].text
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("何伟", "表决 P1 同意"),
+        ("朱东", "统计"),
+        ("朱东", "名单 E1"),
+        ("朱东", "发起活动 议事会 12月5日 19:00 党群服务中心"),
+        ("朱东", "通知列表"),
+        ("孙阿姨", "走访 5栋1单元102 身体好"),
+        ("王辉", "满意 H1"),
+        ("朱东", "@小区助手 统计"),
+        ("朱东", "/stats"),
+    ],
+)
+async def test_private_only_commands_in_a_group_say_where(bot: Bot, name: str, text: str) -> None:
+    [said] = await bot.say(name, text)
+    assert said.where == "群" and "请私聊我发送" in said.text

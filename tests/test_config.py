@@ -72,6 +72,34 @@ def test_worker_needs_the_grid_worker_role() -> None:
     assert problems(text) == ["grids[0].workers[0]: '王辉' does not have the role grid_worker"]
 
 
+@pytest.mark.parametrize(
+    ("building", "why"),
+    [
+        ("１栋", "'１栋' is not in the canonical form: write '1栋'"),
+        ("1号楼", "'1号楼' is not in the canonical form: write '1栋'"),
+        ("1栋楼", "'1栋楼' is not in the canonical form: write '1栋'"),
+        ("东区", "'东区' cannot be recognised in a report"),
+    ],
+)
+def test_buildings_are_written_as_reports_name_them(building: str, why: str) -> None:
+    """Else every report of that building would go to 社区 as an unknown building."""
+    [found] = problems(BASE.replace('"1栋", "2栋"', f'"{building}", "2栋"'))
+    assert found.startswith(f"buildings[0]: {why}")
+    text = BASE.replace('"1栋", "2栋"', '"1栋", "东区"') + '[building_aliases]\n"东区" = "东区"\n'
+    parse_config(text, "c.toml", {})  # a name the parser cannot read, reached by its alias
+
+
+def test_a_cycle_of_leaders_is_refused() -> None:
+    text = BASE + "".join(
+        f'[[people]]\nname = "{name}"\nleader = "{leader}"\n'
+        for name, leader in (("孙阿姨", "周组长"), ("周组长", "孙阿姨"), ("王辉", "孙阿姨"))
+    )
+    assert problems(text) == ["people[1].leader: a cycle of leaders: 孙阿姨 → 周组长 → 孙阿姨"]
+    assert problems(BASE + '[[people]]\nname = "孙阿姨"\nleader = "孙阿姨"\n') == [
+        "people[1].leader: a cycle of leaders: 孙阿姨 → 孙阿姨"
+    ]
+
+
 def test_syntax_error_and_missing_file() -> None:
     assert problems("[community\n")[0].startswith("(syntax): ")
     with pytest.raises(ConfigError) as info:

@@ -161,4 +161,7 @@ async def test_admins_change_households_and_leads_in_chat(bot: Bot) -> None:
     assert "不再是重点户" in (await bot.dm("朱东", "取消重点户 3栋2单元501"))[0].text
     assert "李娜不是邻长" in (await bot.dm("朱东", "指派邻长 5栋1单元102 李娜"))[0].text
     assert "王辉的上级：周组长" in (await bot.dm("朱东", "设置上级 王辉 周组长"))[0].text
+    said = await bot.dm("朱东", "设置上级 周组长 孙阿姨")  # 孙阿姨 → 周组长 → 张正芳
+    assert "上级会绕回本人（周组长 → 孙阿姨 → 周组长）" in said[0].text
+    assert "上级会绕回本人" in (await bot.dm("朱东", "设置上级 张正芳 王辉"))[0].text
     assert "只有管理员" in (await bot.dm("孙阿姨", "重点户 3栋2单元501 留守"))[0].text

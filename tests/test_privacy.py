@@ -59,7 +59,8 @@ async def test_a_resident_sees_what_is_kept(bot: Bot) -> None:
     text = (await bot.dm("王辉", "我的信息"))[0].text
     assert "住址：3栋2单元501" in text and "电话：13800001111" in text
     assert "上报1件，报餐1次" in text and "删除我的信息 确认" in text
-    assert await bot.say("王辉", "我的信息") == []  # not in a group
+    said = await bot.say("王辉", "我的信息")  # not in a group
+    assert "「我的信息」请私聊我发送" in said[0].text and "13800001111" not in said[0].text
 
 
 async def test_deletion_leaves_no_trace_and_the_counts_unchanged(bot: Bot) -> None:

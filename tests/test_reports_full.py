@@ -215,3 +215,97 @@ async def test_history_for_those_involved_only(bot: Bot) -> None:
     assert "处理中" in (await bot.dm("朱东", "进度 H1"))[0].text
     assert "只有上报人" in (await bot.dm("小赵", "H1"))[0].text
     assert "没有找到工单 H7" in (await bot.dm("王辉", "H7"))[0].text
+
+
+async def test_history_asked_in_the_group_is_answered_privately(bot: Bot) -> None:
+    await bot.dm("王辉", "上报 3栋 楼道飞线充电")  # reported in private
+    await bot.dm("李娜", "接单 H1")
+    await bot.dm("李娜", "备注 H1 已找502谈话")
+    await bot.say("赵敏", "我也遇到 H1")
+    for name, text in (("李娜", "H1"), ("王辉", "进度 H1"), ("李娜", "/status H1")):
+        said = await bot.say(name, text)
+        [group] = to(said, "群")
+        assert "已私信您" in group.text
+        assert "502" not in group.text and "王辉" not in group.text and "赵敏" not in group.text
+        [private] = to(said, name)
+        assert "已找502谈话" in private.text and "上报（王辉）" in private.text
+    said = await bot.say("李娜", "工单")
+    assert "已私信您" in to(said, "群")[0].text and "H1" in to(said, "李娜")[0].text
+    said = await bot.say("王辉", "我的")
+    assert "H1" not in to(said, "群")[0].text and "H1" in to(said, "王辉")[0].text
+
+
+async def test_a_bare_rating_answers_the_resolution_after_a_reopen(bot: Bot) -> None:
+    # all in the same instant, as in the console without /tick: order decides, not time
+    await bot.say("王辉", "上报 3栋 楼道飞线充电")
+    await bot.dm("李娜", "接单 H1")
+    await bot.dm("李娜", "办结 H1 已清理")
+    await bot.dm("王辉", "不满意 还在")
+    await bot.dm("李娜", "办结 H1 再次清理")
+    said = await bot.dm("王辉", "满意")
+    assert "感谢您的评价（满意）" in said[0].text
+    assert "没有待评价" in (await bot.dm("王辉", "满意"))[0].text  # once per resolution
+    said = await bot.dm("朱东", "统计")
+    assert "满意率 100.0%" in said[0].text
+
+
+async def test_a_reopened_report_gives_its_new_deadline_not_the_old_one(bot: Bot) -> None:
+    await bot.say("王辉", "上报 3栋 楼道堆物")  # Thursday 11-26 09:00: 接单 by 09:30
+    await bot.dm("李娜", "接单 H1")
+    await bot.tick(timedelta(hours=2))
+    await bot.dm("李娜", "办结 H1 已清理")
+    said = await bot.dm("王辉", "不满意 还在")
+    [alert] = to(said, "李娜")
+    assert "请在11月27日 11:00前办结" in alert.text and "09:30" not in alert.text
+
+
+async def test_overdue_messages_name_the_deadline_and_promise_only_what_exists(bot: Bot) -> None:
+    await bot.say("王辉", "上报 3栋 楼道堆物")
+    await bot.dm("李娜", "接单 H1")  # to be resolved by 11-27 09:00
+    said = await bot.tick(timedelta(hours=24))
+    assert "已超过办结时限（11月27日 09:00）" in to(said, "李娜")[0].text
+    assert "4小时后仍未办结将上报社区" in to(said, "李娜")[0].text
+    said = await bot.tick(timedelta(hours=4))  # 13:00, the grace ends
+    [up] = to(said, "张正芳")
+    assert "未在11月27日 09:00前办结" in up.text and "请在11月28日 13:00前办结" in up.text
+    said = await bot.tick(timedelta(hours=24))
+    assert "4小时后仍未办结将上报党支部" in to(said, "李娜")[0].text
+    said = await bot.tick(timedelta(hours=4))  # now at the branch, the top of the chain
+    assert "超时未办结" in to(said, "朱东")[0].text
+    said = await bot.tick(timedelta(hours=24))
+    [reminder] = to(said, "李娜")
+    assert "办结超时提醒" in reminder.text and "将上报" not in reminder.text
+
+
+async def test_an_urgent_report_reaches_each_level_with_its_alert_once(bot: Bot) -> None:
+    said = await bot.say("王辉", "上报 3栋 电箱冒烟了")
+    said += await bot.tick(timedelta(minutes=5))
+    said += await bot.tick(timedelta(minutes=5))
+    for person in ("张正芳", "朱东"):
+        alerts = [s for s in to(said, person) if "【隐患上报 H1】" in s.text]
+        assert len(alerts) == 1, person
+    assert any("【超时未接单 H1】紧急上报" in s.text for s in to(said, "张正芳"))  # now theirs
+
+
+async def test_reassigning_to_oneself_is_refused_and_a_taken_back_ticket_is_said(bot: Bot) -> None:
+    await bot.say("王辉", "上报 3栋 楼道堆物")
+    assert "不能把 H1 转派给自己" in (await bot.dm("李娜", "转派 H1 李娜"))[0].text
+    assert "不能把 H1 转派给自己" in (await bot.dm("李娜", "转派 H1 3栋"))[0].text
+    await bot.say("王辉", "上报 5栋 楼道飞线充电")
+    said = await bot.dm("陈刚", "转派 H2 李娜")
+    assert "工单转派 H2" in to(said, "李娜")[0].text
+    said = await bot.dm("陈刚", "转派 H2 5栋")  # 陈刚 takes it back from 李娜
+    [told] = to(said, "李娜")
+    assert "H2" in told.text and "已由陈刚转派给陈刚，您不用再处理了" in told.text
+    assert "已经由陈刚处理" in (await bot.dm("张正芳", "转派 H2 陈刚"))[0].text
+
+
+async def test_mine_lists_followed_reports_and_service_orders(bot: Bot) -> None:
+    await bot.say("王辉", "上报 3栋 楼道飞线充电")
+    await bot.say("赵敏", "我也遇到 H1")
+    await bot.dm("赵敏", "点单 理发 3栋1单元201 周六上午")
+    text = (await bot.dm("赵敏", "我的"))[0].text
+    assert "H1 3栋 楼道飞线充电（您关注的） —— 待接单" in text
+    assert "您的点单：" in text and "S1 理发" in text
+    await bot.dm("李娜", "办结 H1 已清理")
+    assert "H1" not in (await bot.dm("赵敏", "我的"))[0].text

@@ -49,24 +49,31 @@ async def test_capacity_counts_guests_and_the_waitlist_moves_up_in_order(bot: Bo
     await bot.dm("朱东", NEW)
     assert "2人（含家属1人）" in (await bot.say("王辉", "报名 E1 +1"))[0].text
     assert "候补第1位（2人）" in (await bot.say("郭先德", "报名 E1 +1"))[0].text
-    assert "候补第2位（1人）" in (await bot.say("小赵", "报名 E1"))[0].text
+    assert "候补第2位（2人）" in (await bot.say("小赵", "报名 E1 +1"))[0].text
     said = await bot.say("王辉", "取消报名 E1")
     assert "已取消 E1" in to(said, "群")[0].text
-    assert "转为正式报名（2人）" in to(said, "郭先德")[0].text
-    assert "转为正式报名（1人）" in to(said, "小赵")[0].text
+    assert "转为正式报名（2人）" in to(said, "郭先德")[0].text and to(said, "小赵") == []
+    said = await bot.say("郭先德", "报名 E1")  # one guest fewer: 2 places for the next
+    assert "转为正式报名（2人）" in to(said, "小赵")[0].text
     got = await statuses(bot)
     assert [g for g, _ in got[GOING]] == [2, await pid(bot, "小赵")] and got[WAITLIST] == []
 
 
-async def test_the_waitlist_is_strict_in_order(bot: Bot) -> None:
-    await bot.dm("朱东", NEW)
+async def test_the_waitlist_gives_places_to_the_next_party_that_fits(bot: Bot) -> None:
+    await bot.dm("朱东", NEW)  # 3 places
     await bot.say("王辉", "报名 E1 +1")
-    await bot.say("郭先德", "报名 E1 +2")  # 3 places: waits
-    said = await bot.say("小赵", "报名 E1")  # 1 place left, but someone is ahead
-    assert "候补第2位" in said[0].text
-    said = await bot.say("王辉", "取消报名 E1")
-    assert to(said, "郭先德") and to(said, "小赵") == []  # 郭先德 takes all three
-    assert [p for p, _ in (await statuses(bot))[WAITLIST]] == [await pid(bot, "小赵")]
+    await bot.say("赵敏", "报名 E1")  # full
+    assert "候补第1位（3人）" in (await bot.say("何伟", "报名 E1 +2"))[0].text
+    assert "候补第2位（1人）" in (await bot.say("钱奶奶", "报名 E1"))[0].text
+    said = await bot.say("王辉", "取消报名 E1")  # 2 places free: 何伟's three do not fit
+    assert to(said, "何伟") == [] and "转为正式报名（1人）" in to(said, "钱奶奶")[0].text
+    assert [p for p, _ in (await statuses(bot))[WAITLIST]] == [await pid(bot, "何伟")]
+    assert "已报名" in (await bot.say("小赵", "报名 E1"))[0].text  # the last place fits him
+    await bot.say("赵敏", "取消报名 E1")
+    said = await bot.say("钱奶奶", "取消报名 E1")
+    assert to(said, "何伟") == []  # 2 places, still not three
+    said = await bot.say("小赵", "取消报名 E1")
+    assert "转为正式报名（3人）" in to(said, "何伟")[0].text  # once it fits
 
 
 async def test_changing_guests_and_silly_counts(bot: Bot) -> None:
@@ -83,7 +90,8 @@ async def test_changing_guests_and_silly_counts(bot: Bot) -> None:
 
 async def test_bad_events_are_refused(bot: Bot) -> None:
     assert "只有" in (await bot.dm("王辉", NEW))[0].text
-    assert await bot.say("朱东", NEW) == []  # not in a group: residents say 发起活动 too
+    assert "请私聊我发送" in (await bot.say("朱东", NEW))[0].text  # not in a group
+    assert await bot.say("王辉", NEW) == []  # residents say 发起活动 too: chatter
     assert "已经过去了" in (await bot.dm("朱东", "发起活动 议事会 11月20日 19:00 活动室"))[0].text
     assert "用法" in (await bot.dm("朱东", "发起活动 议事会 某天 活动室"))[0].text
     assert (
@@ -166,6 +174,7 @@ async def test_group_post_shows_counts_never_a_list(bot: Bot) -> None:
 
 def grid_config(tmp_path: Path) -> Config:
     raw = example_raw()
+    raw["console"] = {**raw["console"], "buildings": []}  # no grid's own group here
     raw["groups"] = [
         {
             "name": "一网格群",
@@ -203,3 +212,50 @@ async def test_grid_workers_post_events_to_their_own_grid(
 async def test_guest_forms(bot: Bot, guests: str) -> None:
     await bot.dm("朱东", NEW)
     assert "3人（含家属2人）" in (await bot.say("王辉", f"报名 E1 {guests}"))[0].text
+
+
+async def test_grid_workers_create_events_in_the_demo(bot: Bot) -> None:
+    said = await bot.dm("李娜", "发起活动 楼道清理 12月6日 9:00 3栋门口")
+    assert "已发起活动 E1" in to(said, "李娜")[0].text and to(said, "群")
+    assert "叫什么名字" in (await bot.dm("陈刚", "发起活动"))[0].text
+
+
+async def test_a_grid_worker_without_a_group_is_refused_before_the_dialog(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    cfg = grid_config(tmp_path)
+    async with Database(cfg.storage.url) as db:
+        bot = Bot(cfg, clock, db)
+        await bot.app.start()  # the console only: its group has no buildings
+        said = await bot.dm("李娜", "发起活动")
+        assert "只能把活动发到自己网格的群（无）" in said[0].text
+        assert "叫什么名字" not in said[0].text
+        async with db.unit_of_work() as uow:
+            lina = await uow.people.find_by_name(name="李娜")
+            assert lina is not None and await uow.events.draft_of(person_id=lina.id) is None
+
+
+@pytest.mark.parametrize("capacity", ["限-3人", "限0人", "限三十人"])
+async def test_a_capacity_not_understood_is_refused_not_unlimited(bot: Bot, capacity: str) -> None:
+    said = await bot.dm("朱东", f"发起活动 议事会 12月5日 19:00 活动室 {capacity}")
+    assert f"看不懂名额「{capacity}」" in said[0].text and not to(said, "群")
+
+
+async def test_after_the_start_nothing_is_cancelled(bot: Bot) -> None:
+    await bot.dm("朱东", "发起活动 议事会 11月26日 10:00 活动室 限3人")
+    await bot.say("王辉", "报名 E1")
+    await bot.tick(timedelta(hours=1, minutes=1))  # 10:01: it has begun
+    said = await bot.say("王辉", "取消报名 E1")
+    assert "10:00开始，不能再取消报名了" in said[0].text and len(said) == 1
+    said = await bot.dm("朱东", "取消活动 E1")
+    assert "不能再取消了" in said[0].text and not to(said, "群") and not to(said, "王辉")
+
+
+async def test_a_cancelled_event_is_not_cancelled_or_closed_again(bot: Bot) -> None:
+    await bot.dm("朱东", NEW)
+    await bot.say("王辉", "报名 E1")
+    await bot.dm("朱东", "取消活动 E1")
+    said = await bot.dm("朱东", "取消活动 E1")
+    assert "已经取消了" in said[0].text and not to(said, "王辉") and not to(said, "群")
+    assert "已经取消了" in (await bot.dm("朱东", "关闭活动 E1"))[0].text
+    assert "没有报名" in (await bot.say("王辉", "取消报名 E1"))[0].text

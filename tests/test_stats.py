@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from wcwidth import wcswidth
 
 from bot.cli import format_figures
 from bot.config import Config
@@ -130,7 +131,8 @@ async def test_stats_in_chat_with_a_chart(month: Bot) -> None:
 
     assert imread(chart).shape[:2] == (450, 800)
     assert "只有" in (await month.dm("王辉", "统计"))[0].text
-    assert await month.say("朱东", "统计") == []  # private only
+    assert "「统计」请私聊我发送" in (await month.say("朱东", "统计"))[0].text  # private only
+    assert await month.say("朱东", "统计一下明天谁来") == []  # chatter
 
 
 async def test_the_monthly_report_goes_to_the_branch_on_the_first(cfg: Config) -> None:
@@ -169,9 +171,10 @@ async def test_cli_and_xlsx_agree(month: Bot, tmp_path: Path) -> None:
     figures_json = json.loads(
         await cli("stats", "--month", "2026-11", "--format", "json", "--db", db)
     )
+    coverage = figures_json.pop("visit_coverage")
     assert figures_json == await figures(month)
     table = await cli("stats", "--month", "2026-11", "--db", db)
-    assert table == format_figures(figures_json, "table")
+    assert table == format_figures({**figures_json, "visit_coverage": coverage}, "table")
     assert table.splitlines()[2].split()[:4] == ["total", "4", "2", "3"]
     out = tmp_path / "r.xlsx"
     await cli("export", "reports", "--month", "2026-11", "--out", str(out), "--db", db)
@@ -182,6 +185,19 @@ async def test_cli_and_xlsx_agree(month: Bot, tmp_path: Path) -> None:
     )
     assert sum(r[8] == "已办结" for r in rows) == figures_json["total"]["resolved"]
     assert "退回重办（小赵）：还有纸箱" in rows[1][15]
+
+
+async def test_cli_stats_say_what_chat_says_in_aligned_columns(month: Bot) -> None:
+    table = await cli("stats", "--month", "2026-11", "--db", month.cfg.storage.url)
+    chat = (await month.dm("朱东", "统计 11月"))[0].text.splitlines()
+    for line in chat:  # the medians, meals, events and visit coverage, word for word
+        if line.startswith(("接单用时中位数", "助餐", "活动", "本周重点户", "· 孙阿姨")):
+            assert line in table.splitlines(), line
+    assert "响应率 50.0%" in chat[2] and "50.0%" in table.splitlines()[2]
+    rows = table.splitlines()[1:6]
+    # the last column starts at the same terminal column on every row, Chinese names or not
+    starts = {wcswidth(r) - wcswidth(r.split()[-1]) for r in rows}
+    assert len(starts) == 1 and any("电梯故障" in r for r in rows), rows
 
 
 def test_parse_month() -> None:

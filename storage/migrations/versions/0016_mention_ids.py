@@ -3,14 +3,14 @@ mention notifies them (WeChat's mention ids, Telegram's text mentions) even afte
 and when several answers are merged into one message.
 
 Revision ID: 0016
-Revises: 0014_worker_heartbeats
+Revises: 0015_edges
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0016"
-down_revision = "0014_worker_heartbeats"
+down_revision = "0015_edges"
 branch_labels = None
 depends_on = None
 
