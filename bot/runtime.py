@@ -94,6 +94,11 @@ def _adapter(
 
         lease = Lease(app.db, SystemClock(), f"wechat:{cfg.wechat.endpoint}")
         return WechatAdapter(
-            cfg.wechat, app.handle, on_problem=problem, on_online=online, lease=lease
+            cfg.wechat,
+            app.handle,
+            on_problem=problem,
+            on_online=online,
+            lease=lease,
+            dead_letter=app.dead_letter,
         )
     raise SystemExit(f"the {platform} adapter is not available in this version")

@@ -87,6 +87,10 @@ class Peer:
         result: list[dict[str, Any]] = await self._call("GET", "/sent")
         return result
 
+    async def bogus(self) -> None:
+        """A message event whose message the gateway cannot give."""
+        await self._call("POST", "/bogus")
+
     async def logout(self) -> None:
         await self._call("POST", "/logout")
 

@@ -112,6 +112,7 @@ async def running(
             reconnect_base=0.05,
             retry_delay=0.05,
             lease=lease,
+            dead_letter=app.dead_letter,
         )
         adapters["wechat"] = adapter
         async with adapter:
@@ -315,3 +316,22 @@ async def test_an_action_the_text_explains_is_not_written_twice(wx: Wechat) -> N
     await wx.say(LINA, BOT_ID, "办结 H1 已清理")
     [*_, rating] = await wx.sent_to(WANGHUI)
     assert rating.count("回复") == 1 and "满意 H1" not in rating
+
+
+async def test_a_message_the_gateway_cannot_give_is_set_aside_and_the_link_stays(
+    wx: Wechat,
+) -> None:
+    await wx.peer.bogus()
+
+    async def set_aside() -> list[str]:
+        async with wx.app.db.unit_of_work() as uow:
+            return [d.ref for d in await uow.dead_letters.listed()]
+
+    for _ in range(500):  # the event comes back through the stream
+        if await set_aside():
+            break
+        await asyncio.sleep(0.01)
+    assert await set_aside() == ["no-such-message"]
+    await wx.say(WANGHUI, ROOM, "上报 3栋 楼道飞线充电")  # the next message is handled
+    assert wx.adapter.link is Link.ONLINE and wx.adapter.outage is None  # never dropped
+    assert len(await wx.sent_to(LINA)) == 1

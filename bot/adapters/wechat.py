@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from grpclib.client import Channel
 from grpclib.const import Status
@@ -25,8 +26,10 @@ from wechaty_grpc.wechaty import PuppetStub
 from wechaty_grpc.wechaty.puppet import EventResponse, EventType
 
 from bot.adapters.base import (
+    DeadLetterSink,
     DeliveryFailed,
     Handle,
+    describe,
     handle_until_done,
     split_text,
     with_mentions,
@@ -59,6 +62,13 @@ class Link(StrEnum):
     STANDBY = "standby"  # another worker holds the gateway (one client per gateway)
 
 
+# gRPC answers that mean the connection (not one message) is in trouble: reconnect
+CONNECTION_TROUBLE = (
+    Status.UNAVAILABLE,
+    Status.UNAUTHENTICATED,
+    Status.DEADLINE_EXCEEDED,
+    Status.CANCELLED,
+)
 OUT_OF_SERVICE = (Link.DOWN, Link.LOGGED_OUT, Link.UNAUTHENTICATED)
 NEEDS_A_PERSON = (Link.LOGGED_OUT, Link.UNAUTHENTICATED)  # waiting will not bring it back
 
@@ -114,6 +124,7 @@ class WechatAdapter:
         probe_seconds: float = PROBE_SECONDS,
         retry_delay: float = 0.5,
         lease: Lease | None = None,
+        dead_letter: DeadLetterSink | None = None,
     ) -> None:
         if not cfg.token:
             raise ValueError("wechat.token is required")
@@ -127,6 +138,7 @@ class WechatAdapter:
         self._probe_seconds = probe_seconds
         self._retry_delay = retry_delay  # first pause when the database refuses a message
         self._lease = lease
+        self._dead_letter = dead_letter  # where a message that cannot be handled is kept
         self.pacer: Pacer | None = Pacer(
             Limits(
                 overall=cfg.overall_per_minute,
@@ -370,9 +382,33 @@ class WechatAdapter:
         elif kind == EventType.EVENT_TYPE_ERROR:
             log.warning("wechat: gateway error event: %s", payload.get("data", payload))
         elif kind == EventType.EVENT_TYPE_MESSAGE and payload.get("messageId"):
-            incoming = await self._to_incoming(stub, payload["messageId"])
+            try:
+                incoming = await self._to_incoming(stub, payload["messageId"])
+            except GRPCError as exc:
+                if exc.status in CONNECTION_TROUBLE:
+                    raise
+                await self._set_aside(payload, exc)  # the gateway cannot give this message
+                return
+            except (StreamTerminatedError, OSError, TimeoutError):
+                raise  # the connection's trouble: reconnect
+            except Exception as exc:  # a payload this adapter cannot read
+                await self._set_aside(payload, exc)
+                return
             if incoming is not None:
                 await self._deliver(incoming)
+
+    async def _set_aside(self, payload: dict[str, Any], exc: Exception) -> None:
+        """Keep a message event the adapter cannot turn into a message as a dead letter
+        (admins list it with 死信); the connection and the messages after it go on."""
+        log.exception("wechat: message %s could not be read", payload.get("messageId"))
+        if self._dead_letter is not None:
+            await self._dead_letter(
+                platform=self.platform,
+                stage="adapter",
+                ref=str(payload.get("messageId")),
+                reason=describe(exc),
+                raw=json.dumps(payload, ensure_ascii=False),
+            )
 
     async def _name(self, stub: PuppetStub, contact_id: str) -> str:
         if contact_id not in self._names:
@@ -431,7 +467,9 @@ class WechatAdapter:
 
     async def _deliver(self, incoming: Incoming) -> None:
         # the gateway pushes events and keeps no copy: hold on to the message until stored
-        await handle_until_done(self._handle, incoming, first_delay=self._retry_delay)
+        await handle_until_done(
+            self._handle, incoming, first_delay=self._retry_delay, dead_letter=self._dead_letter
+        )
 
     # --- outbound -------------------------------------------------------------------------
 

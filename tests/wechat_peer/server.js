@@ -3,6 +3,7 @@
 // through a small HTTP control API on CONTROL_PORT (both on 127.0.0.1 only):
 //   POST /say    {"from": contactId, "to": roomId|contactId, "text": "...", "mention": [ids]}
 //   GET  /sent   what the bot has sent: [{"to", "text", "room", "mentions"}]
+//   POST /bogus  a message event for a message the gateway has no payload of
 //   POST /logout the WeChat login is lost (the gateway stays up)
 //   POST /login  it comes back
 import http from 'node:http'
@@ -81,6 +82,9 @@ const control = http.createServer(async (req, res) => {
     } else if (req.method === 'GET' && req.url === '/sent') {
       res.setHeader('content-type', 'application/json')
       res.end(JSON.stringify(sent))
+    } else if (req.method === 'POST' && req.url === '/bogus') {
+      puppet.emit('message', { messageId: 'no-such-message' }) // an event the gateway cannot back
+      res.end('{"ok":true}')
     } else if (req.method === 'POST' && req.url === '/logout') {
       await puppet.logout()
       res.end('{"ok":true}')
