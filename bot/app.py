@@ -91,7 +91,8 @@ class _Done:
     schedule_changed: bool = False
     replays: tuple[int, ...] = ()  # dead letters an admin asked to replay
     person: Person | None = None
-    failed: tuple[int, str] | None = None  # a handler's bug: its dead letter and why
+    failed: tuple[int, str, BaseException] | None = None  # a handler's bug: dead letter, why
+    command: str = "?"
 
 
 def build_registry(settings: Settings) -> Registry:
@@ -166,7 +167,14 @@ class App:
         return self._refusals.pop((incoming.platform, incoming.message_id), None)
 
     async def dead_letter(
-        self, *, platform: str, stage: str, ref: str, reason: str, raw: str
+        self,
+        *,
+        platform: str,
+        stage: str,
+        ref: str,
+        reason: str,
+        raw: str,
+        exc: BaseException | None = None,
     ) -> int:
         """Set an inbound update aside: stored raw for an admin to list and replay, logged
         once with its number, counted. A database that refuses raises (tried again)."""
@@ -174,7 +182,7 @@ class App:
             number = await self._add_dead_letter(
                 uow, platform=platform, stage=stage, ref=ref, reason=reason, raw=raw
             )
-        self._set_aside(number, platform=platform, stage=stage, ref=ref, reason=reason)
+        self._set_aside(number, platform=platform, stage=stage, ref=ref, reason=reason, exc=exc)
         return number
 
     async def _add_dead_letter(
@@ -191,14 +199,30 @@ class App:
             replay_of=replaying[0] if replaying else None,
         )
 
-    def _set_aside(self, number: int, *, platform: str, stage: str, ref: str, reason: str) -> None:
-        """Once the dead letter is committed: logged once, counted, told to a replay."""
+    def _set_aside(
+        self,
+        number: int,
+        *,
+        platform: str,
+        stage: str,
+        ref: str,
+        reason: str,
+        exc: BaseException | None = None,
+    ) -> None:
+        """Once the dead letter is committed: logged once (with the traceback), counted,
+        told to a replay."""
         replaying = _REPLAYING.get()
         if replaying is not None:
             replaying[1].append((number, reason))
         self.metrics.dead_letters.labels(platform, stage).inc()
         log.error(
-            "%s %s set aside as dead letter D%d (%s): %s", platform, ref, number, stage, reason
+            "%s %s set aside as dead letter D%d (%s): %s",
+            platform,
+            ref,
+            number,
+            stage,
+            reason,
+            exc_info=exc,
         )
 
     async def handle(self, msg: Incoming) -> bool:
@@ -211,8 +235,8 @@ class App:
         except Exception as exc:
             if is_storage_failure(exc):
                 raise
-            log.exception("%s message %s could not be handled", msg.platform, msg.message_id)
             await self.dead_letter(
+                exc=exc,
                 platform=msg.platform,
                 stage="handler",
                 ref=str(msg.message_id),
@@ -286,9 +310,14 @@ class App:
                 done = _Done(handled=False)
         self.sender.wake()
         if done.failed is not None:
-            number, reason = done.failed
+            number, reason, exc = done.failed
             self._set_aside(
-                number, platform=msg.platform, stage="handler", ref=msg.message_id, reason=reason
+                number,
+                platform=msg.platform,
+                stage="handler",
+                ref=msg.message_id,
+                reason=f"{reason} (in {done.command})",
+                exc=exc,
             )
         if not done.handled:
             return False
@@ -368,7 +397,6 @@ class App:
         except Exception as exc:
             if is_storage_failure(exc):
                 raise  # the database refuses writes: nothing is kept, the platform retries
-            log.exception("handler %s failed on %s message %s", name, msg.platform, msg.message_id)
             await savepoint.rollback()
             await ctx.reply(texts.APOLOGY)
             # answered with an apology, and kept to replay once the bug is fixed
@@ -381,7 +409,7 @@ class App:
                 reason=reason,
                 raw=incoming_json(msg),
             )
-            return _Done(handled=True, failed=(number, reason))
+            return _Done(handled=True, failed=(number, reason, exc), command=name)
 
     def _refuse_press(self, msg: Incoming, reason: str) -> None:
         self._refusals[(msg.platform, msg.message_id)] = reason
@@ -409,8 +437,8 @@ class App:
                 else:
                     await replay(found.raw)
         except Exception as exc:  # the database refusing, or the adapter's parse failing
-            log.exception("replaying %s failed", label)
             await self.dead_letter(
+                exc=exc,
                 platform=found.platform,
                 stage=found.stage,
                 ref=found.ref,
