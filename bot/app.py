@@ -9,7 +9,6 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.adapters.base import (
@@ -86,17 +85,6 @@ _REPLAYING: ContextVar[tuple[int, list[tuple[int, str]]] | None] = ContextVar(
 )
 
 
-@dataclass(frozen=True)
-class _Done:
-    """What handling one message inside its transaction left to do after the commit."""
-
-    handled: bool
-    schedule_changed: bool = False
-    replays: tuple[int, ...] = ()  # dead letters an admin asked to replay
-    person: Person | None = None
-    failed: tuple[int, str] | None = None  # a handler's bug: its dead letter and why
-
-
 def build_registry(settings: Settings) -> Registry:
     """Every command of every feature, in one list."""
     registry = Registry(settings.bot_names)
@@ -170,7 +158,14 @@ class App:
         return self._refusals.pop((incoming.platform, incoming.message_id), None)
 
     async def dead_letter(
-        self, *, platform: str, stage: str, ref: str, reason: str, raw: str
+        self,
+        *,
+        platform: str,
+        stage: str,
+        ref: str,
+        reason: str,
+        raw: str,
+        exc: BaseException | None = None,
     ) -> int:
         """Set an inbound update aside: stored raw for an admin to list and replay, logged
         once with its number, counted. A database that refuses raises (tried again)."""
@@ -178,7 +173,7 @@ class App:
             number = await self._add_dead_letter(
                 uow, platform=platform, stage=stage, ref=ref, reason=reason, raw=raw
             )
-        self._set_aside(number, platform=platform, stage=stage, ref=ref, reason=reason)
+        self._set_aside(number, platform=platform, stage=stage, ref=ref, reason=reason, exc=exc)
         return number
 
     async def _add_dead_letter(
@@ -195,14 +190,30 @@ class App:
             replay_of=replaying[0] if replaying else None,
         )
 
-    def _set_aside(self, number: int, *, platform: str, stage: str, ref: str, reason: str) -> None:
-        """Once the dead letter is committed: logged once, counted, told to a replay."""
+    def _set_aside(
+        self,
+        number: int,
+        *,
+        platform: str,
+        stage: str,
+        ref: str,
+        reason: str,
+        exc: BaseException | None = None,
+    ) -> None:
+        """Once the dead letter is committed: logged once (with the traceback), counted,
+        told to a replay."""
         replaying = _REPLAYING.get()
         if replaying is not None:
             replaying[1].append((number, reason))
         self.metrics.dead_letters.labels(platform, stage).inc()
         log.error(
-            "%s %s set aside as dead letter D%d (%s): %s", platform, ref, number, stage, reason
+            "%s %s set aside as dead letter D%d (%s): %s",
+            platform,
+            ref,
+            number,
+            stage,
+            reason,
+            exc_info=exc,
         )
 
     async def handle(self, msg: Incoming) -> bool:
@@ -212,11 +223,12 @@ class App:
         self.intake.begin(msg.platform, msg.message_id)
         try:
             handled = await self._handle(msg)
+            self.sender.wake()  # (a chat not served may have its one line to send)
         except Exception as exc:
             if is_storage_failure(exc):
                 raise
-            log.exception("%s message %s could not be handled", msg.platform, msg.message_id)
             await self.dead_letter(
+                exc=exc,
                 platform=msg.platform,
                 stage="handler",
                 ref=str(msg.message_id),
@@ -274,120 +286,121 @@ class App:
                 await ctx.tell(admin, text)
 
     async def _handle(self, msg: Incoming) -> bool:
+        # before anything looks at them: invisible characters could reorder or hide text
         msg = dataclasses.replace(
             msg,
             text=strip_invisible(msg.text),
             action=strip_invisible(msg.action) if msg.action is not None else None,
             sender_name=strip_invisible(msg.sender_name),
         )
-        match = self.registry.match(msg.action or msg.text, group=msg.chat_kind is ChatKind.GROUP)
-        async with self.db.unit_of_work() as uow:
-            person = await uow.people.by_account(platform=msg.platform, native_id=msg.sender_id)
-            if self._serves(msg, person):
-                done = await self._work(uow, msg, match, person)
-            else:
-                await self._stranger(uow, msg)
-                done = _Done(handled=False)
-        self.sender.wake()
-        if done.failed is not None:
-            number, reason = done.failed
-            self._set_aside(
-                number, platform=msg.platform, stage="handler", ref=msg.message_id, reason=reason
-            )
-        if not done.handled:
-            return False
-        if done.schedule_changed and self.on_schedule_change is not None:
-            await self.on_schedule_change()
-        if done.person is not None:
-            for number in done.replays:
-                await self._replay(number, admin=done.person)
-        return True
-
-    async def _work(
-        self, uow: UnitOfWork, msg: Incoming, match: Match | None, person: Person | None
-    ) -> _Done:
-        """The message in a served chat, inside its transaction."""
         text = msg.action or msg.text
         group = msg.chat_kind is ChatKind.GROUP
-        if match is None and person is not None:
-            # no command: perhaps the answer to a question the bot asked this person here
-            asked = await uow.questions.pending(
-                platform=msg.platform,
-                chat_id=msg.chat_id,
-                person_id=person.id,
-                now=self.clock.now(),
+        match = self.registry.match(text, group=group)
+        changed = False
+        replays: list[int] = []
+        failed: tuple[int, str, BaseException] | None = None  # a handler's bug, set aside
+        async with self.db.unit_of_work() as uow:
+            person = await uow.people.by_account(platform=msg.platform, native_id=msg.sender_id)
+            if not self._serves(msg, person):
+                await self._stranger(uow, msg)
+                return False
+            if match is None and person is not None:
+                # no command: perhaps the answer to a question the bot asked this person here
+                asked = await uow.questions.pending(
+                    platform=msg.platform,
+                    chat_id=msg.chat_id,
+                    person_id=person.id,
+                    now=self.clock.now(),
+                )
+                cmd = self.registry.continuation(asked.kind) if asked else None
+                if cmd is not None:
+                    match = Match(cmd, "", text.strip())
+            if match is None:
+                if group:
+                    return False  # the bot does not chatter in groups
+                match = Match(self._help, "帮助", "")
+            if not await uow.inbound.remember(
+                platform=msg.platform, message_id=msg.message_id, at=self.clock.now()
+            ):
+                log.info("ignoring redelivered %s message %s", msg.platform, msg.message_id)
+                return False
+            if person is not None and not group:
+                # writing to the bot privately is what lets a platform deliver to them again
+                await uow.people.mark_reachable(platform=msg.platform, native_id=msg.sender_id)
+            if person is None:
+                person = await uow.people.register(
+                    platform=msg.platform,
+                    native_id=msg.sender_id,
+                    display_name=msg.sender_name[:100] or msg.sender_id,
+                    at=self.clock.now(),
+                )
+            ctx = Context(
+                uow=uow, clock=self.clock, settings=self.settings, incoming=msg, person=person
             )
-            cmd = self.registry.continuation(asked.kind) if asked else None
-            if cmd is not None:
-                match = Match(cmd, "", text.strip())
-        if match is None:
-            if group:
-                return _Done(handled=False)  # the bot does not chatter in groups
-            match = Match(self._help, "帮助", "")
-        if not await uow.inbound.remember(
-            platform=msg.platform, message_id=msg.message_id, at=self.clock.now()
-        ):
-            log.info("ignoring redelivered %s message %s", msg.platform, msg.message_id)
-            return _Done(handled=False)
-        if person is not None and not group:
-            # writing to the bot privately is what lets a platform deliver to them again
-            await uow.people.mark_reachable(platform=msg.platform, native_id=msg.sender_id)
-        if person is None:
-            person = await uow.people.register(
-                platform=msg.platform,
-                native_id=msg.sender_id,
-                display_name=msg.sender_name[:100] or msg.sender_id,
-                at=self.clock.now(),
-            )
-        ctx = Context(
-            uow=uow, clock=self.clock, settings=self.settings, incoming=msg, person=person
-        )
-        name = match.command.name if match.command else "?"
-        savepoint = await uow.conn.begin_nested()
-        try:
-            refusal = self._refusal(text)
-            if refusal:
-                raise UserError(refusal)
-            started = time.perf_counter()
-            await dispatch(match, ctx)
-            if ctx.schedule_changed:  # every worker's scheduler sees it and rebuilds
-                await uow.people.set_meta(key=SCHEDULE_VERSION, value=uuid.uuid4().hex)
-            await savepoint.commit()
-            self.metrics.handler_seconds.observe(time.perf_counter() - started)
-            self.metrics.handled.labels(
-                msg.platform, match.command.name if match.command else "unknown"
-            ).inc()
-            log.info("%s message %s: %s", msg.platform, msg.message_id, name)
-            return _Done(
-                handled=True,
-                schedule_changed=ctx.schedule_changed,
-                replays=tuple(ctx.replays),
-                person=person,
-            )
-        except UserError as exc:
-            await savepoint.rollback()
-            if msg.action is not None and getattr(self.adapters.get(msg.platform), "toasts", False):
-                self._refuse_press(msg, exc.reason)  # shown where the button was pressed
-            else:
-                await ctx.reply(exc.reason)
-            return _Done(handled=True)
-        except Exception as exc:
-            if is_storage_failure(exc):
-                raise  # the database refuses writes: nothing is kept, the platform retries
-            log.exception("handler %s failed on %s message %s", name, msg.platform, msg.message_id)
-            await savepoint.rollback()
-            await ctx.reply(texts.APOLOGY)
-            # answered with an apology, and kept to replay once the bug is fixed
-            reason = describe(exc)
-            number = await self._add_dead_letter(
-                uow,
+            savepoint = await uow.conn.begin_nested()
+            try:
+                refusal = self._refusal(text)
+                if refusal:
+                    raise UserError(refusal)
+                started = time.perf_counter()
+                await dispatch(match, ctx)
+                if ctx.schedule_changed:  # every worker's scheduler sees it and rebuilds
+                    await uow.people.set_meta(key=SCHEDULE_VERSION, value=uuid.uuid4().hex)
+                await savepoint.commit()
+                self.metrics.handler_seconds.observe(time.perf_counter() - started)
+                self.metrics.handled.labels(
+                    msg.platform, match.command.name if match.command else "unknown"
+                ).inc()
+                log.info(
+                    "%s message %s: %s",
+                    msg.platform,
+                    msg.message_id,
+                    match.command.name if match.command else "?",
+                )
+                changed = ctx.schedule_changed
+                replays = ctx.replays
+            except UserError as exc:
+                await savepoint.rollback()
+                toasts = getattr(self.adapters.get(msg.platform), "toasts", False)
+                if msg.action is not None and toasts:
+                    self._refuse_press(msg, exc.reason)  # shown where it was pressed, as a toast
+                else:
+                    await ctx.reply(exc.reason)
+            except Exception as exc:
+                if is_storage_failure(exc):
+                    raise  # the database refuses writes: nothing is kept, the platform retries
+                await savepoint.rollback()
+                await ctx.reply(texts.APOLOGY)
+                # kept, to replay once the bug is fixed
+                reason = f"{describe(exc)} (in {match.command.name if match.command else '?'})"
+                number = await self._add_dead_letter(
+                    uow,
+                    platform=msg.platform,
+                    stage="handler",
+                    ref=msg.message_id,
+                    reason=reason,
+                    raw=incoming_json(msg),
+                )
+                failed = (number, reason, exc)
+        self.sender.wake()
+        if failed is not None:
+            number, reason, error = failed
+            self._set_aside(
+                number,
                 platform=msg.platform,
                 stage="handler",
                 ref=msg.message_id,
                 reason=reason,
-                raw=incoming_json(msg),
+                exc=error,
             )
-            return _Done(handled=True, failed=(number, reason))
+        if changed and self.on_schedule_change is not None:
+            await self.on_schedule_change()
+        for number in replays:
+            try:
+                await self._replay(number, admin=person)
+            except Exception:  # the database refusing even the dead letter: said in the log
+                log.exception("replaying D%d failed", number)
+        return True
 
     def _refuse_press(self, msg: Incoming, reason: str) -> None:
         self._refusals[(msg.platform, msg.message_id)] = reason
@@ -415,8 +428,8 @@ class App:
                 else:
                     await replay(found.raw)
         except Exception as exc:  # the database refusing, or the adapter's parse failing
-            log.exception("replaying %s failed", label)
             await self.dead_letter(
+                exc=exc,
                 platform=found.platform,
                 stage=found.stage,
                 ref=found.ref,

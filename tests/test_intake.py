@@ -198,8 +198,11 @@ async def test_malformed_updates_in_one_batch_are_set_aside_and_every_good_one_i
         assert Counter(r.stage for r in letters) == {"parse": 11, "adapter": 4, "handler": 2}
         assert all(r.replayed_at is None and r.raw for r in letters)
         # logged once each, counted in /metrics
-        logged = [r for r in caplog.records if "set aside as dead letter" in r.getMessage()]
-        assert len(logged) == 17
+        errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+        assert len(errors) == 17 and all(
+            "set aside as dead letter D" in r.getMessage() for r in errors
+        )
+        assert sum(r.exc_info is not None for r in errors) == 17  # with what went wrong
         counted = await metric(tg, "linli_dead_letters_total")
         assert sum(counted.values()) == 17
         assert counted[(("platform", "telegram"), ("stage", "parse"))] == 11
@@ -368,7 +371,15 @@ async def test_only_the_database_failing_is_tried_again(clock: ManualClock) -> N
     calls: list[str] = []
     kept: list[str] = []
 
-    async def sink(*, platform: str, stage: str, ref: str, reason: str, raw: str) -> int:
+    async def sink(
+        *,
+        platform: str,
+        stage: str,
+        ref: str,
+        reason: str,
+        raw: str,
+        exc: BaseException | None = None,
+    ) -> int:
         kept.append(f"{stage} {ref} {reason}")
         return len(kept)
 

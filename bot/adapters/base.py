@@ -92,7 +92,14 @@ def describe(exc: BaseException) -> str:
 
 class DeadLetterSink(Protocol):
     async def __call__(
-        self, *, platform: str, stage: str, ref: str, reason: str, raw: str
+        self,
+        *,
+        platform: str,
+        stage: str,
+        ref: str,
+        reason: str,
+        raw: str,
+        exc: BaseException | None = None,
     ) -> int | None:
         """Set an inbound update aside (stored raw, logged once, counted); its number."""
         ...
@@ -102,7 +109,14 @@ class Intake(Protocol):
     """What an adapter may ask of the app beyond handing it messages."""
 
     async def dead_letter(
-        self, *, platform: str, stage: str, ref: str, reason: str, raw: str
+        self,
+        *,
+        platform: str,
+        stage: str,
+        ref: str,
+        reason: str,
+        raw: str,
+        exc: BaseException | None = None,
     ) -> int | None:
         """Set an inbound update aside (stored raw, logged once, counted); its number."""
         ...
@@ -133,19 +147,21 @@ async def handle_until_done(
             handled = await handle(incoming)
         except Exception as exc:
             if not is_storage_failure(exc):
-                log.exception(
-                    "%s message %s failed (%s); set aside, not retried",
-                    incoming.platform,
-                    incoming.message_id,
-                    describe(exc),
-                )
-                if dead_letter is not None:
+                if dead_letter is None:
+                    log.exception(
+                        "%s message %s failed (%s); dropped, not retried",
+                        incoming.platform,
+                        incoming.message_id,
+                        describe(exc),
+                    )
+                else:
                     await dead_letter(
                         platform=incoming.platform,
                         stage="handler",
                         ref=incoming.message_id,
                         reason=describe(exc),
                         raw=incoming_json(incoming),
+                        exc=exc,
                     )
                 return False
             log.exception(

@@ -283,40 +283,42 @@ class TelegramAdapter:
             key = json.dumps(raw, ensure_ascii=False, sort_keys=True, default=repr)
             if key not in self._idless:  # sent again with every batch: set aside once
                 self._idless.add(key)
-                await self._set_aside("parse", "update without update_id", "no update_id", raw)
+                await self._set_aside("parse", "update without update_id", raw)
             return
         ref = f"update {update_id}"
         try:
             update = Update.de_json(raw, self.application.bot)
         except Exception as exc:
-            await self._set_aside("parse", ref, describe(exc), raw)
+            await self._set_aside("parse", ref, raw, exc)
         else:
             try:
                 await self._process(update)
             except Exception as exc:  # the database's failures were waited out in _store
-                log.exception("telegram: update %s could not be turned into a message", update_id)
-                await self._set_aside("adapter", ref, describe(exc), raw)
+                await self._set_aside("adapter", ref, raw, exc)
         self._offset = max(self._offset or 0, update_id + 1)
 
-    async def _set_aside(self, stage: str, ref: str, reason: str, raw: Any) -> None:
+    async def _set_aside(
+        self, stage: str, ref: str, raw: Any, exc: BaseException | None = None
+    ) -> None:
         """Hand an update to the dead letters; while the database refuses, wait (as for any
         update), so that it is not confirmed to Telegram before it is kept."""
+        reason = describe(exc) if exc is not None else "no update_id"
         if self._intake is None:
-            log.error("telegram: %s dropped (%s): %s", ref, stage, reason)
+            log.error("telegram: %s dropped (%s): %s", ref, stage, reason, exc_info=exc)
             return
         text = json.dumps(raw, ensure_ascii=False, default=repr)
         delay = self._retry_delay
         while True:
             try:
                 await self._intake.dead_letter(
-                    platform=self.platform, stage=stage, ref=ref, reason=reason, raw=text
+                    platform=self.platform, stage=stage, ref=ref, reason=reason, raw=text, exc=exc
                 )
                 return
-            except Exception as exc:
-                if not is_storage_failure(exc):
+            except Exception as failure:
+                if not is_storage_failure(failure):
                     log.exception("telegram: %s could not be set aside; dropped", ref)
                     return
-                log.warning("telegram: %s could not be set aside yet (%s)", ref, describe(exc))
+                log.warning("telegram: %s could not be set aside yet (%s)", ref, describe(failure))
             await asyncio.sleep(delay)
             delay = min(30.0, delay * 2)
 
@@ -392,14 +394,13 @@ class TelegramAdapter:
         try:
             update = Update.de_json(raw, self.application.bot)
         except Exception as exc:  # answered 200: Telegram would only send it again
-            await self._set_aside("parse", ref, describe(exc), raw)
+            await self._set_aside("parse", ref, raw, exc)
             return web.Response(status=200)
         try:
             await self._process(update, retry=False)
         except Exception as exc:
             if not is_storage_failure(exc):
-                log.exception("telegram: %s could not be turned into a message", ref)
-                await self._set_aside("adapter", ref, describe(exc), raw)
+                await self._set_aside("adapter", ref, raw, exc)
                 return web.Response(status=200)
             log.exception("telegram: %s could not be stored; Telegram will resend it", ref)
             return web.Response(status=500)
