@@ -32,8 +32,8 @@ from handlers.chat import ChatKind, Incoming
 from handlers.clock import Clock, ManualClock
 from handlers.context import Context, Settings, UserError
 from handlers.help import help_command
-from handlers.understanding import looks_like_report
 from handlers.registry import Match, Registry, dispatch, has_control_chars
+from handlers.understanding import looks_like_report
 from storage import UNAVAILABLE, Database
 
 log = logging.getLogger(__name__)

@@ -230,6 +230,19 @@ def quiet_drivers(level: int) -> None:
         logging.getLogger(name).setLevel(max(logging.WARNING, level))
 
 
+def _explain(args: argparse.Namespace) -> int:
+    from bot.explain import reader
+    from handlers.understanding import describe
+
+    settings = load_config(Path(args.config)).settings(platforms=("console",))
+    today = datetime.now(settings.timezone).date()
+    read = reader(settings, group=not args.private)
+    for text in args.text:
+        print(describe(read(text, today), today))
+        print()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `linli` console script."""
     parser = argparse.ArgumentParser(prog="linli", description="邻里 linli community bot")
@@ -279,6 +292,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--from", dest="source", required=True, help="e.g. sqlite:///linli.db")
     p.add_argument("--to", dest="target", required=True, help="e.g. postgresql://user@host/db")
     p.set_defaults(func=_migrate_data, level=logging.WARNING)
+
+    p = sub.add_parser("explain", help="how a text is understood (intent, place, category…)")
+    p.add_argument("text", nargs="+", help="the message, e.g. 上报 3栋 电瓶车停在电梯里")
+    p.add_argument("--config", default=DEFAULT_CONFIG)
+    p.add_argument("--private", action="store_true", help="as written to the bot in private")
+    p.set_defaults(func=_explain, level=logging.WARNING)
 
     p = sub.add_parser("check-config", help="validate a config file without starting")
     p.add_argument("file", nargs="?", default=DEFAULT_CONFIG)

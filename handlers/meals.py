@@ -23,6 +23,7 @@ from storage.people import Person
 
 MEALS = ("lunch", "dinner")
 KITCHEN = frozenset({"canteen", "admin", "community"})
+_MEAL = re.compile("^(" + "|".join(sorted(MEAL_WORDS, key=len, reverse=True)) + ")")
 # what may follow 报餐 with no space: a day, a meal, portions, a mode, 代 NAME
 MEAL_START = re.compile(
     r"^(?:今|明|后|大后|周|星期|礼拜|下周|下下周|\d|[一两二三四五六七八九十]+[份个人位]|"

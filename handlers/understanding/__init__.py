@@ -123,7 +123,8 @@ def understand(
         return Understanding(norm, None, 1.0)
     intent, args, confidence = found
     if intent in REPORT_INTENTS:
-        return Understanding(norm, intent, confidence, args, report=read_report(args, lexicon, aliases))
+        report = read_report(args, lexicon, aliases)
+        return Understanding(norm, intent, confidence, args, report=report)
     try:
         if intent in MEAL_INTENTS:
             return Understanding(norm, intent, confidence, args, meal=parse_meal(args, today))
@@ -132,3 +133,41 @@ def understand(
     except SlotError as exc:
         return Understanding(norm, intent, confidence, args, error=str(exc))
     return Understanding(norm, intent, confidence, args)
+
+
+def describe(u: Understanding, today: date) -> str:
+    """How a text is understood, for staff tuning their TOML and for bug reports."""
+    lines = [f"原文（规范化后）：{u.text}"]
+    if u.intent is None:
+        lines.append("意图：无 —— 闲聊，群里不回应")
+        return "\n".join(lines)
+    lines.append(f"意图：{u.intent}（置信度 {u.confidence:.2f}）")
+    lines.append(f"参数：{u.args or '（无）'}")
+    if u.report is not None:
+        r = u.report
+        place = r.place.label if r.place else "（未写楼栋：用绑定住址，或问是哪一栋）"
+        lines.append(f"地点：{place}")
+        lines.append(f"内容：{r.description}")
+        scores = "，".join(f"{s.name} {s.score:.1f}" for s in r.scores) or "（无）"
+        lines.append(f"类别：{r.category}（置信度 {r.confidence:.2f}；得分：{scores}）")
+        if r.runner_up is not None:
+            near = "接近，告诉网格员或先问居民" if r.close else "不接近"
+            lines.append(f"第二：{r.runner_up.name} {r.runner_up.score:.1f}（{near}）")
+        urgency = {"fire": "紧急（火情）", "gas": "紧急（燃气）", None: "不紧急"}[r.urgency]
+        lines.append(f"紧急：{urgency}")
+    if u.error is not None:
+        lines.append(f"没看懂：{u.error} —— 回复居民，不写入")
+    if u.meal is not None:
+        m = u.meal
+        day = "（默认：今天的午餐还能报就今天，否则明天）" if m.day is None else m.day.isoformat()
+        meal = {None: "午餐（默认）", "lunch": "午餐", "dinner": "晚餐"}[m.meal]
+        mode = {None: "（不变/堂食）", True: "送餐", False: "堂食"}[m.delivery]
+        portions = 1 if m.portions is None else m.portions
+        lines.append(
+            f"日期：{day}；餐次：{meal}；份数：{portions}；方式：{mode}"
+            + (f"；代：{m.proxy}" if m.proxy else "")
+            + (f"；备注：{m.note}" if m.note else "")
+        )
+    if u.rsvp is not None:
+        lines.append(f"活动：E{u.rsvp.event}；家属：{u.rsvp.guests}人（共{u.rsvp.guests + 1}人）")
+    return "\n".join(lines)

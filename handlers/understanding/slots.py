@@ -9,9 +9,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-import cn2an
-
 from handlers.days import DayError, parse_day
+from handlers.places import chinese_number
 
 MEAL_WORDS = {
     "午餐": "lunch", "中餐": "lunch", "午饭": "lunch", "中饭": "lunch", "中午": "lunch",
@@ -44,6 +43,11 @@ def number(text: str) -> int | None:
         return int(text)
     if text == "俩":
         return 2
+    small = chinese_number(text)  # 一 … 九十九, the common case, without loading cn2an
+    if small is not None:
+        return small
+    import cn2an  # 0.1 s to import: loaded only for 一百, 十万 …
+
     try:
         value = cn2an.cn2an(text, "smart")
     except (ValueError, KeyError, IndexError):
@@ -131,11 +135,11 @@ def parse_meal(text: str, today: date) -> MealSlots:
     return slots
 
 
-# RSVP: 报名 E1 [+2 | 加2人 | 带两个人 | 2人 (people in all)]
+# RSVP: 报名 E1 [+2 | 2 | 加2人 | 带两个人: guests] [2人 | 两个人: people in all]
 _EVENT = re.compile(r"^[Ee]?\s*(?P<n>\d{1,9})(?![\d.])")
 _GUESTS = re.compile(
     rf"^(?:(?P<plus>\+|加|带|再带|另带|再加)\s*(?P<g>-?(?:{_NUM}|\d+))\s*(?:个人|人|位|个)?"
-    rf"|(?P<minus>-\d+)|(?P<all>{_NUM})\s*(?:个人|人|位))$"
+    rf"|(?P<minus>-\d+)|(?P<bare>\d{{1,6}})|(?P<all>{_NUM})\s*(?:个人|人|位))$"
 )
 
 
@@ -163,6 +167,8 @@ def parse_rsvp(text: str) -> RsvpSlots:
         raise SlotError(f"看不懂「{rest}」：带人请写「+2」或「加2人」")
     if g.group("minus"):
         return RsvpSlots(event, int(g.group("minus")))
+    if g.group("bare"):  # 报名 E1 2: guests, as +2 (the reply says how many in all)
+        return RsvpSlots(event, int(g.group("bare")))
     if g.group("plus"):
         n = number(g.group("g"))
         if n is None:
