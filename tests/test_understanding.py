@@ -16,10 +16,12 @@ from bot.app import build_registry
 from bot.config import load_config
 from handlers import reports
 from handlers.understanding import Understanding, understand
+from tests.fakes import Bot, to
 
 CORPUS = Path(__file__).parent / "corpus"
 TODAY = date(2026, 11, 30)  # a Monday; the labels' days count from it
 THRESHOLD = 0.97
+PROPERTY = "吴经理"  # the demo community's 物业
 
 
 def _settings():  # type: ignore[no-untyped-def]
@@ -197,3 +199,98 @@ def test_scores_name_the_runner_up() -> None:
     assert u.report is not None
     assert u.report.category == "飞线充电"
     assert u.report.runner_up is not None and u.report.runner_up.name == "电动车进楼"
+
+
+# through the real App: the runner-up asked about or told, the slot errors write nothing
+
+
+async def test_close_categories_alerting_other_people_are_asked_not_guessed(bot: Bot) -> None:
+    said = await bot.say("王辉", "上报 3栋 电动车停在电梯里 电梯也坏了")
+    assert len(said) == 1
+    assert "请问这是「电动车进楼」还是「电梯故障」" in said[0].text
+    async with bot.db.unit_of_work() as uow:
+        reporter = await uow.people.find_by_name(name="王辉")
+        assert reporter is not None
+        assert await uow.reports.active_of_reporter(person_id=reporter.id) == []
+    said = await bot.say("王辉", "2")
+    assert "H1" in to(said, "群")[0].text
+    assert any("类别：电梯故障" in s.text for s in to(said, PROPERTY))  # 物业 is told
+    async with bot.db.unit_of_work() as uow:
+        report = await uow.reports.get(report_id=1)
+    assert report.category == "电梯故障" and report.building == "3栋"
+
+
+async def test_close_categories_alerting_the_same_people_tell_the_worker(bot: Bot) -> None:
+    said = await bot.say("王辉", "上报 3栋 楼道堆了纸箱 消防通道也堵了")
+    alert = to(said, "李娜")[0].text
+    assert "类别：消防通道占用" in alert
+    assert "也可能是「楼道堆物」，请核实类别" in alert
+
+
+async def test_a_meal_word_not_understood_writes_nothing(bot: Bot) -> None:
+    said = await bot.say("王辉", "报餐 明天 早餐")
+    assert "没看懂" in said[0].text and "早餐" in said[0].text
+    said = await bot.say("王辉", "报餐 下下周一")  # understood as a day: too far ahead
+    assert "最多" in said[0].text or "提前" in said[0].text, said[0].text
+    said = await bot.say("王辉", "报餐 明天 中午")
+    assert "午餐" in said[0].text and "备注" not in said[0].text
+    async with bot.db.unit_of_work() as uow:
+        person = await uow.people.find_by_name(name="王辉")
+        assert person is not None
+        signups = await uow.meals.upcoming_of(person_id=person.id, since=bot.clock.now().date())
+    assert [(s.meal, s.note) for s in signups] == [("lunch", None)]
+
+
+async def test_rsvp_forms_without_spaces_go_through(bot: Bot) -> None:
+    await bot.dm("朱东", "发起活动 议事会 12月5日 19:00 党群服务中心 限30人")
+    said = await bot.say("王辉", "报名E1+2")
+    assert "3人（含家属2人）" in said[0].text
+    said = await bot.say("陈刚", "E1 报名")
+    assert "E1" in said[0].text and "1人" in said[0].text
+
+
+async def test_chatter_with_command_words_is_ignored_in_the_group(bot: Bot) -> None:
+    for text in ("上报纸上说要降温了", "隐患排查今天开始了，大家配合一下", "报名费多少钱啊"):
+        assert await bot.say("王辉", text) == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "normal"),
+    [
+        ("@所有人\u2005上报 3栋 电梯坏了", "上报 3栋 电梯坏了"),
+        ("@王阿姨 @李娜 报名 E1", "报名 E1"),
+        ("【上报】9栋门口飞线充电", "上报 9栋门口飞线充电"),
+        ("上報 6棟 有人從窗戶拉電線", "上报 6栋 有人从窗户拉电线"),
+        ("上报 6 号楼 ３栋 Ｈ１", "上报 6号楼 3栋 H1"),
+        ("报餐 明天 午餐 😊[强]", "报餐 明天 午餐"),
+    ],
+)
+def test_normalisation(raw: str, normal: str) -> None:
+    from handlers.understanding import normalize
+
+    assert normalize(raw, ["小区助手"]) == normal
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("明天 早餐", "早餐"),
+        ("后年", "后年"),
+        ("32号", "32号"),
+        ("明天 一份半", "半"),
+        ("明天后天", "一次只能报一天"),
+        ("明天 午餐 和晚餐", "和晚餐"),
+    ],
+)
+def test_meal_words_that_look_like_slots_are_errors_not_notes(text: str, error: str) -> None:
+    from handlers.understanding import SlotError, parse_meal
+
+    with pytest.raises(SlotError, match=error):
+        parse_meal(text, TODAY)
+
+
+def test_notes_are_kept_when_clearly_not_slots() -> None:
+    from handlers.understanding import parse_meal
+
+    assert parse_meal("明天 午餐 少盐 软一点", TODAY).note == "少盐 软一点"
+    assert parse_meal("明天 备注 12点前送到", TODAY).note == "12点前送到"
