@@ -77,3 +77,13 @@ def split_rest(rest: str) -> tuple[str, bool, bool]:
         return "", False, True
     glued = bool(rest) and is_cjk(rest[0])
     return rest, glued, False
+
+
+def find_word(text: str, word: str) -> int:
+    """Where `word` first stands as a command word inside text (not 上报纸, 报餐厅), or -1."""
+    start = text.find(word)
+    while start >= 0:
+        if not compound(text[start:]):
+            return start
+        start = text.find(word, start + 1)
+    return -1
