@@ -294,3 +294,19 @@ def test_notes_are_kept_when_clearly_not_slots() -> None:
 
     assert parse_meal("明天 午餐 少盐 软一点", TODAY).note == "少盐 软一点"
     assert parse_meal("明天 备注 12点前送到", TODAY).note == "12点前送到"
+
+
+def test_linli_explain_prints_intent_place_scores_and_urgency(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from bot.cli import main
+
+    root = Path(__file__).resolve().parent.parent
+    code = main(
+        ["explain", "--config", str(root / "config.example.toml"), "上报 3栋 电瓶车停在电梯里"]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "意图：report" in out and "地点：3栋" in out
+    assert "类别：电动车进楼" in out and "电梯故障 1.5" in out
+    assert "紧急：不紧急" in out
