@@ -129,7 +129,7 @@ def confusion(table: Counter[tuple[str, str]]) -> str:
     return "\n".join(lines)
 
 
-@pytest.mark.parametrize("part", ["train.tsv", "heldout.tsv"])
+@pytest.mark.parametrize("part", ["train.tsv", "heldout.tsv", "fresh.tsv"])
 def test_corpus(part: str) -> None:
     score, _ = run(part)
     assert score >= THRESHOLD, f"{part}: {score:.1%} understood, below {THRESHOLD:.0%}"
@@ -143,7 +143,7 @@ def test_corpus_size() -> None:
 
 
 def test_no_chatter_line_triggers_the_bot() -> None:
-    for part in ("train.tsv", "heldout.tsv"):
+    for part in ("train.tsv", "heldout.tsv", "fresh.tsv"):
         for label, text in load(part):
             if label == "none":
                 assert REGISTRY.match(text, group=True) is None, text
