@@ -30,8 +30,8 @@ class Command:
     takes_args: bool = True  # False: the keyword must stand alone, so chatter never matches
     private_only: bool = False  # in a group it is not even recognised: no chatter there
     pattern: str | None = None  # a regular expression the whole text may match instead
-    # glued to Chinese text (报餐明天午餐), the word counts only when this accepts the rest;
-    # without it only in a private chat (in a group 建议大家… is talk, not a suggestion)
+    # glued to Chinese text in a group (报餐明天午餐), the word counts only when this accepts
+    # the rest; without it never (in a group 建议大家… is talk, not a suggestion)
     glued: Callable[[str], bool] | None = None
 
 
@@ -119,8 +119,12 @@ class Registry:
         return normalize_mention(text, self._bot_names)
 
     def _glued_ok(self, cmd: Command, rest: str, group: bool) -> bool:
+        """Glued to Chinese text: in a private chat it is meant for the bot; in a group only
+        when the text evidently fills the command (上报楼道有电动车, 报餐明天午餐)."""
+        if not group:
+            return True
         check = self._glued.get(cmd.name, cmd.glued)
-        return check(rest) if check is not None else not group
+        return check is not None and check(rest)
 
     def match(self, text: str, *, group: bool = False) -> Match | None:
         """The command a text invokes, or None when it is no command (chatter)."""
@@ -139,9 +143,7 @@ class Registry:
             name = m.group("name").lower()
             return Match(self._by_slash.get(name), "/" + name, text[m.end() :].strip())
         report = self._glued.get("report")
-        text = canonical(
-            text, self._keywords, report or (lambda _: False), _rsvp_rest
-        )
+        text = canonical(text, self._keywords, report or (lambda _: False), _rsvp_rest)
         for word in self._keywords:
             if not text.startswith(word):
                 continue

@@ -310,3 +310,11 @@ def test_linli_explain_prints_intent_place_scores_and_urgency(
     assert "意图：report" in out and "地点：3栋" in out
     assert "类别：电动车进楼" in out and "电梯故障 1.5" in out
     assert "紧急：不紧急" in out
+
+
+def test_glued_commands_in_a_private_chat_are_meant_for_the_bot() -> None:
+    found = REGISTRY.match("上报楼上天天半夜装修", group=False)
+    assert found is not None and found.command is not None
+    assert found.command.name == "report" and found.args == "楼上天天半夜装修"
+    assert REGISTRY.match("上报楼上天天半夜装修", group=True) is None
+    assert REGISTRY.match("上报纸上说要降温了", group=False) is None  # still another word
