@@ -44,6 +44,7 @@ from handlers.clock import Clock, ManualClock
 from handlers.context import Context, Settings, UserError
 from handlers.help import help_command
 from handlers.registry import Match, Registry, dispatch, has_control_chars
+from handlers.understanding import looks_like_report
 from storage import Database
 from storage.people import Person
 from storage.uow import UnitOfWork
@@ -87,7 +88,12 @@ _REPLAYING: ContextVar[tuple[int, list[tuple[int, str]]] | None] = ContextVar(
 
 def build_registry(settings: Settings) -> Registry:
     """Every command of every feature, in one list."""
-    registry = Registry(settings.bot_names)
+    lexicon = reports.lexicon_of(settings.reports)
+    aliases = settings.building_aliases
+    registry = Registry(
+        settings.bot_names,
+        glued={"report": lambda rest: looks_like_report(rest, lexicon, aliases)},
+    )
     registry.add(*reports.COMMANDS, *tickets.COMMANDS, *people.COMMANDS)
     registry.add(*announcements.COMMANDS, *meals.COMMANDS, *mine.COMMANDS, *rsvp.COMMANDS)
     registry.add(*stats.COMMANDS, *admin.COMMANDS, *network.COMMANDS, *orders.COMMANDS)

@@ -356,6 +356,19 @@ def quiet_drivers(level: int) -> None:
         logging.getLogger(name).setLevel(max(logging.WARNING, level))
 
 
+def _explain(args: argparse.Namespace) -> int:
+    from bot.explain import reader
+    from handlers.understanding import describe
+
+    settings = load_config(Path(args.config)).settings(platforms=("console",))
+    today = datetime.now(settings.timezone).date()
+    read = reader(settings, group=not args.private)
+    for text in args.text:
+        print(describe(read(text, today), today))
+        print()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `linli` console script."""
     parser = argparse.ArgumentParser(prog="linli", description="邻里 linli community bot")
@@ -412,6 +425,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--config", default=DEFAULT_CONFIG)
     p.add_argument("--db", help="SQLite file (or storage URL) instead of the config's storage.url")
     p.set_defaults(func=_dead_letters, level=logging.WARNING)
+
+    p = sub.add_parser("explain", help="how a text is understood (intent, place, category…)")
+    p.add_argument("text", nargs="+", help="the message, e.g. 上报 3栋 电瓶车停在电梯里")
+    p.add_argument("--config", default=DEFAULT_CONFIG)
+    p.add_argument("--private", action="store_true", help="as written to the bot in private")
+    p.set_defaults(func=_explain, level=logging.WARNING)
 
     p = sub.add_parser("check-config", help="validate a config file without starting")
     p.add_argument("file", nargs="?", default=DEFAULT_CONFIG)

@@ -28,6 +28,7 @@ from handlers.context import (
 from handlers.days import WEEKDAY_SHORT as WEEKDAYS
 from handlers.places import find_place
 from handlers.schedules import ScheduleError, parse_schedule
+from handlers.understanding import categories
 
 Role = Literal[
     "resident",
@@ -52,37 +53,21 @@ ENV_OVERRIDES = {
     "LINLI_WECHAT_TOKEN": ("wechat", "token"),
 }
 
+# the built-in categories: their rules (concepts combined, weighted) live in
+# handlers/understanding/lexicon.py; a config may add `keywords`, `rules` and concepts
 DEFAULT_CATEGORIES: list[dict[str, Any]] = [
-    {"name": "飞线充电", "keywords": ["飞线", "拉线充电", "私拉电线", "接线板充电"]},
-    {
-        "name": "电动车进楼",
-        "keywords": [
-            "电动车进楼",
-            "电瓶车进楼",
-            "楼道充电",
-            "电梯里电动车",
-            "电动车上楼",
-            "电瓶车上楼",
-            "电动车停楼道",
-        ],
-    },
-    {"name": "消防通道占用", "keywords": ["消防通道", "安全出口", "堵住通道", "占用通道"]},
-    {"name": "楼道堆物", "keywords": ["堆物", "堆放", "杂物", "纸箱", "堆积"]},
-    {
-        "name": "电线老化",
-        "keywords": ["电线老化", "漏电", "电线", "电箱", "冒火花", "跳闸"],
-        "also_roles": ["property"],
-    },
-    {"name": "燃气隐患", "keywords": ["燃气", "煤气", "天然气", "液化气"], "ack_minutes": 10},
-    {
-        "name": "消防设施损坏",
-        "keywords": ["灭火器", "消防栓", "消火栓", "烟感", "喷淋", "应急灯", "消防设施"],
-    },
-    {"name": "高空抛物", "keywords": ["高空抛物", "抛物", "扔东西", "往下扔"]},
-    {"name": "电梯故障", "keywords": ["电梯"], "also_roles": ["property"]},
+    {"name": "飞线充电"},
+    {"name": "电动车进楼"},
+    {"name": "消防通道占用"},
+    {"name": "楼道堆物"},
+    {"name": "电线老化", "also_roles": ["property"]},
+    {"name": "燃气隐患", "ack_minutes": 10},
+    {"name": "消防设施损坏"},
+    {"name": "高空抛物"},
+    {"name": "电梯故障", "also_roles": ["property"]},
 ]
-DEFAULT_FIRE_WORDS = ["着火", "起火", "失火", "冒烟", "浓烟", "烧焦味", "火灾", "明火", "火苗"]
-DEFAULT_GAS_WORDS = ["燃气泄漏", "煤气泄漏", "天然气泄漏", "煤气味", "燃气味", "漏气", "液化气味"]
+DEFAULT_FIRE_WORDS = list(categories.DEFAULT_FIRE_WORDS)
+DEFAULT_GAS_WORDS = list(categories.DEFAULT_GAS_WORDS)
 
 
 class Strict(BaseModel):
@@ -135,7 +120,10 @@ class GridConfig(Strict):
 
 class CategoryConfig(Strict):
     name: str
-    keywords: list[str]
+    keywords: list[str] = []  # literal words, each scoring 3
+    # concept (or word) combinations → weight, e.g. {"电动车+电梯" = 4}; empty: the built-in
+    # rules of a built-in category
+    rules: dict[str, float] = {}
     ack_minutes: int | None = Field(default=None, gt=0)
     resolve_hours: int | None = Field(default=None, gt=0)
     also_roles: list[Role] = []
@@ -154,6 +142,10 @@ class ReportsConfig(Strict):
     question_minutes: int = Field(default=10, gt=0)
     urgent_fire_words: list[str] = DEFAULT_FIRE_WORDS
     urgent_gas_words: list[str] = DEFAULT_GAS_WORDS
+    urgent_gas_rules: list[str] = list(categories.DEFAULT_GAS_RULES)
+    not_urgent_words: list[str] = list(categories.DEFAULT_NOT_URGENT)
+    # extra words for the concepts of the categories' rules, or new concepts
+    concepts: dict[str, list[str]] = {}
     categories: list[CategoryConfig] = [CategoryConfig(**c) for c in DEFAULT_CATEGORIES]
 
 
@@ -395,11 +387,15 @@ class Config(Strict):
                         c.ack_minutes,
                         c.resolve_hours,
                         tuple(c.also_roles),
+                        tuple(c.rules.items()),
                     )
                     for c in r.categories
                 ),
                 urgent_fire_words=tuple(r.urgent_fire_words),
                 urgent_gas_words=tuple(r.urgent_gas_words),
+                urgent_gas_rules=tuple(r.urgent_gas_rules),
+                not_urgent_words=tuple(r.not_urgent_words),
+                concepts={k: tuple(v) for k, v in r.concepts.items()},
                 fire_line=r.fire_line,
                 gas_line=r.gas_line,
                 duplicate_window_hours=r.duplicate_window_hours,

@@ -34,6 +34,7 @@ class Category:
     ack_minutes: int | None = None
     resolve_hours: int | None = None
     also_roles: tuple[str, ...] = ()  # roles told as well, e.g. 物业 for 电梯故障
+    rules: tuple[tuple[str, float], ...] = ()  # concept combinations; empty: the built-in ones
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,9 @@ class ReportSettings:
     categories: tuple[Category, ...] = ()
     urgent_fire_words: tuple[str, ...] = ()
     urgent_gas_words: tuple[str, ...] = ()
+    urgent_gas_rules: tuple[str, ...] = ()
+    not_urgent_words: tuple[str, ...] = ()
+    concepts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     fire_line: str = "119"
     gas_line: str = "燃气抢修电话"
     duplicate_window_hours: int = 24

@@ -10,7 +10,7 @@ WEEKDAY_SHORT = ("周一", "周二", "周三", "周四", "周五", "周六", "�
 
 DAY = re.compile(
     r"^(?:(?P<rel>今天|今日|明天|明日|后天|大后天|昨天|前天)"
-    r"|(?P<next>下)?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天])"
+    r"|(?P<next>下{1,2})?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天])"
     r"|(?:(?P<y>\d{4})[-/.年])?(?P<mo>\d{1,2})(?:月|[-/.])(?P<d>\d{1,2})[日号]?)"
 )
 _RELATIVE = {
@@ -32,7 +32,8 @@ class DayError(ValueError):
 def parse_day(text: str, today: date) -> tuple[date, int] | None:
     """The day at the start of text and how many characters it took, or None.
 
-    A weekday means the next such day (today included); 下周三 the one in the next week;
+    A weekday means the next such day (today included); 下周三 the one in the next week,
+    下下周三 the week after;
     a month and day without a year the next such date (today included)."""
     m = DAY.match(text)
     if m is None:
@@ -42,7 +43,8 @@ def parse_day(text: str, today: date) -> tuple[date, int] | None:
     if m.group("wd"):
         target = WEEKDAY_WORDS[m.group("wd")]
         if m.group("next"):
-            monday = today + timedelta(days=7 - today.weekday())
+            weeks = len(m.group("next"))  # 下周三, 下下周三
+            monday = today + timedelta(days=7 * weeks - today.weekday())
             return monday + timedelta(days=target), m.end()
         return today + timedelta(days=(target - today.weekday()) % 7), m.end()
     year = int(m.group("y")) if m.group("y") else today.year

@@ -14,25 +14,21 @@ from handlers.chat import Button
 from handlers.context import Context, UserError
 from handlers.days import DayError, day_label, parse_day
 from handlers.exports import write_table
-from handlers.places import chinese_number, find_place
+from handlers.places import find_place
 from handlers.registry import Command
+from handlers.understanding import MealSlots, SlotError, parse_meal
+from handlers.understanding.slots import MEAL_WORDS
 from storage.meals import MealSignup
 from storage.people import Person
 
-MEAL_WORDS = {
-    "午餐": "lunch",
-    "中餐": "lunch",
-    "午饭": "lunch",
-    "中饭": "lunch",
-    "晚餐": "dinner",
-    "晚饭": "dinner",
-}
 MEALS = ("lunch", "dinner")
 KITCHEN = frozenset({"canteen", "admin", "community"})
-_MEAL = re.compile("^(" + "|".join(MEAL_WORDS) + ")")
-_PORTIONS = re.compile(r"^(?P<n>-?\d{1,3}|[一两二三四五六七八九十])\s*份")
-_MODE = re.compile(r"^(送餐|送上门|堂食|到店)")
-_PROXY = re.compile(r"^(?:代|帮)\s*(?P<name>[^\s,，]+)")
+_MEAL = re.compile("^(" + "|".join(sorted(MEAL_WORDS, key=len, reverse=True)) + ")")
+# what may follow 报餐 with no space: a day, a meal, portions, a mode, 代 NAME
+MEAL_START = re.compile(
+    r"^(?:今|明|后|大后|周|星期|礼拜|下周|下下周|\d|[一两二三四五六七八九十]+[份个人位]|"
+    r"早|午|中午|中餐|中饭|晚|夜宵|宵夜|送|堂食|到店|代|帮|备注)"
+)
 EXPORT_HEADERS = ("日期", "餐次", "楼栋", "姓名", "住址", "份数", "方式", "备注", "代报人")
 
 
@@ -73,49 +69,35 @@ async def _find_person(ctx: Context, name: str) -> tuple[Person, str]:
     raise UserError(texts.MEAL_UNKNOWN_PERSON.format(name=name))
 
 
+def _slots(ctx: Context, args: str, usage: str) -> MealSlots:
+    try:
+        return parse_meal(args, ctx.today)
+    except SlotError as exc:
+        raise UserError(texts.MEAL_NOT_UNDERSTOOD.format(error=exc, usage=usage)) from None
+
+
 async def parse_request(ctx: Context, args: str, *, usage: str) -> MealRequest:
-    """报餐's words in any order: day, meal, portions, 送餐/堂食, 代 NAME; the rest is a note."""
-    rest = args.strip()
-    day: date | None = None
-    meal: str | None = None
-    portions: int | None = None
-    delivery: bool | None = None
+    """报餐's words in any order (the understanding layer's slots); the diner looked up."""
+    slots = _slots(ctx, args, usage)
     diner = ctx.sender
-    note_parts: list[str] = []
-    while rest:
-        try:
-            found_day = parse_day(rest, ctx.today) if day is None else None
-        except DayError as exc:
-            raise UserError(texts.MEAL_DAY_ERROR.format(error=exc)) from None
-        if found_day is not None:
-            day, used = found_day
-            rest = rest[used:]
-        elif meal is None and (m := _MEAL.match(rest)):
-            meal = MEAL_WORDS[m.group(1)]
-            rest = rest[m.end() :]
-        elif portions is None and (m := _PORTIONS.match(rest)):
-            raw = m.group("n")
-            portions = int(raw) if raw.lstrip("-").isdigit() else chinese_number(raw)
-            rest = rest[m.end() :]
-        elif delivery is None and (m := _MODE.match(rest)):
-            delivery = m.group(1) in ("送餐", "送上门")
-            rest = rest[m.end() :]
-        elif diner is ctx.sender and (m := _PROXY.match(rest)):
-            diner, leftover = await _find_person(ctx, m.group("name"))
-            rest = leftover + rest[m.end() :]
-        else:
-            word, _, rest = rest.partition(" ")
-            note_parts.append(word)
-        rest = rest.lstrip(" ,，、")
-    meal = meal or "lunch"
+    if slots.proxy:
+        diner, leftover = await _find_person(ctx, slots.proxy)
+        if leftover:  # 代郭先德送餐: the name ran into the next word
+            slots = _slots(ctx, args.replace(slots.proxy, f"{diner.name} {leftover}", 1), usage)
+    meal = slots.meal or "lunch"
     return MealRequest(
-        day=day or default_day(ctx, meal),
+        day=slots.day or default_day(ctx, meal),
         meal=meal,
-        portions=1 if portions is None else portions,
-        delivery=delivery,
+        portions=1 if slots.portions is None else slots.portions,
+        delivery=slots.delivery,
         diner=diner,
-        note=" ".join(note_parts)[:100],
+        note=slots.note,
     )
+
+
+def meal_glued(rest: str) -> bool:
+    """报餐明天午餐 is a sign-up; 报餐的人好多 is talk."""
+    return MEAL_START.match(rest) is not None
 
 
 def check_window(ctx: Context, day: date, meal: str) -> None:
@@ -535,6 +517,7 @@ COMMANDS = (
     Command(
         name="meal",
         keywords=("报餐", "订餐", "助餐"),
+        glued=meal_glued,
         slash=("meal",),
         handler=sign_up,
         summary="报餐 明天 午餐 送餐 少盐 —— 长者食堂报餐（可写 2份、代 姓名）",
@@ -544,6 +527,7 @@ COMMANDS = (
     Command(
         name="meal_cancel",
         keywords=("取消报餐", "取消订餐"),
+        glued=meal_glued,
         slash=("meal_cancel",),
         handler=cancel,
         summary="取消报餐 明天 午餐 —— 截止前取消",

@@ -12,6 +12,7 @@ from handlers.meals import sign_up
 from handlers.places import find_place
 from handlers.registry import Command
 from handlers.reports import Draft, file_report
+from handlers.understanding.commands import find_word
 from storage.households import Household
 from storage.people import Person
 
@@ -128,8 +129,9 @@ async def _follow_up(ctx: Context, household: Household, note: str) -> None:
     if not member_ids:
         return
     elder = await ctx.uow.people.get(person_id=member_ids[0])
-    if "上报" in note:
-        text = note.split("上报", 1)[1].strip()
+    at = find_word(note, "上报")  # a word of its own: 上报纸 in a note is no report
+    if at >= 0:
+        text = note[at + 2 :].strip()
         place = find_place(text, ctx.settings.building_aliases)
         if place is None:
             place = find_place(household.address, ctx.settings.building_aliases)
@@ -138,8 +140,12 @@ async def _follow_up(ctx: Context, household: Household, note: str) -> None:
             rest = (text[: place.start] + text[place.end :]).strip()
         if place is not None and rest:
             await file_report(ctx, Draft(elder, place, rest, None), on_behalf=True)
-    if "报餐" in note:
-        words = note.split("报餐", 1)[1].split("上报", 1)[0].strip()
+    at = find_word(note, "报餐")
+    if at >= 0:
+        words = note[at + 2 :]
+        if (end := find_word(words, "上报")) >= 0:
+            words = words[:end]
+        words = words.strip()
         await sign_up(ctx, f"{words} 代 {elder.name}".strip())
 
 

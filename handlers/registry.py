@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from handlers import texts
 from handlers.context import Context, UserError
+from handlers.understanding import SlotError, fold, normalize_mention, parse_rsvp
+from handlers.understanding.commands import canonical, compound, split_rest
 
 Handler = Callable[[Context, str], Awaitable[None]]
 
@@ -28,6 +30,9 @@ class Command:
     takes_args: bool = True  # False: the keyword must stand alone, so chatter never matches
     private_only: bool = False  # in a group it is not even recognised: no chatter there
     pattern: str | None = None  # a regular expression the whole text may match instead
+    # glued to Chinese text in a group (报餐明天午餐), the word counts only when this accepts
+    # the rest; without it never (in a group 建议大家… is talk, not a suggestion)
+    glued: Callable[[str], bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,7 @@ class Match:
     word: str  # what the user typed to name it
     args: str
     private_here: bool = False  # a private-only command said in a group: say where to say it
+    confidence: float = 1.0  # 1: a word of its own; lower: glued to its arguments
 
 
 _SLASH = re.compile(r"^/(?P<name>[A-Za-z0-9_]+)(?:@(?P<bot>\S+))?(?:\s+|$)")
@@ -43,21 +49,17 @@ _ARG_LEAD = " \t\n\r:：,，、"
 _CONTROL_OK = {"\n", "\r", "\t"}
 
 
-_FULL_WIDTH = {
-    **{c: c - 0xFEE0 for c in range(0xFF10, 0xFF1A)},  # ０-９
-    **{c: c - 0xFEE0 for c in range(0xFF21, 0xFF3B)},  # Ａ-Ｚ
-    **{c: c - 0xFEE0 for c in range(0xFF41, 0xFF5B)},  # ａ-ｚ
-    ord("＃"): ord("#"),
-    ord("＠"): ord("@"),
-    ord("／"): ord("/"),
-    ord("－"): ord("-"),
-    0x3000: ord(" "),
-}
-
-
 def normalize(text: str) -> str:
-    """Fold full-width letters, digits and symbols (Ｈ１ → H1) and trim; Chinese stays as is."""
-    return text.translate(_FULL_WIDTH).strip()
+    """Fold full-width forms (Ｈ１ → H1) and traditional characters (上報 → 上报), and trim."""
+    return fold(text).strip()
+
+
+def _rsvp_rest(rest: str) -> bool:
+    try:
+        parse_rsvp("E1 " + rest)
+    except SlotError:
+        return False
+    return True
 
 
 def _runs_on(c: str) -> bool:
@@ -73,7 +75,11 @@ def has_control_chars(text: str) -> bool:
 class Registry:
     """Collects the commands of every feature module; refuses a name used twice."""
 
-    def __init__(self, bot_names: Iterable[str]) -> None:
+    def __init__(
+        self, bot_names: Iterable[str], glued: Mapping[str, Callable[[str], bool]] | None = None
+    ) -> None:
+        self._glued = dict(glued or {})  # per command name, overriding Command.glued
+        self._keywords: tuple[str, ...] = ()  # longest first
         self._commands: list[Command] = []
         self._by_keyword: dict[str, Command] = {}
         self._by_slash: dict[str, Command] = {}
@@ -90,6 +96,7 @@ class Registry:
                         f"keyword {word!r} of {cmd.name} is taken by {self._by_keyword[word].name}"
                     )
                 self._by_keyword[word] = cmd
+            self._keywords = tuple(sorted(self._by_keyword, key=len, reverse=True))
             for name in cmd.slash:
                 if name in self._by_slash:
                     raise ValueError(
@@ -114,16 +121,20 @@ class Registry:
         return tuple(self._commands)
 
     def strip_mention(self, text: str) -> tuple[str, bool]:
-        """Remove a leading @mention of the bot; report whether there was one."""
-        for name in self._bot_names:
-            tag = "@" + name
-            if text.startswith(tag):
-                return text[len(tag) :].lstrip(" \u2005\u00a0\t"), True
-        return text, False
+        """Normalise, and remove leading @mentions (of anyone); whether the bot was one."""
+        return normalize_mention(text, self._bot_names)
+
+    def _glued_ok(self, cmd: Command, rest: str, group: bool) -> bool:
+        """Glued to Chinese text: in a private chat it is meant for the bot; in a group only
+        when the text evidently fills the command (上报楼道有电动车, 报餐明天午餐)."""
+        if not group:
+            return True
+        check = self._glued.get(cmd.name, cmd.glued)
+        return check is not None and check(rest)
 
     def match(self, text: str, *, group: bool = False) -> Match | None:
         """The command a text invokes, or None when it is no command (chatter)."""
-        found = self._match(text)
+        found = self._match(text, group)
         if group and found is not None and found.command and found.command.private_only:
             # clearly meant as the command (a slash, an @mention, or the keyword standing
             # alone: 表决 P1 同意, 统计): told to write privately; else chatter (满意了吧)
@@ -134,8 +145,8 @@ class Registry:
             return None
         return found
 
-    def _match(self, text: str) -> Match | None:
-        text, _ = self.strip_mention(normalize(text))
+    def _match(self, text: str, group: bool = False) -> Match | None:
+        text, _ = self.strip_mention(text)
         m = _SLASH.match(text)
         if m:
             bot = m.group("bot")
@@ -143,7 +154,9 @@ class Registry:
                 return None  # a command for another bot in the group
             name = m.group("name").lower()
             return Match(self._by_slash.get(name), "/" + name, text[m.end() :].strip())
-        for word in sorted(self._by_keyword, key=len, reverse=True):
+        report = self._glued.get("report")
+        text = canonical(text, self._keywords, report or (lambda _: False), _rsvp_rest)
+        for word in self._keywords:
             if not text.startswith(word):
                 continue
             cmd = self._by_keyword[word]
@@ -152,7 +165,16 @@ class Registry:
                 if rest.strip(" 。.!！?？"):
                     continue
                 return Match(cmd, word, "")
-            return Match(cmd, word, rest.lstrip(_ARG_LEAD).strip())
+            if compound(text):
+                return None  # 报名费, 活动中心, 隐患排查: another word, not a command
+            rest, glued, particles = split_rest(rest)
+            if particles:
+                return None  # 上报了吗？
+            if glued and not self._glued_ok(cmd, rest, group):
+                continue
+            return Match(
+                cmd, word, rest.lstrip(_ARG_LEAD).strip(), confidence=0.8 if glued else 1.0
+            )
         for pattern, cmd in self._patterns:
             if pattern.fullmatch(text):
                 return Match(cmd, text, text)

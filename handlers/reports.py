@@ -9,9 +9,11 @@ from datetime import datetime, timedelta
 
 from handlers import texts
 from handlers.chat import Button
-from handlers.context import Category, Context, UserError
+from handlers.context import Category, Context, ReportSettings, UserError
 from handlers.places import Place, find_place, without
 from handlers.registry import Command
+from handlers.understanding import Lexicon, ReportMeaning, read_report
+from handlers.understanding.lexicon import CATEGORY_RULES
 from storage.people import Person
 from storage.reports import ACKNOWLEDGED, OPEN, Report
 
@@ -22,14 +24,38 @@ LEVELS = 3  # grid worker → community → branch
 OVERSEERS = ("community", "branch", "admin")
 WORKERS = frozenset({"grid_worker", "community", "branch", "admin", "property", "neighbor_lead"})
 ASK_BUILDING = "report_building"
+ASK_CATEGORY = "report_category"
+
+_LEXICONS: dict[int, tuple[ReportSettings, Lexicon]] = {}
+
+
+def lexicon_of(policy: ReportSettings) -> Lexicon:
+    """The understanding layer's lexicon for these settings, compiled once."""
+    cached = _LEXICONS.get(id(policy))
+    if cached is not None and cached[0] is policy:
+        return cached[1]
+    lexicon = Lexicon(
+        (
+            (c.name, dict(c.rules) or CATEGORY_RULES.get(c.name, {}), c.keywords)
+            for c in policy.categories
+        ),
+        concepts=policy.concepts,
+        fire_words=policy.urgent_fire_words,
+        gas_words=policy.urgent_gas_words,
+        gas_rules=policy.urgent_gas_rules,
+        not_urgent=policy.not_urgent_words,
+    )
+    _LEXICONS[id(policy)] = (policy, lexicon)
+    return lexicon
+
+
+def understand_report(ctx: Context, text: str) -> ReportMeaning:
+    return read_report(text, lexicon_of(ctx.settings.reports), ctx.settings.building_aliases)
 
 
 def categorize(ctx: Context, text: str) -> Category:
-    """The first category whose keyword appears in text, else 其他."""
-    for category in ctx.settings.reports.categories:
-        if any(word in text for word in category.keywords):
-            return category
-    return Category(OTHER, ())
+    """The best-scoring category of the text, else 其他."""
+    return category_named(ctx, understand_report(ctx, text).category)
 
 
 def category_named(ctx: Context, name: str) -> Category:
@@ -40,13 +66,8 @@ def category_named(ctx: Context, name: str) -> Category:
 
 
 def urgency(ctx: Context, text: str) -> str | None:
-    """'fire', 'gas' or None, from the safety words in text."""
-    policy = ctx.settings.reports
-    if any(word in text for word in policy.urgent_gas_words):
-        return "gas"
-    if any(word in text for word in policy.urgent_fire_words):
-        return "fire"
-    return None
+    """'fire', 'gas' or None: smells, smoke, sparks, gas with a smell or a leak."""
+    return understand_report(ctx, text).urgency
 
 
 async def responders(ctx: Context, *, level: int, building: str | None) -> list[Person]:
@@ -156,6 +177,26 @@ class Draft:
     place: Place
     text: str
     photo: str | None
+    category: str | None = None  # chosen by the resident when the bot asked
+
+
+async def ask_category(ctx: Context, draft: Draft, first: str, second: str) -> None:
+    """Two categories alerting different people scored close: ask, do not guess."""
+    msg = ctx.incoming
+    assert msg is not None
+    place = draft.place
+    await ctx.uow.questions.ask(
+        platform=msg.platform,
+        chat_id=msg.chat_id,
+        person_id=ctx.sender.id,
+        kind=ASK_CATEGORY,
+        text="\t".join(
+            (place.building, place.unit or "", place.room or "", first, second, draft.text)
+        ),
+        photo=draft.photo,
+        expires_at=ctx.now + timedelta(minutes=ctx.settings.reports.question_minutes),
+    )
+    await ctx.reply(texts.REPORT_ASK_CATEGORY.format(first=first, second=second))
 
 
 async def file_report(ctx: Context, draft: Draft, *, on_behalf: bool = False) -> None:
@@ -164,9 +205,16 @@ async def file_report(ctx: Context, draft: Draft, *, on_behalf: bool = False) ->
     assert msg is not None
     policy = ctx.settings.reports
     place = draft.place
+    meaning = understand_report(ctx, draft.text)
+    category = category_named(ctx, draft.category or meaning.category)
+    danger = meaning.urgency
+    runner_up = None
+    if draft.category is None and meaning.close and meaning.runner_up is not None:
+        runner_up = category_named(ctx, meaning.runner_up.name)
+        if set(runner_up.also_roles) != set(category.also_roles) and not danger and not on_behalf:
+            await ask_category(ctx, draft, category.name, runner_up.name)
+            return
     known = await ctx.uow.people.building_exists(name=place.building)
-    category = categorize(ctx, draft.text)
-    danger = urgency(ctx, draft.text)
 
     if known and not danger and category.name != OTHER and policy.duplicate_window_hours:
         since = ctx.now - timedelta(hours=policy.duplicate_window_hours)
@@ -220,6 +268,8 @@ async def file_report(ctx: Context, draft: Draft, *, on_behalf: bool = False) ->
     for role in extra_roles:
         alerted += await ctx.uow.people.with_role(role=role)
     body = await alert_text(ctx, filed)
+    if runner_up is not None:
+        body += texts.ALERT_RUNNER_UP.format(second=runner_up.name)
     unreachable = []
     for person in {p.id: p for p in alerted}.values():
         if not await ctx.tell(person, body, ticket_buttons(filed), photo=filed.photo):
@@ -342,6 +392,32 @@ async def answer_building(ctx: Context, args: str) -> None:
     extra = without(args, place)
     text = f"{pending.text} {extra}".strip() if extra else pending.text
     await file_report(ctx, Draft(ctx.sender, place, text, pending.photo))
+
+
+async def answer_category(ctx: Context, args: str) -> None:
+    """The answer to "this or that category?": file the report that was waiting for it."""
+    msg = ctx.incoming
+    assert msg is not None
+    pending = await ctx.uow.questions.pending(
+        platform=msg.platform, chat_id=msg.chat_id, person_id=ctx.sender.id, now=ctx.now
+    )
+    if pending is None:
+        return
+    building, unit, room, first, second, text = pending.text.split("\t", 5)
+    answer = args.strip(" 。.!！")
+    if answer in ("1", "一", "第一个", first) or (first in answer and second not in answer):
+        chosen = first
+    elif answer in ("2", "二", "第二个", second) or (second in answer and first not in answer):
+        chosen = second
+    else:
+        if not ctx.in_group:
+            await ctx.reply(texts.REPORT_ASK_CATEGORY_AGAIN.format(first=first, second=second))
+        return
+    await ctx.uow.questions.forget(
+        platform=msg.platform, chat_id=msg.chat_id, person_id=ctx.sender.id
+    )
+    place = Place(building, unit or None, room or None, 0, 0)
+    await file_report(ctx, Draft(ctx.sender, place, text, pending.photo, chosen))
 
 
 async def on_behalf(ctx: Context, args: str) -> None:
@@ -543,7 +619,7 @@ COMMANDS = (
     Command(
         name="report",
         english="Report a safety hazard: /report 3栋 楼道飞线充电",
-        keywords=("上报", "隐患", "报告隐患", "反映"),
+        keywords=("上报", "隐患", "报告隐患", "反映", "举报"),
         slash=("report",),
         handler=report,
         summary="上报 3栋 楼道飞线充电 —— 上报安全隐患（可附照片）",
@@ -578,5 +654,13 @@ CONTINUATIONS = {
         handler=answer_building,
         summary="",
         usage=texts.REPORT_ASK_BUILDING,
+    ),
+    ASK_CATEGORY: Command(
+        name="report_category",
+        keywords=(),
+        slash=(),
+        handler=answer_category,
+        summary="",
+        usage=texts.REPORT_ASK_CATEGORY,
     ),
 }

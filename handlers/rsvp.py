@@ -14,13 +14,13 @@ from handlers.days import DayError, day_label, parse_day
 from handlers.exports import write_table
 from handlers.registry import Command
 from handlers.schedules import ScheduleError, parse_clock
+from handlers.understanding import SlotError, parse_rsvp
 from storage import NotFound
 from storage.events import CANCELLED, CLOSED, GOING, OPEN, WAITLIST, Draft, Event, Rsvp
 
 ORGANISERS = frozenset({"admin", "community", "branch", "grid_worker"})
 NEW_EVENT = "event_new"
 _NUMBER = re.compile(r"^[Ee]?(\d{1,9})(?:\s+(?P<rest>.*))?$", re.S)
-_GUESTS = re.compile(r"^(?:\+|加|带)?\s*(?P<n>-?\d{1,4})\s*(?:人|位|个)?$")
 _CAPACITY = re.compile(r"^(?:限|共|最多)?\s*(?P<n>\d{1,5})\s*(?:人|位|名)?$")
 _GROUPS = re.compile(r"^(?:群|groups?)\s*[=:：]\s*(?P<names>\S+)$")
 ROSTER_HEADERS = ("活动", "序号", "姓名", "家属人数", "状态", "报名时间")
@@ -258,14 +258,28 @@ def _open_for_rsvp(ctx: Context, event: Event) -> None:
         raise UserError(texts.RSVP_STARTED.format(number=event.number))
 
 
+def rsvp_glued(rest: str) -> bool:
+    """报名E1 is an RSVP; 报名的人多吗 is talk."""
+    return re.match(r"^[Ee]?\d", rest) is not None
+
+
 async def rsvp(ctx: Context, args: str) -> None:
-    """报名 E1 [+2]: a place for the sender and their guests, or a place in the waitlist."""
-    event, rest = await _event(ctx, args, texts.RSVP_USAGE)
+    """报名 E1 [+2 / 加2人 / 2人]: a place for the sender and their guests, or the waitlist."""
+    try:
+        slots = parse_rsvp(args)
+    except SlotError as exc:
+        if _NUMBER.match(args.strip()) is None:
+            raise UserError(texts.RSVP_USAGE) from None
+        number = _NUMBER.match(args.strip())
+        assert number is not None
+        limit = ctx.settings.events.max_guests
+        raise UserError(
+            texts.RSVP_GUESTS.format(max=limit, number=f"E{int(number.group(1))}")
+            + f"（没看懂：{exc}）"
+        ) from None
+    event, _ = await _event(ctx, f"E{slots.event}", texts.RSVP_USAGE)
     _open_for_rsvp(ctx, event)
-    guests = 0
-    if rest:
-        m = _GUESTS.match(rest)
-        guests = int(m.group("n")) if m else -1
+    guests = slots.guests
     limit = ctx.settings.events.max_guests
     if not 0 <= guests <= limit:
         raise UserError(texts.RSVP_GUESTS.format(max=limit, number=event.number))
@@ -661,6 +675,7 @@ COMMANDS = (
     Command(
         name="rsvp",
         keywords=("报名",),
+        glued=rsvp_glued,
         slash=("rsvp",),
         handler=rsvp,
         summary="报名 E1 / 报名 E1 +2 —— 报名活动（可带家属）",
@@ -670,6 +685,7 @@ COMMANDS = (
     Command(
         name="rsvp_cancel",
         keywords=("取消报名",),
+        glued=rsvp_glued,
         slash=("rsvp_cancel",),
         handler=cancel_rsvp,
         summary="取消报名 E1 —— 取消活动报名",

@@ -96,6 +96,11 @@ TIME_FORMAT = "{month}月{day}日 {hour:02d}:{minute:02d}"
 # reports in full
 REPORT_ASK_BUILDING = "请问是在哪一栋？请直接回复楼栋，例如：3栋（10分钟内有效）。"
 REPORT_ASK_AGAIN = "没看出是哪一栋，请回复楼栋，例如：3栋、三号楼。"
+REPORT_ASK_CATEGORY = (
+    "请问这是「{first}」还是「{second}」？请回复 1 或 2（1：{first}，2：{second}；10分钟内有效）。"
+)
+REPORT_ASK_CATEGORY_AGAIN = "请回复 1（{first}）或 2（{second}）。"
+ALERT_RUNNER_UP = "\n也可能是「{second}」，请核实类别。"
 REPORT_DUPLICATE = (
     "已有人上报 {number}（{place}：{text}），正在处理中。已把您加入关注，处理进展会私信告诉您。"
 )
@@ -214,6 +219,8 @@ MEAL_NO_ADDRESS_SELF = (
 MEAL_NO_ADDRESS_OTHER = "{name}没有登记住址，不能送餐；可以先改为堂食，或请社区登记住址。"
 MEAL_FULL = "{day}{meal}只剩{left}份了（限{capacity}份），请减少份数或换一天。"
 MEAL_UNKNOWN_PERSON = "没有找到「{name}」，请核对姓名（老人需先在社区登记）。"
+MEAL_NOT_UNDERSTOOD = "没看懂：{error}。没有报上，请重新写。\n{usage}"
+RSVP_NOT_UNDERSTOOD = "没看懂：{error}。没有报上，请重新写。\n{usage}"
 MEAL_DAY_ERROR = "{error}。" + "请这样写日期：今天、明天、周三、12月3日、2026-12-03。"
 MEAL_SIGNED = "已{who}报餐：{day}{meal} {portions}份 {mode}{note}。{menu}{price}\n如需取消，请在 {cutoff} 前发送「{cancel}」。"
 MEAL_SIGNED_UPDATED = "已修改"
