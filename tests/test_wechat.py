@@ -335,3 +335,11 @@ async def test_a_message_the_gateway_cannot_give_is_set_aside_and_the_link_stays
     await wx.say(WANGHUI, ROOM, "上报 3栋 楼道飞线充电")  # the next message is handled
     assert wx.adapter.link is Link.ONLINE and wx.adapter.outage is None  # never dropped
     assert len(await wx.sent_to(LINA)) == 1
+
+
+async def test_a_command_after_a_leading_mention_of_anyone_is_found(wx: Wechat) -> None:
+    """`@所有人` (or a neighbour's name) in front does not hide the command behind it."""
+    await wx.say(WANGHUI, ROOM, "@所有人\u2005上报 3栋 电梯坏了")
+    assert not wx.handled[-1].mentioned  # @所有人 is not a mention of the bot
+    [alert] = await wx.sent_to(LINA)
+    assert "【隐患上报 H1】" in alert and "电梯故障" in alert
