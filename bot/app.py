@@ -44,7 +44,7 @@ from handlers.clock import Clock, ManualClock
 from handlers.context import Context, Settings, UserError
 from handlers.help import help_command
 from handlers.registry import Match, Registry, dispatch, has_control_chars
-from handlers.understanding import looks_like_report
+from handlers.understanding import looks_like_report, sounds_like_hazard
 from storage import Database
 from storage.people import Person
 from storage.uow import UnitOfWork
@@ -319,8 +319,15 @@ class App:
                     now=self.clock.now(),
                 )
                 cmd = self.registry.continuation(asked.kind) if asked else None
-                if cmd is not None:
-                    match = Match(cmd, "", text.strip())
+                if cmd is not None:  # the answer as understood: 三號樓 is 三号楼
+                    match = Match(cmd, "", self.registry.strip_mention(text)[0])
+            if match is None:
+                said, mentioned = self.registry.strip_mention(text)
+                if (not group or mentioned or msg.mentioned) and sounds_like_hazard(
+                    said, reports.lexicon_of(self.settings.reports)
+                ):
+                    # a hazard told to the bot without 上报: asked about, never filed on a guess
+                    match = Match(reports.OFFER, "", said)
             if match is None:
                 if group:
                     return False  # the bot does not chatter in groups

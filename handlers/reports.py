@@ -25,6 +25,7 @@ OVERSEERS = ("community", "branch", "admin")
 WORKERS = frozenset({"grid_worker", "community", "branch", "admin", "property", "neighbor_lead"})
 ASK_BUILDING = "report_building"
 ASK_CATEGORY = "report_category"
+ASK_CONFIRM = "report_confirm"  # a hazard told without a command word: report it?
 
 _LEXICONS: dict[int, tuple[ReportSettings, Lexicon]] = {}
 
@@ -372,6 +373,56 @@ async def report(ctx: Context, args: str) -> None:
     await file_report(ctx, Draft(ctx.sender, place, description, photo))
 
 
+async def offer_report(ctx: Context, args: str) -> None:
+    """A hazard told to the bot without a command word (@小区助手 5栋楼道冒烟了, or in
+    private): not filed on a guess, but asked about once — with the safety advice at once
+    when it sounds urgent."""
+    msg = ctx.incoming
+    assert msg is not None
+    await ctx.uow.questions.ask(
+        platform=msg.platform,
+        chat_id=msg.chat_id,
+        person_id=ctx.sender.id,
+        kind=ASK_CONFIRM,
+        text=args,
+        photo=msg.attachments[0] if msg.attachments else None,
+        expires_at=ctx.now + timedelta(minutes=ctx.settings.reports.question_minutes),
+    )
+    question = texts.REPORT_ASK_CONFIRM.format(text=_shorten(args))
+    danger = urgency(ctx, args)
+    if danger == "fire":
+        question = (
+            texts.REPORT_URGENT_FIRE.format(line=ctx.settings.reports.fire_line) + "\n" + question
+        )
+    elif danger == "gas":
+        question = (
+            texts.REPORT_URGENT_GAS.format(line=ctx.settings.reports.gas_line) + "\n" + question
+        )
+    await ctx.reply(question)
+
+
+def _shorten(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+async def answer_confirm(ctx: Context, args: str) -> None:
+    """The answer to "shall I report this?": 是 files it (asking the building if needed)."""
+    msg = ctx.incoming
+    assert msg is not None
+    pending = await ctx.uow.questions.pending(
+        platform=msg.platform, chat_id=msg.chat_id, person_id=ctx.sender.id, now=ctx.now
+    )
+    if pending is None:
+        return
+    await ctx.uow.questions.forget(
+        platform=msg.platform, chat_id=msg.chat_id, person_id=ctx.sender.id
+    )
+    if args.strip(" 。.!！~～的吧啊呀") in texts.YES_WORDS:
+        await report(ctx, pending.text)
+    elif not ctx.in_group:
+        await ctx.reply(texts.REPORT_NOT_FILED)
+
+
 async def answer_building(ctx: Context, args: str) -> None:
     """The answer to "which building?": finish the report that was waiting for it."""
     msg = ctx.incoming
@@ -646,7 +697,24 @@ COMMANDS = (
     ),
 )
 
+OFFER = Command(
+    name="report_offer",
+    keywords=(),
+    slash=(),
+    handler=offer_report,
+    summary="",
+    usage=texts.REPORT_USAGE,
+)
+
 CONTINUATIONS = {
+    ASK_CONFIRM: Command(
+        name="report_confirm",
+        keywords=(),
+        slash=(),
+        handler=answer_confirm,
+        summary="",
+        usage=texts.REPORT_USAGE,
+    ),
     ASK_BUILDING: Command(
         name="report_building",
         keywords=(),

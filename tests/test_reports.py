@@ -181,3 +181,30 @@ async def test_help_examples_name_the_running_communitys_people(tmp_path: Path) 
         assert not any(name in text for name in ("李娜", "陈刚", "第一网格", "郭先德"))
     assert "转派 H1 吴磊" in worker.text and "代报 张三 5栋" in worker.text
     assert "备岗 东区网格 吴磊" in admin.text
+
+
+async def test_a_hazard_told_to_the_bot_without_a_command_word_is_asked_about(bot: Bot) -> None:
+    """@小区助手 5栋楼道里着火了 (or a hazard in private) is neither ignored nor filed on a
+    guess: the resident is asked once, with the safety advice at once when it is urgent."""
+    [asked] = await bot.say("钱奶奶", "@小区助手 5栋楼道里着火了")
+    assert asked.where == "群" and "119" in asked.text and "回复「是」" in asked.text
+    said = await bot.say("钱奶奶", "是")
+    assert "【隐患上报 H1】【紧急】" in to(said, "陈刚")[0].text
+    assert await bot.say("赵敏", "5栋楼道里着火了") == []  # not said to the bot: group talk
+    [asked] = await bot.dm("王辉", "3栋电梯里停了电瓶车")
+    assert "您是要上报隐患" in asked.text
+    [answer] = await bot.dm("王辉", "不是")
+    assert "没有上报" in answer.text
+    async with bot.db.unit_of_work() as uow:
+        chen = await uow.people.find_by_name(name="陈刚")
+        assert chen is not None
+        assert [r.number for r in await uow.reports.active_of_assignee(person_id=chen.id)] == ["H1"]
+        li = await uow.people.find_by_name(name="李娜")
+        assert li is not None and await uow.reports.active_of_assignee(person_id=li.id) == []
+
+
+async def test_the_answer_to_which_building_may_be_in_traditional_characters(bot: Bot) -> None:
+    [asked] = await bot.say("老李", "上报 楼道堆满了纸箱")
+    assert "哪一栋" in asked.text
+    said = await bot.say("老李", "三號樓")
+    assert "【隐患上报 H1】" in to(said, "李娜")[0].text

@@ -90,6 +90,13 @@ def looks_like_report(text: str, lexicon: Lexicon, aliases: Mapping[str, str] | 
     return find_place(text, aliases) is not None and QUESTION.search(text) is None
 
 
+def sounds_like_hazard(text: str, lexicon: Lexicon) -> bool:
+    """Whether a text with no command word describes a hazard (a strong category match or an
+    urgent one): said to the bot, it is worth asking whether to report it."""
+    scores = lexicon.score(text)
+    return bool((scores and scores[0].score >= GLUED_EVIDENCE) or lexicon.urgency(text))
+
+
 @dataclass(frozen=True)
 class Understanding:
     text: str  # as normalised
