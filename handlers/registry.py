@@ -138,9 +138,12 @@ class Registry:
         if group and found is not None and found.command and found.command.private_only:
             # clearly meant as the command (a slash, an @mention, or the keyword standing
             # alone: 表决 P1 同意, 统计): told to write privately; else chatter (满意了吧)
-            said, mentioned = self.strip_mention(normalize(text))
-            rest = said[len(found.word) :] if said.startswith(found.word) else ""
-            if found.word.startswith("/") or mentioned or not rest or not _runs_on(rest[0]):
+            # (as typed: 【通知】明天上午停电 is a notice passed on, not the command)
+            typed = normalize(text)
+            _, mentioned = self.strip_mention(typed)
+            rest = typed[len(found.word) :] if typed.startswith(found.word) else None
+            alone = rest is not None and (not rest or not _runs_on(rest[0]))
+            if found.word.startswith("/") or mentioned or alone:
                 return Match(found.command, found.word, found.args, private_here=True)
             return None
         return found
