@@ -19,6 +19,7 @@ from storage.questions import QuestionRepository
 from storage.reports import ReportRepository
 from storage.stats import StatsRepository
 from storage.votes import VoteRepository
+from storage.workbench import WorkbenchRepository
 
 
 class UnitOfWork:
@@ -41,3 +42,4 @@ class UnitOfWork:
         self.votes = VoteRepository(conn)
         self.privacy = PrivacyRepository(conn)
         self.leases = LeaseRepository(conn)
+        self.workbench = WorkbenchRepository(conn)
