@@ -66,6 +66,11 @@ CSP = (
 )
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+# what the middleware learns of a request, for its handler
+SESSION = web.RequestKey("session", Session)
+CHANGED = web.RequestKey("changed", bool)  # the session is to be sent back as a cookie
+PERSON = web.RequestKey("person", Person | None)  # None: no one is logged in
+FORM = web.RequestKey("form", MultiDictProxy)
 
 
 def redirect(location: str) -> web.Response:
@@ -93,7 +98,6 @@ class WebServer:
         self._env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(HERE / "templates"),
             autoescape=True,
-            undefined=jinja2.StrictUndefined,
         )
         self._env.filters["t"] = self._short_time
         self._env.filters["full"] = self._full_time
@@ -158,14 +162,14 @@ class WebServer:
         if request.path.startswith("/static/"):
             return self._harden(await handler(request))
         session = self.sessions.load(request.cookies.get(Sessions.COOKIE))
-        request["changed"] = session is None
+        request[CHANGED] = session is None
         if session is None:
             session = self.sessions.new()
-        request["session"] = session
-        request["person"] = await self._person(session)
+        request[SESSION] = session
+        request[PERSON] = await self._person(session)
         if request.method == "POST":
             form = await request.post()
-            request["form"] = form
+            request[FORM] = form
             if not self.sessions.csrf_ok(session, str(form.get("csrf", ""))):
                 log.warning("web: a form without its CSRF token refused (%s)", request.path)
                 response: web.StreamResponse = self._error(request, 403, web_texts.CSRF_REFUSED)
@@ -179,10 +183,10 @@ class WebServer:
         return self._finish(request, response)
 
     def _finish(self, request: web.Request, response: web.StreamResponse) -> web.StreamResponse:
-        if request.get("changed"):
+        if request.get(CHANGED):
             response.set_cookie(
                 Sessions.COOKIE,
-                self.sessions.dump(request["session"]),
+                self.sessions.dump(request[SESSION]),
                 max_age=self.sessions.max_age(),
                 httponly=True,
                 samesite="Lax",
@@ -213,17 +217,17 @@ class WebServer:
         return person if is_staff(person) else None
 
     def _set_session(self, request: web.Request, session: Session) -> None:
-        request["session"] = session
-        request["changed"] = True
+        request[SESSION] = session
+        request[CHANGED] = True
 
     def _flash(self, request: web.Request, *messages: str) -> None:
-        self._set_session(request, request["session"].with_flash(*messages))
+        self._set_session(request, request[SESSION].with_flash(*messages))
 
     def _page(self, roles: Iterable[str], handler: Handler) -> Handler:
         allowed = frozenset(roles)
 
         async def guarded(request: web.Request) -> web.StreamResponse:
-            person: Person | None = request["person"]
+            person: Person | None = request[PERSON]
             if person is None:
                 if request.method == "GET":
                     return redirect("/login?" + urlencode({"next": request.path_qs}))
@@ -237,11 +241,11 @@ class WebServer:
     def render(
         self, request: web.Request, template: str, status: int = 200, **values: Any
     ) -> web.Response:
-        session: Session = request["session"]
+        session: Session = request[SESSION]
         flash = session.flash
         if flash:
             self._set_session(request, replace(session, flash=()))
-        person: Person | None = request["person"]
+        person: Person | None = request[PERSON]
         nav = [
             (path, label)
             for path, label, roles in NAV
@@ -272,13 +276,13 @@ class WebServer:
     # -- login
 
     async def login_page(self, request: web.Request) -> web.StreamResponse:
-        if request["person"] is not None:
+        if request[PERSON] is not None:
             return redirect("/")
         nxt = request.query.get("next", "/")
         return self.render(request, "login.html", step="name", name="", next=_safe_next(nxt))
 
     async def login_code(self, request: web.Request) -> web.StreamResponse:
-        form: MultiDictProxy[Any] = request["form"]
+        form: MultiDictProxy[Any] = request[FORM]
         name = str(form.get("name", "")).strip()[:100]
         nxt = _safe_next(str(form.get("next", "/")))
         if not name:
@@ -290,7 +294,7 @@ class WebServer:
         return self.render(request, "login.html", step="code", name=name, next=nxt)
 
     async def login_verify(self, request: web.Request) -> web.StreamResponse:
-        form: MultiDictProxy[Any] = request["form"]
+        form: MultiDictProxy[Any] = request[FORM]
         name = str(form.get("name", "")).strip()[:100]
         code = str(form.get("code", "")).strip()[:20]
         nxt = _safe_next(str(form.get("next", "/")))
@@ -308,7 +312,7 @@ class WebServer:
     # -- 今日
 
     async def today(self, request: web.Request) -> web.StreamResponse:
-        person: Person = request["person"]
+        person: Person = request[PERSON]
         now = self.app.clock.now()
         values: dict[str, Any] = {"reports": None}
         async with self.app.db.unit_of_work() as uow:
@@ -396,7 +400,7 @@ class WebServer:
         return f, kept
 
     async def report_list(self, request: web.Request) -> web.StreamResponse:
-        person: Person = request["person"]
+        person: Person = request[PERSON]
         f, kept = self._filter(request, person)
         sort = request.query.get("sort", "created")
         sort = sort if sort in SORTS else "created"
@@ -455,7 +459,7 @@ class WebServer:
         return found
 
     async def report_page(self, request: web.Request) -> web.StreamResponse:
-        person: Person = request["person"]
+        person: Person = request[PERSON]
         async with self.app.db.unit_of_work() as uow:
             ctx = self._ctx(uow, person)
             found = await self._visible_report(request, ctx)
@@ -491,8 +495,8 @@ class WebServer:
         return self.render(request, "report.html", **values)
 
     async def report_action(self, request: web.Request) -> web.StreamResponse:
-        person: Person = request["person"]
-        form: MultiDictProxy[Any] = request["form"]
+        person: Person = request[PERSON]
+        form: MultiDictProxy[Any] = request[FORM]
         async with self.app.db.unit_of_work() as uow:
             found = await self._visible_report(request, self._ctx(uow, person))
         if isinstance(found, web.Response):
@@ -510,7 +514,7 @@ class WebServer:
     # -- 小区图
 
     async def map_page(self, request: web.Request) -> web.StreamResponse:
-        person: Person = request["person"]
+        person: Person = request[PERSON]
         now = self.app.clock.now()
         async with self.app.db.unit_of_work() as uow:
             loads = await uow.workbench.open_by_building(now=now, scope_person=self._scope(person))
@@ -533,7 +537,7 @@ class WebServer:
             return stats.parse_month("", ctx.today)
 
     async def stats_page(self, request: web.Request) -> web.StreamResponse:
-        person: Person = request["person"]
+        person: Person = request[PERSON]
         async with self.app.db.unit_of_work() as uow:
             ctx = self._ctx(uow, person)
             month = await self._month(request, ctx)
@@ -565,7 +569,7 @@ class WebServer:
         )
 
     async def stats_export(self, request: web.Request) -> web.StreamResponse:
-        person: Person = request["person"]
+        person: Person = request[PERSON]
         async with self.app.db.unit_of_work() as uow:
             ctx = self._ctx(uow, person)
             month = await self._month(request, ctx)
@@ -588,7 +592,7 @@ class WebServer:
     # -- 食堂
 
     async def canteen_page(self, request: web.Request) -> web.StreamResponse:
-        person: Person = request["person"]
+        person: Person = request[PERSON]
         async with self.app.db.unit_of_work() as uow:
             ctx = self._ctx(uow, person)
             raw = request.query.get("day", "")
@@ -631,7 +635,7 @@ class WebServer:
     # -- 人员
 
     async def people_page(self, request: web.Request) -> web.StreamResponse:
-        person: Person = request["person"]
+        person: Person = request[PERSON]
         async with self.app.db.unit_of_work() as uow:
             ctx = self._ctx(uow, person)
             staff = []
