@@ -115,9 +115,7 @@ async def test_wrong_guesses_are_counted_and_kill_the_code(visitor: Visitor, bot
     assert attempts == 5
 
 
-async def test_codes_are_rate_limited_and_not_sent_to_non_staff(
-    visitor: Visitor, bot: Bot
-) -> None:
+async def test_codes_are_rate_limited_and_not_sent_to_non_staff(visitor: Visitor, bot: Bot) -> None:
     for _ in range(3):
         await visitor.ask_code(GRID)
     assert len(to(await bot.flush(), GRID)) == 3
@@ -241,7 +239,9 @@ async def test_a_role_taken_away_in_chat_ends_the_workbench(server: WebServer, b
 # -- actions are the chat's handlers ---------------------------------------------------------
 
 
-async def test_web_actions_tell_the_same_people_and_are_audited(server: WebServer, bot: Bot) -> None:
+async def test_web_actions_tell_the_same_people_and_are_audited(
+    server: WebServer, bot: Bot
+) -> None:
     await bot.say(RESIDENT, "上报 3栋 楼道飞线充电")
     v = await _visitor_as(server, bot, GRID)
     try:
@@ -301,7 +301,9 @@ async def test_a_form_without_its_csrf_token_is_refused(server: WebServer, bot: 
 
 
 async def test_html_in_a_report_is_shown_as_text(server: WebServer, bot: Bot) -> None:
-    await bot.say(RESIDENT, '上报 3栋 楼道堆物<script>alert("x")</script><img src=x onerror=alert(1)>')
+    await bot.say(
+        RESIDENT, '上报 3栋 楼道堆物<script>alert("x")</script><img src=x onerror=alert(1)>'
+    )
     v = await _visitor_as(server, bot, ADMIN)
     try:
         for path in ("/reports", "/reports/1", "/"):

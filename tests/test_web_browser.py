@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page, ViewportSize, async_playwright
 
 from bot.web.server import WebServer
 from handlers import texts
@@ -28,15 +28,14 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-DESKTOP = {"width": 1280, "height": 860}
-PHONE = {"width": 390, "height": 844}
+DESKTOP = ViewportSize(width=1280, height=860)
+PHONE = ViewportSize(width=390, height=844)
 ARTEFACTS = Path(os.environ.get("LINLI_ARTEFACTS", "tmp/artefacts")) / "web"
 
 if not CHROMIUM.exists():
     if os.environ.get("CI"):
         raise RuntimeError("CI must install chromium (.ci/run does, from Debian's packages)")
     pytest.skip("no /usr/bin/chromium: apt-get install chromium", allow_module_level=True)
-
 
 
 @pytest.fixture

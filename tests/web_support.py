@@ -12,7 +12,7 @@ import aiohttp
 
 from bot.config import WebConfig
 from bot.web.server import WebServer
-from tests.fakes import Bot
+from tests.fakes import Bot, Said
 
 CODE = re.compile(r"登录验证码：(\d{6})")
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
@@ -25,10 +25,10 @@ async def workbench(bot: Bot) -> AsyncIterator[WebServer]:
         yield server
 
 
-def code_sent_to(said: list[object], name: str) -> str:
+def code_sent_to(said: list[Said], name: str) -> str:
     """The login code in the private messages `name` was sent."""
     for s in said:
-        if getattr(s, "where", None) == name and (m := CODE.search(getattr(s, "text", ""))):
+        if s.where == name and (m := CODE.search(s.text)):
             return m.group(1)
     raise AssertionError(f"no login code was sent to {name}: {said!r}")
 

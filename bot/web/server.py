@@ -69,7 +69,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # what the middleware learns of a request, for its handler
 SESSION = web.RequestKey("session", Session)
 CHANGED = web.RequestKey("changed", bool)  # the session is to be sent back as a cookie
-PERSON = web.RequestKey("person", Person | None)  # None: no one is logged in
+PERSON: web.RequestKey[Person | None] = web.RequestKey("person")  # None: no one logged in
 FORM = web.RequestKey("form", MultiDictProxy)
 
 
@@ -312,7 +312,7 @@ class WebServer:
     # -- 今日
 
     async def today(self, request: web.Request) -> web.StreamResponse:
-        person: Person = request[PERSON]
+        person = _staff(request)
         now = self.app.clock.now()
         values: dict[str, Any] = {"reports": None}
         async with self.app.db.unit_of_work() as uow:
@@ -400,7 +400,7 @@ class WebServer:
         return f, kept
 
     async def report_list(self, request: web.Request) -> web.StreamResponse:
-        person: Person = request[PERSON]
+        person = _staff(request)
         f, kept = self._filter(request, person)
         sort = request.query.get("sort", "created")
         sort = sort if sort in SORTS else "created"
@@ -459,7 +459,7 @@ class WebServer:
         return found
 
     async def report_page(self, request: web.Request) -> web.StreamResponse:
-        person: Person = request[PERSON]
+        person = _staff(request)
         async with self.app.db.unit_of_work() as uow:
             ctx = self._ctx(uow, person)
             found = await self._visible_report(request, ctx)
@@ -495,7 +495,7 @@ class WebServer:
         return self.render(request, "report.html", **values)
 
     async def report_action(self, request: web.Request) -> web.StreamResponse:
-        person: Person = request[PERSON]
+        person = _staff(request)
         form: MultiDictProxy[Any] = request[FORM]
         async with self.app.db.unit_of_work() as uow:
             found = await self._visible_report(request, self._ctx(uow, person))
@@ -514,7 +514,7 @@ class WebServer:
     # -- 小区图
 
     async def map_page(self, request: web.Request) -> web.StreamResponse:
-        person: Person = request[PERSON]
+        person = _staff(request)
         now = self.app.clock.now()
         async with self.app.db.unit_of_work() as uow:
             loads = await uow.workbench.open_by_building(now=now, scope_person=self._scope(person))
@@ -537,7 +537,7 @@ class WebServer:
             return stats.parse_month("", ctx.today)
 
     async def stats_page(self, request: web.Request) -> web.StreamResponse:
-        person: Person = request[PERSON]
+        person = _staff(request)
         async with self.app.db.unit_of_work() as uow:
             ctx = self._ctx(uow, person)
             month = await self._month(request, ctx)
@@ -569,7 +569,7 @@ class WebServer:
         )
 
     async def stats_export(self, request: web.Request) -> web.StreamResponse:
-        person: Person = request[PERSON]
+        person = _staff(request)
         async with self.app.db.unit_of_work() as uow:
             ctx = self._ctx(uow, person)
             month = await self._month(request, ctx)
@@ -592,7 +592,7 @@ class WebServer:
     # -- 食堂
 
     async def canteen_page(self, request: web.Request) -> web.StreamResponse:
-        person: Person = request[PERSON]
+        person = _staff(request)
         async with self.app.db.unit_of_work() as uow:
             ctx = self._ctx(uow, person)
             raw = request.query.get("day", "")
@@ -635,7 +635,7 @@ class WebServer:
     # -- 人员
 
     async def people_page(self, request: web.Request) -> web.StreamResponse:
-        person: Person = request[PERSON]
+        person = _staff(request)
         async with self.app.db.unit_of_work() as uow:
             ctx = self._ctx(uow, person)
             staff = []
@@ -658,6 +658,13 @@ class WebServer:
                 who = (await uow.people.get(person_id=c.actor_id)).name if c.actor_id else "配置"
                 changes.append((c, who))
         return self.render(request, "people.html", staff=staff, grids=grids, changes=changes)
+
+
+def _staff(request: web.Request) -> Person:
+    """The logged-in staff member of a guarded page."""
+    person = request[PERSON]
+    assert person is not None, "a guarded page without a person"
+    return person
 
 
 def building_order(name: str) -> tuple[int, str]:
