@@ -171,11 +171,22 @@ async def test_the_session_cookie_is_signed_httponly_samesite_and_expires(
 
 # -- who may see and do what ----------------------------------------------------------------
 
-PAGES = ("/", "/reports", "/reports/1", "/map", "/stats", "/stats/export", "/canteen", "/people")
+PAGES = (
+    "/",
+    "/reports",
+    "/reports/1",
+    "/map",
+    "/stats",
+    "/stats/export",
+    "/canteen",
+    "/people",
+    "/events",
+    "/notices",
+)
 ALLOWED = {
-    GRID: {"/", "/reports", "/reports/1", "/map"},
-    OTHER_GRID: {"/", "/reports", "/map"},  # not H1: it is in the other grid
-    COMMUNITY: {"/", "/reports", "/reports/1", "/map", "/stats", "/stats/export", "/canteen"},
+    GRID: {"/", "/reports", "/reports/1", "/map", "/events"},
+    OTHER_GRID: {"/", "/reports", "/map", "/events"},  # not H1: it is in the other grid
+    COMMUNITY: set(PAGES) - {"/people"},
     ADMIN: set(PAGES),
     CANTEEN: {"/", "/canteen"},
 }
@@ -376,3 +387,26 @@ async def test_login_never_redirects_off_site(server: WebServer, bot: Bot) -> No
         assert page.status == 303 and page.location == "/"
     finally:
         await v.close()
+
+
+async def test_notices_are_paused_and_resumed_from_the_page(server: WebServer, bot: Bot) -> None:
+    await bot.dm(ADMIN, "通知 每周五 19:00 消防安全提醒：请不要在楼道给电动车充电！")
+    v = await _visitor_as(server, bot, COMMUNITY)
+    worker = await _visitor_as(server, bot, GRID)
+    try:
+        page = await v.get("/notices")
+        assert "A1" in page.text and "进行中" in page.text
+        assert (await worker.post("/notices/1/pause", {})).status == 403
+        assert "进行中" in (await v.get("/notices")).text
+        await v.post("/notices/1/pause", {})
+        page = await v.get("/notices")
+        assert texts.NOTICE_PAUSED.format(number="A1") in page.text and "已暂停" in page.text
+        await v.post("/notices/1/resume", {})
+        page = await v.get("/notices")
+        assert "已恢复通知 A1" in page.text and "进行中" in page.text
+        async with bot.db.unit_of_work() as uow:
+            details = [c.detail for c in await uow.people.changes(limit=10) if c.action == "web"]
+        assert details == ["网页工作台：恢复通知 A1", "网页工作台：暂停通知 A1"]
+    finally:
+        await v.close()
+        await worker.close()

@@ -138,6 +138,8 @@ async def test_a_grid_worker_runs_a_report_from_the_page(
             ("/stats", "stats"),
             ("/canteen", "canteen"),
             ("/people", "people"),
+            ("/events", "events"),
+            ("/notices", "notices"),
         ):
             await page.goto(base + path)
             assert await page.locator("main h1").count() >= 1, path

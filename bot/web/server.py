@@ -31,11 +31,12 @@ from bot.web.auth import (
     send_code,
     signing_secret,
 )
-from handlers import meals, stats, texts
+from handlers import announcements, meals, rsvp, stats, texts
 from handlers.context import Context, UserError
 from handlers.reports import OVERSEERS
 from handlers.tickets import may_act
 from storage import NotFound
+from storage.notices import ACTIVE as NOTICE_ACTIVE
 from storage.people import Person
 from storage.reports import ACKNOWLEDGED, OPEN, RESOLVED, Report
 from storage.workbench import PAGE_SIZE, SORTS, ReportFilter
@@ -47,6 +48,8 @@ REPORT_ROLES = frozenset({"grid_worker", *OVERSEERS})
 STATS_ROLES = stats.STAFF
 KITCHEN_ROLES = meals.KITCHEN | {"branch"}
 ADMIN_ROLES = frozenset({"admin"})
+NOTICE_ROLES = announcements.ADMINS
+EVENT_ROLES = rsvp.ORGANISERS
 STATUS_NAMES = {OPEN: "待接单", ACKNOWLEDGED: "处理中", RESOLVED: "已办结", "active": "未办结"}
 ACTIONS = {"ack": "接单", "resolve": "办结", "reassign": "转派", "note": "备注"}
 MEAL_NAMES = {"lunch": "午餐", "dinner": "晚餐"}
@@ -56,6 +59,8 @@ NAV = (  # (path, label, roles that see it)
     ("/map", "小区图", REPORT_ROLES),
     ("/stats", "统计", STATS_ROLES),
     ("/canteen", "食堂", KITCHEN_ROLES),
+    ("/events", "活动", EVENT_ROLES),
+    ("/notices", "通知", NOTICE_ROLES),
     ("/people", "人员", ADMIN_ROLES),
 )
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
@@ -137,6 +142,13 @@ class WebServer:
         r.add_get("/stats/export", self._page(STATS_ROLES, self.stats_export))
         r.add_get("/canteen", self._page(KITCHEN_ROLES, self.canteen_page))
         r.add_get("/people", self._page(ADMIN_ROLES, self.people_page))
+        r.add_get("/events", self._page(EVENT_ROLES, self.events_page))
+        r.add_post(r"/events/{id:\d{1,9}}/close", self._page(EVENT_ROLES, self.event_close))
+        r.add_get("/notices", self._page(NOTICE_ROLES, self.notices_page))
+        r.add_post(
+            r"/notices/{id:\d{1,9}}/{action:pause|resume}",
+            self._page(NOTICE_ROLES, self.notice_action),
+        )
         r.add_static("/static", HERE / "static", append_version=True)
         self._runner = web.AppRunner(server, access_log=None)
         await self._runner.setup()
@@ -631,6 +643,46 @@ class WebServer:
             prev=(day - timedelta(days=1)).isoformat(),
             next=(day + timedelta(days=1)).isoformat(),
         )
+
+    # -- 活动, 通知: their actions are the chat's commands too
+
+    async def _command(self, request: web.Request, command: str, back: str) -> web.Response:
+        outcome = await perform(self.app, _staff(request).id, command)
+        self._flash(request, *outcome.messages)
+        return redirect(back)
+
+    async def events_page(self, request: web.Request) -> web.StreamResponse:
+        now = self.app.clock.now()
+        async with self.app.db.unit_of_work() as uow:
+            listed = []
+            for e in await uow.events.upcoming(now=now):
+                waiting = await uow.events.rsvps(event_id=e.id, status="waitlist")
+                listed.append((e, await uow.events.taken(event_id=e.id), len(waiting)))
+        return self.render(request, "events.html", events=listed)
+
+    async def event_close(self, request: web.Request) -> web.StreamResponse:
+        return await self._command(request, f"关闭活动 E{int(request.match_info['id'])}", "/events")
+
+    async def notices_page(self, request: web.Request) -> web.StreamResponse:
+        async with self.app.db.unit_of_work() as uow:
+            ctx = self._ctx(uow, _staff(request))
+            listed = [
+                (
+                    n,
+                    announcements.describe_targets(n),
+                    announcements.fmt_next(
+                        ctx, n.next_run_at if n.status == NOTICE_ACTIVE else None
+                    ),
+                )
+                for n in await uow.notices.listed()
+            ]
+        return self.render(
+            request, "notices.html", notices=listed, notice_status=texts.NOTICE_STATUS
+        )
+
+    async def notice_action(self, request: web.Request) -> web.StreamResponse:
+        verb = "暂停通知" if request.match_info["action"] == "pause" else "恢复通知"
+        return await self._command(request, f"{verb} A{int(request.match_info['id'])}", "/notices")
 
     # -- 人员
 
