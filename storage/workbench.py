@@ -16,6 +16,7 @@ from storage.schema import (
     grid_workers,
     inserted_id,
     people,
+    proposals,
     report_followers,
     report_ratings,
     reports,
@@ -301,3 +302,10 @@ class WorkbenchRepository:
             sa.select(buildings.c.name, buildings.c.grid_id).order_by(buildings.c.name)
         )
         return [(r[0], r[1]) for r in rows]
+
+    async def proposal_ids(self, *, limit: int = 50) -> list[int]:
+        """The latest proposals (表决), newest first."""
+        ids = await self._conn.scalars(
+            sa.select(proposals.c.id).order_by(proposals.c.id.desc()).limit(limit)
+        )
+        return list(ids.all())

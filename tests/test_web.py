@@ -182,6 +182,7 @@ PAGES = (
     "/people",
     "/events",
     "/notices",
+    "/votes",
 )
 ALLOWED = {
     GRID: {"/", "/reports", "/reports/1", "/map", "/events"},
@@ -410,3 +411,22 @@ async def test_notices_are_paused_and_resumed_from_the_page(server: WebServer, b
     finally:
         await v.close()
         await worker.close()
+
+
+async def test_a_proposal_shows_the_chats_count_and_the_households_to_admins(
+    server: WebServer, bot: Bot
+) -> None:
+    said = await bot.dm(ADMIN, "发起表决 5栋 12月10日 18:00 重大 加装电梯方案")
+    assert any("P1" in s.text for s in said), said
+    await bot.dm("钱奶奶", "表决 P1 同意")
+    community = await _visitor_as(server, bot, COMMUNITY)
+    admin = await _visitor_as(server, bot, ADMIN)
+    try:
+        page = await community.get("/votes")
+        assert "P1 5栋" in page.text and "加装电梯方案" in page.text
+        assert "各户表决" not in page.text
+        page = await admin.get("/votes")
+        assert "各户表决" in page.text and "<td>钱奶奶</td>" in page.text
+    finally:
+        await community.close()
+        await admin.close()

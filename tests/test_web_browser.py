@@ -140,6 +140,7 @@ async def test_a_grid_worker_runs_a_report_from_the_page(
             ("/people", "people"),
             ("/events", "events"),
             ("/notices", "notices"),
+            ("/votes", "votes"),
         ):
             await page.goto(base + path)
             assert await page.locator("main h1").count() >= 1, path

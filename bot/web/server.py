@@ -31,7 +31,7 @@ from bot.web.auth import (
     send_code,
     signing_secret,
 )
-from handlers import announcements, meals, rsvp, stats, texts
+from handlers import announcements, meals, rsvp, stats, texts, votes
 from handlers.context import Context, UserError
 from handlers.reports import OVERSEERS
 from handlers.tickets import may_act
@@ -50,6 +50,7 @@ KITCHEN_ROLES = meals.KITCHEN | {"branch"}
 ADMIN_ROLES = frozenset({"admin"})
 NOTICE_ROLES = announcements.ADMINS
 EVENT_ROLES = rsvp.ORGANISERS
+VOTE_ROLES = frozenset(OVERSEERS)
 STATUS_NAMES = {OPEN: "待接单", ACKNOWLEDGED: "处理中", RESOLVED: "已办结", "active": "未办结"}
 ACTIONS = {"ack": "接单", "resolve": "办结", "reassign": "转派", "note": "备注"}
 MEAL_NAMES = {"lunch": "午餐", "dinner": "晚餐"}
@@ -61,6 +62,7 @@ NAV = (  # (path, label, roles that see it)
     ("/canteen", "食堂", KITCHEN_ROLES),
     ("/events", "活动", EVENT_ROLES),
     ("/notices", "通知", NOTICE_ROLES),
+    ("/votes", "表决", VOTE_ROLES),
     ("/people", "人员", ADMIN_ROLES),
 )
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
@@ -145,6 +147,7 @@ class WebServer:
         r.add_get("/events", self._page(EVENT_ROLES, self.events_page))
         r.add_post(r"/events/{id:\d{1,9}}/close", self._page(EVENT_ROLES, self.event_close))
         r.add_get("/notices", self._page(NOTICE_ROLES, self.notices_page))
+        r.add_get("/votes", self._page(VOTE_ROLES, self.votes_page))
         r.add_post(
             r"/notices/{id:\d{1,9}}/{action:pause|resume}",
             self._page(NOTICE_ROLES, self.notice_action),
@@ -683,6 +686,20 @@ class WebServer:
     async def notice_action(self, request: web.Request) -> web.StreamResponse:
         verb = "暂停通知" if request.match_info["action"] == "pause" else "恢复通知"
         return await self._command(request, f"{verb} A{int(request.match_info['id'])}", "/notices")
+
+    async def votes_page(self, request: web.Request) -> web.StreamResponse:
+        person = _staff(request)
+        async with self.app.db.unit_of_work() as uow:
+            ctx = self._ctx(uow, person)
+            listed = []
+            for pid in await uow.workbench.proposal_ids():
+                p = await uow.votes.proposal(proposal_id=pid)
+                # the chat's own count and wording (表决情况, the result at the deadline);
+                # who voted how only for admins, as the chat sends it only to them
+                text = p.result or votes.result_text(p, await votes._count(ctx, p))
+                rows = await votes._vote_rows(ctx, p) if person.has_any("admin") else []
+                listed.append((p, text, rows))
+        return self.render(request, "votes.html", proposals=listed, headers=votes.VOTE_HEADERS)
 
     # -- 人员
 
