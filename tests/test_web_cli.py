@@ -5,6 +5,7 @@ private message and takes the report on the page, the resident's answer is print
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import signal
 import sys
@@ -12,7 +13,10 @@ from pathlib import Path
 
 import aiohttp
 
-from tests.fakes import free_port
+from bot.runtime import run_platforms
+from tests.fake_telegram import FakeBotApi
+from tests.fakes import config_from, free_port, until
+from tests.test_telegram import LINA, telegram_raw
 from tests.web_support import CODE, CSRF
 
 EXAMPLE = Path(__file__).parent.parent / "config.example.toml"
@@ -83,3 +87,37 @@ async def test_linli_web_serves_the_workbench_beside_the_console(tmp_path: Path)
         async with asyncio.timeout(30):
             rc = await proc.wait()
     assert rc == 0
+
+
+async def test_linli_run_serves_the_workbench_and_sends_codes_on_telegram(
+    tmp_path: Path, fake: FakeBotApi
+) -> None:
+    """`linli run` with [web] enabled: the code reaches the grid worker's Telegram chat."""
+    port = free_port()
+    raw = telegram_raw(base_url=fake.base_url)
+    raw["web"] = {"enabled": True, "port": port, "secret": "run-secret"}
+    cfg = config_from(raw, tmp_path / "run.db")
+    running = asyncio.create_task(run_platforms(cfg))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+
+            async def login_page() -> str | None:
+                try:
+                    async with http.get(base + "/login") as r:
+                        return await r.text()
+                except aiohttp.ClientConnectionError:
+                    return None
+
+            async with asyncio.timeout(30):
+                while (page := await login_page()) is None:
+                    await asyncio.sleep(0.05)  # until linli run has bound its port
+            m = CSRF.search(page)
+            assert m
+            async with http.post(base + "/login/code", data={"name": "李娜", "csrf": m[1]}) as r:
+                assert r.status == 200
+            await until(lambda: any(CODE.search(c.params["text"]) for c in fake.to_chat(LINA)))
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
