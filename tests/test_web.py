@@ -3,6 +3,8 @@ input. The same App and handlers as the chat (tests.fakes.Bot), a real server on
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from http.cookies import SimpleCookie
@@ -430,3 +432,21 @@ async def test_a_proposal_shows_the_chats_count_and_the_households_to_admins(
     finally:
         await community.close()
         await admin.close()
+
+
+async def test_the_stats_page_shows_the_chats_figures(server: WebServer, bot: Bot) -> None:
+    await bot.say(RESIDENT, "上报 3栋 楼道飞线充电")
+    await bot.say("赵敏", "上报 5栋 楼道堆满了纸箱")
+    await bot.dm(GRID, "接单 H1")
+    await bot.dm(GRID, "办结 H1 已清理")
+    chat = to(await bot.dm(COMMUNITY, "统计"), COMMUNITY)[0].text
+    v = await _visitor_as(server, bot, COMMUNITY)
+    try:
+        page = await v.get("/stats")
+        shown = re.search(r"<pre>(.*?)</pre>", page.text, re.S)
+        assert shown is not None
+        lines = html.unescape(shown.group(1)).splitlines()
+        assert len(lines) > 4 and all(line in chat.splitlines() for line in lines)
+        assert "<b>50.0%</b>解决率" in page.text and "<b>2</b>受理" in page.text
+    finally:
+        await v.close()

@@ -557,11 +557,21 @@ class WebServer:
             ctx = self._ctx(uow, person)
             month = await self._month(request, ctx)
             period = await stats.month_stats(ctx, month)
-            trend = []
-            m = month
-            for _ in range(6):  # the month and the five before it
-                s = period if m == month else await stats.month_stats(ctx, m)
-                trend.append((m.label, s.total.received, s.total.resolved))
+            # the trend counts the months before from the filing-time index alone (the
+            # month's full figures cost a few hundred ms over a million reports)
+            trend = [(month.label, period.total.received, period.total.resolved)]
+            m = month.previous
+            tz = self.app.settings.timezone
+            for _ in range(5):
+                f = ReportFilter(
+                    start=datetime.combine(m.first, time(0), tzinfo=tz),
+                    end=datetime.combine(m.next.first, time(0), tzinfo=tz),
+                )
+                received = await uow.workbench.count_reports(f, now=ctx.now)
+                resolved = await uow.workbench.count_reports(
+                    replace(f, status=RESOLVED), now=ctx.now
+                )
+                trend.append((m.label, received, resolved))
                 m = m.previous
             trend.reverse()
         data = stats.as_dict(month, period)
