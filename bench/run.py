@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import footprint, inbound, outbound, stats_bench
+from bench import footprint, inbound, outbound, stats_bench, web_list
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -30,6 +30,8 @@ async def main(quick: bool) -> dict[str, Any]:
     results["burst_200_reports"] = await outbound.burst()
     print("stats …", flush=True)
     results["stats"] = await stats_bench.monthly(100_000 if quick else 1_000_000)
+    print("web workbench report list …", flush=True)
+    results["web_report_list"] = await web_list.report_list(100_000)
     print("scheduler and footprint …", flush=True)
     results["scheduler"] = await footprint.scheduler_alone(2000 if quick else 10_000)
     results["idle"] = await footprint.idle()

@@ -130,6 +130,27 @@ def _dead_letters(args: argparse.Namespace) -> int:
     return asyncio.run(listing())
 
 
+def _web(args: argparse.Namespace) -> int:
+    from bot.web.demo import run_web_console
+
+    cfg = _load(args.config, args.db)
+    changes = {k: v for k, v in (("listen", args.listen), ("port", args.port)) if v is not None}
+    cfg = cfg.model_copy(update={"web": cfg.web.model_copy(update=changes)})
+    interactive = sys.stdin.isatty()
+    if interactive:
+        print(BANNER.format(community=cfg.community.name))
+    lines = lines_from(sys.stdin, "> " if interactive else None)
+    start = datetime.fromisoformat(args.start) if args.start else None
+    if start is not None and start.tzinfo is None:
+        start = start.replace(tzinfo=ZoneInfo(cfg.community.timezone))
+    try:
+        return asyncio.run(
+            run_web_console(cfg, lines, sys.stdout, echo=not interactive, start=start)
+        )
+    except KeyboardInterrupt:
+        return 0
+
+
 def _check(args: argparse.Namespace) -> int:
     cfg = load_config(args.file)
     grids = ", ".join(f"{g.name} ({len(g.buildings)} buildings)" for g in cfg.grids)
@@ -387,6 +408,14 @@ def main(argv: list[str] | None = None) -> int:
         "--config", action="append", help="a community's config; repeat for several communities"
     )
     p.set_defaults(func=_run, level=logging.INFO)
+
+    p = sub.add_parser("web", help="the web workbench beside the console chat (a demo)")
+    p.add_argument("--config", default=DEFAULT_CONFIG)
+    p.add_argument("--db", help="SQLite file (or storage URL) instead of the config's storage.url")
+    p.add_argument("--listen", help="address to serve on (default: web.listen, 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default: web.port, 8080; 0: any free port)")
+    p.add_argument("--start", help="where the simulated clock starts, e.g. 2026-11-26T09:00")
+    p.set_defaults(func=_web, level=logging.WARNING)
 
     p = sub.add_parser("stats", help="a month's statistics (三率 and counts)")
     p.add_argument("--month", help="e.g. 2026-11 (default: this month)")

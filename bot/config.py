@@ -51,6 +51,7 @@ ENV_OVERRIDES = {
     "LINLI_TELEGRAM_TOKEN": ("telegram", "token"),
     "LINLI_TELEGRAM_WEBHOOK_SECRET": ("telegram", "webhook_secret"),
     "LINLI_WECHAT_TOKEN": ("wechat", "token"),
+    "LINLI_WEB_SECRET": ("web", "secret"),
 }
 
 # the built-in categories: their rules (concepts combined, weighted) live in
@@ -269,6 +270,18 @@ class ChatsConfig(Strict):
     serve: Literal["configured", "any"] = "configured"
 
 
+class WebConfig(Strict):
+    """The 社区工作台 web workbench (bot/web), served by `linli run` and `linli web`."""
+
+    enabled: bool = False  # `linli run` serves it when true; `linli web` always does
+    listen: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    secret: str = ""  # signs the cookies; empty: one is generated and kept in the database
+    session_hours: int = Field(default=12, gt=0)
+    secure_cookies: bool = False  # true behind an HTTPS proxy: cookies only over HTTPS
+    layout_columns: int = Field(default=4, gt=0, le=20)  # 小区图: buildings per row
+
+
 class Config(Strict):
     community: CommunityConfig
     storage: StorageConfig = StorageConfig()
@@ -290,6 +303,7 @@ class Config(Strict):
     retention_days: int = Field(default=365, gt=0)  # then closed reports lose the reporter
     ops: OpsConfig = OpsConfig()
     chats: ChatsConfig = ChatsConfig()
+    web: WebConfig = WebConfig()
     console: ConsoleConfig = ConsoleConfig()
     telegram: TelegramConfig = TelegramConfig()
     wechat: WechatConfig = WechatConfig()

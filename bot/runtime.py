@@ -59,6 +59,11 @@ async def run_platforms(cfg: Config) -> int:
                     )
                 )
                 log.info("health and metrics on http://%s:%d/", cfg.ops.listen, ops.port)
+            if cfg.web.enabled:
+                from bot.web.server import WebServer
+
+                workbench = await stack.enter_async_context(WebServer(app, cfg.web))
+                log.info("the web workbench on %s/", workbench.url)
             sender = asyncio.create_task(app.sender.run(), name="sender")
             try:
                 await asyncio.Event().wait()  # until cancelled (Ctrl-C, SIGTERM)

@@ -491,6 +491,20 @@ inbound = sa.Table(
     sa.Column("received_at", UtcDateTime, nullable=False),
 )
 
+# one-time codes for the web workbench's login, sent to a staff member's private chat
+web_login_codes = sa.Table(
+    "web_login_codes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("person_id", sa.Integer, sa.ForeignKey("people.id"), nullable=False),
+    sa.Column("code_hash", sa.String(64), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=False),
+    sa.Column("used_at", UtcDateTime),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Index("ix_web_login_codes_person", "person_id", "created_at"),
+)
+
 
 dead_letters = sa.Table(
     "dead_letters",

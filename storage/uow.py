@@ -20,6 +20,7 @@ from storage.questions import QuestionRepository
 from storage.reports import ReportRepository
 from storage.stats import StatsRepository
 from storage.votes import VoteRepository
+from storage.workbench import WorkbenchRepository
 
 
 class UnitOfWork:
@@ -44,3 +45,4 @@ class UnitOfWork:
         self.leases = LeaseRepository(conn)
         self.dead_letters = DeadLetterRepository(conn)
         self.heartbeats = HeartbeatRepository(conn)
+        self.workbench = WorkbenchRepository(conn)

@@ -1,0 +1,17 @@
+"""What the workbench says outside its templates (Chinese first)."""
+
+CODE_MESSAGE = (
+    "【社区工作台】您的登录验证码：{code}\n{minutes}分钟内有效，只能使用一次。"
+    "如果不是您本人在登录，请忽略本消息。"
+)
+CODE_SENT = "如果您是本社区的工作人员，验证码已发送到您的私聊，5分钟内有效。没有收到？请稍后再试。"
+CODE_WRONG = "验证码不正确、已过期或已使用，请重新获取。"
+NAME_MISSING = "请填写您的姓名。"
+LOGGED_OUT = "您已退出社区工作台。"
+AUDIT_LOGIN = "网页工作台登录"
+AUDIT_ACTION = "网页工作台：{command}"
+CSRF_REFUSED = "页面已过期或请求来源不明，请刷新页面后重试。"
+FORBIDDEN = "您的角色不能查看或操作此页面。"
+NOT_FOUND = "没有找到这个页面或记录。"
+TEXT_NEEDED = "请填写内容。"
+BAD_MONTH = "月份格式不对，已显示本月。"
