@@ -425,6 +425,7 @@ HOUSE_USAGE = "用法：指派邻长 5栋1单元102 孙阿姨 / 重点户 5栋1�
 HOUSE_ASSIGNED = "{address}由{lead}联系走访。"
 HOUSE_KEY = "{address}已设为重点户（{reason}），每周走访。"
 HOUSE_NOT_KEY = "{address}不再是重点户，每季度走访。"
+HOUSE_UNKNOWN = "没有登记「{address}」这一户，请核对地址（住户在配置文件的 [[households]] 中登记）。"
 HOUSE_NOT_LEAD = "{name}不是邻长，请先「设置角色 {name} 邻长」。"
 LEADER_CYCLE = "不能这样设置：上级会绕回本人（{chain}）。"
 LEADER_SET = "{name}的上级：{leader}。"
