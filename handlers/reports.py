@@ -134,18 +134,22 @@ def ticket_buttons(report: Report) -> list[Button]:
 
 async def tell_residents(
     ctx: Context, report: Report, text: str, buttons: Sequence[Button] = ()
-) -> None:
-    """Tell the reporter and every follower; whoever filed on a reporter's behalf stands in."""
+) -> int:
+    """Tell the reporter and every follower; whoever filed on a reporter's behalf stands in.
+    Returns how many were reached."""
     ids = [report.reporter_id, *await ctx.uow.reports.followers(report_id=report.id)]
+    told = 0
     for pid in dict.fromkeys(ids):
         if ctx.person is not None and pid == ctx.person.id:
             continue
         person = await ctx.uow.people.get(person_id=pid)
         if await ctx.tell(person, text, buttons):
+            told += 1
             continue
         if pid == report.reporter_id and report.filed_by_id and report.filed_by_id != pid:
             filer = await ctx.uow.people.get(person_id=report.filed_by_id)
-            await ctx.tell(filer, f"（代{person.name}转告）{text}", buttons)
+            told += await ctx.tell(filer, f"（代{person.name}转告）{text}", buttons)
+    return told
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,8 @@ ALREADY_RESOLVED = "工单 {number} 已经办结了。"
 ACKED_WORKER = "已接单 {number}，请在{deadline}前办结。办结后回复「办结 {number} 处理说明」。"
 ACKED_REPORTER = "您上报的隐患 {number}（{place}：{text}）已由{worker}接单，正在处理。"
 RESOLVED_WORKER = "已办结 {number}，已通知上报人。"
+RESOLVED_WORKER_NOBODY = "已办结 {number}。（上报人已无法联系，例如已删除个人信息，没有通知到任何人。）"
+RESOLVE_NEED_NOTE = "请写上处理说明，上报人会看到，例如：办结 {number} 已清理楼道杂物"
 RESOLVED_REPORTER = "您上报的隐患 {number}（{place}：{text}）已办结。处理说明：{note}"
 NO_NOTE = "（无）"
 

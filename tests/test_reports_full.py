@@ -309,3 +309,12 @@ async def test_mine_lists_followed_reports_and_service_orders(bot: Bot) -> None:
     assert "您的点单：" in text and "S1 理发" in text
     await bot.dm("李娜", "办结 H1 已清理")
     assert "H1" not in (await bot.dm("赵敏", "我的"))[0].text
+
+
+async def test_resolving_needs_a_note_for_the_resident(bot: Bot) -> None:
+    await bot.say("王辉", "上报 3栋 楼道飞线充电")
+    said = await bot.dm("李娜", "", action="办结 H1")  # the button
+    assert "请写上处理说明" in said[0].text and to(said, "王辉") == []
+    assert (await report_of(bot, 1)).status == OPEN
+    said = await bot.dm("李娜", "办结 H1 已拆除飞线")
+    assert "处理说明：已拆除飞线" in to(said, "王辉")[0].text and "（无）" not in said[0].text
