@@ -243,6 +243,8 @@ async def rate(ctx: Context, word: str, args: str) -> None:
             raise UserError(texts.RATING_NOTHING)
         found, reason = waiting, args.strip()
     rating = RATINGS[word]
+    if rating == "unsatisfied" and not reason:  # it goes back to the worker: say what is wrong
+        raise UserError(texts.RATING_NEED_REASON.format(number=found.number))
     await ctx.uow.reports.rate(
         report_id=found.id,
         person_id=ctx.sender.id,

@@ -210,6 +210,8 @@ async def rate_suggestion(ctx: Context, number: str, word: str, reason: str) -> 
         raise UserError(texts.RATING_NOT_YOURS.format(number=s.number))
     if s.status != "answered":
         raise UserError(texts.RATING_NOT_RESOLVED.format(number=s.number))
+    if RATINGS[word] == "unsatisfied" and not reason:
+        raise UserError(texts.RATING_NEED_REASON.format(number=s.number))
     await ctx.uow.votes.update_suggestion(suggestion_id=s.id, rating=RATINGS[word])
     if RATINGS[word] == "unsatisfied" and s.answered_by is not None:
         await ctx.uow.votes.update_suggestion(suggestion_id=s.id, status="open")

@@ -318,3 +318,16 @@ async def test_resolving_needs_a_note_for_the_resident(bot: Bot) -> None:
     assert (await report_of(bot, 1)).status == OPEN
     said = await bot.dm("李娜", "办结 H1 已拆除飞线")
     assert "处理说明：已拆除飞线" in to(said, "王辉")[0].text and "（无）" not in said[0].text
+
+
+async def test_unsatisfied_without_a_reason_asks_why(bot: Bot) -> None:
+    await bot.say("王辉", "上报 3栋 楼道飞线充电")
+    await bot.dm("李娜", "办结 H1 已清理")
+    said = await bot.dm("王辉", "", action="不满意 H1")  # the button
+    assert "请说说哪里不满意" in said[0].text and to(said, "李娜") == []
+    assert (await report_of(bot, 1)).status == RESOLVED
+    said = await bot.dm("王辉", "不满意 还有人在充电")
+    assert "还有人在充电" in to(said, "李娜")[0].text
+    await bot.dm("王辉", "建议 东门加装路灯")
+    await bot.dm("朱东", "答复 J1 已报街道")
+    assert "请说说哪里不满意" in (await bot.dm("王辉", "不满意 J1"))[0].text
