@@ -188,15 +188,22 @@ async def add_notice(ctx: Context, args: str) -> None:
         at=ctx.now,
     )
     ctx.schedule_changed = True
-    await ctx.reply(
-        texts.NOTICE_ADDED.format(
-            number=notice.number,
-            schedule=schedule.label,
-            next=fmt_next(ctx, first),
-            targets=describe_targets(notice),
-            pin=texts.NOTICE_PIN if pin else "",
-        )
+    answer = texts.NOTICE_ADDED.format(
+        number=notice.number,
+        schedule=schedule.label,
+        next=fmt_next(ctx, first),
+        targets=describe_targets(notice),
+        pin=texts.NOTICE_PIN if pin else "",
     )
+    q = ctx.settings.notices
+    if first is not None and q.quiet_start and q.quiet_end and _in_quiet(ctx, first):
+        answer += texts.NOTICE_IN_QUIET.format(
+            time=f"{ctx.local(first):%H:%M}",
+            start=f"{q.quiet_start:%H:%M}",
+            end=f"{q.quiet_end:%H:%M}",
+            number=notice.number,
+        )
+    await ctx.reply(answer)
 
 
 async def list_notices(ctx: Context, args: str) -> None:

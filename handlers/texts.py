@@ -184,6 +184,7 @@ WHO_ALL_GOOD = "所有工作人员都能收到私信提醒。"
 # scheduled notices
 NOTICE_USAGE = "用法：通知 时间 [群=业主群] [置顶] 内容，例如：通知 每周五 19:00 请注意用电安全（内容写「消防轮播」则轮流发布内置的消防提醒）"
 NOTICE_ADDED = "已安排通知 {number}：{schedule}，下次 {next}，发到：{targets}{pin}。"
+NOTICE_IN_QUIET = "\n注意：{time} 在免打扰时段（{start}-{end}）内，不会当时发出，要等到 {end} 才和其他通知一起发。如不合适，请「删除通知 {number}」后换个时间。"
 NOTICE_ALL_GROUPS = "全部群"
 NOTICE_PIN = "（置顶）"
 NOTICE_UNKNOWN_GROUP = "没有叫「{name}」的群。可以用的群：{known}"

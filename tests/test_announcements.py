@@ -131,7 +131,11 @@ async def test_quiet_hours_hold_a_notice_until_they_end(tmp_path: Path, clock: M
     async with Database(cfg.storage.url) as db:
         bot = Bot(cfg, clock, db)
         await bot.app.start()
-        await bot.dm("朱东", "通知 每天 23:00 晚安")
+        said = await bot.dm("朱东", "通知 每天 23:00 晚安")
+        assert "23:00 在免打扰时段（22:00-07:00）内" in said[0].text  # said at once
+        said = await bot.dm("朱东", "通知 每天 20:00 早点休息")
+        assert "免打扰" not in said[0].text
+        await bot.dm("朱东", "删除通知 A2")
         assert await bot.tick(timedelta(hours=21, minutes=59)) == []  # Fri 06:59
         said = await bot.tick(timedelta(minutes=1))  # 07:00: the quiet hours end
         assert [s.text for s in said] == ["晚安"]
