@@ -78,7 +78,8 @@ async def test_bad_input_schedules_nothing(bot: Bot) -> None:
             "通知 每天 09:00 " + "长" * 2001,
         )
     ]
-    assert "cron 表达式有误" in answers[0]
+    assert "cron 的「时」字段「25」不对：应为 0–23" in answers[0]
+    assert "Error" not in answers[0] and "value" not in answers[0]  # no APScheduler English
     assert "已经过去" in answers[1]
     assert "没有叫「火星群」的群" in answers[2]
     assert "请写上通知的内容" in answers[3]
