@@ -337,8 +337,16 @@ async def _change_household(
         area=h.area,
         at=h.created_at,
     )
+    what = []  # what changed, in words staff read
+    if lead_id is not None:
+        what.append(f"邻长为{(await ctx.uow.people.get(person_id=lead_id)).name}")
+    if key is not None:
+        what.append(f"设为重点户（{reason}）" if key else "不再是重点户")
     await ctx.uow.people.record_change(
-        actor_id=ctx.sender.id, action="household", detail=f"{address}", at=ctx.now
+        actor_id=ctx.sender.id,
+        action="household",
+        detail=f"{address} {'，'.join(what)}".strip(),
+        at=ctx.now,
     )
 
 
@@ -390,7 +398,10 @@ async def set_leader(ctx: Context, args: str) -> None:
         up = None if above is None else await ctx.uow.people.get(person_id=above)
     await ctx.uow.households.set_leader(person_id=person.id, leader_id=leader.id)
     await ctx.uow.people.record_change(
-        actor_id=ctx.sender.id, action="leader", detail=f"{person.name} → {leader.name}", at=ctx.now
+        actor_id=ctx.sender.id,
+        action="leader",
+        detail=f"{person.name}的上级为{leader.name}",
+        at=ctx.now,
     )
     await ctx.reply(texts.LEADER_SET.format(name=person.name, leader=leader.name))
 

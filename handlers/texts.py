@@ -64,7 +64,9 @@ ALREADY_RESOLVED = "工单 {number} 已经办结了。"
 ACKED_WORKER = "已接单 {number}，请在{deadline}前办结。办结后回复「办结 {number} 处理说明」。"
 ACKED_REPORTER = "您上报的隐患 {number}（{place}：{text}）已由{worker}接单，正在处理。"
 RESOLVED_WORKER = "已办结 {number}，已通知上报人。"
-RESOLVED_WORKER_NOBODY = "已办结 {number}。（上报人已无法联系，例如已删除个人信息，没有通知到任何人。）"
+RESOLVED_WORKER_NOBODY = (
+    "已办结 {number}。（上报人已无法联系，例如已删除个人信息，没有通知到任何人。）"
+)
 RESOLVE_NEED_NOTE = "请写上处理说明，上报人会看到，例如：办结 {number} 已清理楼道杂物"
 RESOLVED_REPORTER = "您上报的隐患 {number}（{place}：{text}）已办结。处理说明：{note}"
 NO_NOTE = "（无）"
@@ -339,6 +341,9 @@ ROLE_WORDS = {
     "居民": "resident",
     "网格员": "grid_worker",
     "邻长": "neighbor_lead",
+    "组长": "group_lead",
+    "楼组长": "group_lead",
+    "志愿者": "volunteer",
     "物业": "property",
     "社区": "community",
     "社区工作人员": "community",
@@ -348,9 +353,7 @@ ROLE_WORDS = {
     "管理员": "admin",
 }
 ADMIN_UNKNOWN_PERSON = "没有找到「{name}」。"
-ADMIN_UNKNOWN_ROLE = (
-    "没有「{role}」这个角色。可以用：网格员、邻长、物业、社区、党支部、食堂、管理员。"
-)
+ADMIN_UNKNOWN_ROLE = "没有「{role}」这个角色。可以用：居民、网格员、邻长、组长、志愿者、物业、社区、党支部、食堂、管理员。"
 ADMIN_UNKNOWN_GRID = "没有「{grid}」。现有网格：{grids}"
 ADMIN_UNKNOWN_BUILDING = "本小区没有「{building}」。"
 ROLE_USAGE = "用法：设置角色 姓名 网格员 / 取消角色 姓名 网格员"
@@ -381,7 +384,21 @@ LEAVE_PAST = "{until}已经过去了。"
 GRIDS_HEADER = "网格设置："
 GRIDS_LINE = "· {grid}：{buildings}；网格员 {workers}；备岗 {backup}"
 CHANGES_HEADER = "最近的变更："
-CHANGES_LINE = "{time} {who}：{detail}"
+CHANGES_LINE = "{time} {who} {action}：{detail}"
+CHANGE_ACTIONS = {
+    "role_added": "设置角色",
+    "role_removed": "取消角色",
+    "grid_worker_added": "加入网格",
+    "grid_worker_removed": "移出网格",
+    "building_moved": "划转楼栋",
+    "backup_set": "设置备岗",
+    "backup_cleared": "取消备岗",
+    "leave": "请假",
+    "leave_ended": "销假",
+    "household": "修改住户",
+    "leader": "设置上级",
+    "config": "按配置文件更新",
+}
 CHANGES_NONE = "还没有变更记录。"
 
 # the 三长 network: visits and duty
@@ -429,7 +446,9 @@ HOUSE_USAGE = "用法：指派邻长 5栋1单元102 孙阿姨 / 重点户 5栋1�
 HOUSE_ASSIGNED = "{address}由{lead}联系走访。"
 HOUSE_KEY = "{address}已设为重点户（{reason}），每周走访。"
 HOUSE_NOT_KEY = "{address}不再是重点户，每季度走访。"
-HOUSE_UNKNOWN = "没有登记「{address}」这一户，请核对地址（住户在配置文件的 [[households]] 中登记）。"
+HOUSE_UNKNOWN = (
+    "没有登记「{address}」这一户，请核对地址（住户在配置文件的 [[households]] 中登记）。"
+)
 HOUSE_NOT_LEAD = "{name}不是邻长，请先「设置角色 {name} 邻长」。"
 LEADER_CYCLE = "不能这样设置：上级会绕回本人（{chain}）。"
 LEADER_SET = "{name}的上级：{leader}。"
