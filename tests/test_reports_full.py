@@ -26,7 +26,13 @@ async def test_building_written_many_ways_and_anywhere(bot: Bot) -> None:
     said = await bot.say("小赵", "隐患 消防通道被堵住了，在6#楼下")
     assert "6栋" in to(said, "群")[0].text and to(said, "陈刚")
     report = await report_of(bot, 2)
-    assert report.category == "消防通道占用" and report.text == "消防通道被堵住了，在 楼下"
+    assert report.category == "消防通道占用" and report.text == "消防通道被堵住了，在6#楼下"
+    said = await bot.say("小赵", "上报 楼道里堆满了纸箱")
+    said = await bot.say("小赵", "好像是三号楼吧")
+    assert "（3栋：楼道里堆满了纸箱）" in to(said, "群")[0].text
+    await bot.say("小赵", "上报 电线老化")
+    await bot.say("小赵", "4栋 二楼楼道")
+    assert (await report_of(bot, 4)).text == "电线老化 二楼楼道"
 
 
 async def test_category_routes_to_property_as_well(bot: Bot) -> None:
@@ -69,7 +75,9 @@ async def test_the_building_question_expires(bot: Bot) -> None:
     await bot.dm("小赵", "上报 楼道飞线充电")
     said = await bot.dm("小赵", "不知道")
     assert "没看出是哪一栋" in said[0].text
-    await bot.tick(timedelta(minutes=11))
+    said = await bot.tick(timedelta(minutes=11))  # the resident hears it was not filed
+    [told] = to(said, "小赵")
+    assert "没有说明在哪一栋，已超时未提交" in told.text and "上报 3栋 楼道飞线充电" in told.text
     said = await bot.dm("小赵", "3栋")
     assert len(said) == 1 and "您可以这样说" in said[0].text  # help, not a report
     async with bot.db.unit_of_work() as uow:
