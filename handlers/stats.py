@@ -13,7 +13,7 @@ from typing import Any
 
 from handlers import texts
 from handlers.context import Context, UserError
-from handlers.exports import write_table
+from handlers.exports import export_path, write_table
 from handlers.network import coverage_lines
 from handlers.registry import Command
 from storage.stats import PeriodStats, Tally
@@ -265,9 +265,7 @@ async def show_stats(ctx: Context, args: str) -> None:
     stats = await month_stats(ctx, month)
     coverage = await coverage_lines(ctx)
     await ctx.reply("\n".join([render(ctx, month, stats), *coverage]))
-    chart = await draw_chart(
-        Path(ctx.settings.exports_dir) / f"stats-{month.label}-{ctx.sender.id}.png", month, stats
-    )
+    chart = await draw_chart(export_path(ctx, f"stats-{month.label}.png"), month, stats)
     await ctx.tell(ctx.sender, f"{month.label}", document=str(chart))
 
 
@@ -376,7 +374,7 @@ async def export_reports(ctx: Context, month: Month, path: Path) -> int:
 async def export_in_chat(ctx: Context, args: str) -> None:
     """导出上报 [2026-11]: the reports with their history as XLSX, privately."""
     month = parse_month(args, ctx.today)
-    path = Path(ctx.settings.exports_dir) / f"reports-{month.label}-{ctx.sender.id}.xlsx"
+    path = export_path(ctx, f"reports-{month.label}.xlsx")
     count = await export_reports(ctx, month, path)
     await ctx.tell(
         ctx.sender,

@@ -154,7 +154,9 @@ RESOLVE_ESCALATED_UP = (
     "【超时未办结 {number}】{worker}接单后未在{deadline}前办结，请督办：\n{alert}"
 )
 RESOLVE_ESCALATED_DOWN = "工单 {number} 超时未办结，已上报{level}（{who}）督办。"
-REPORT_QUESTION_EXPIRED = "您刚才的上报「{text}」没有说明在哪一栋，已超时未提交。请重新发送，例如：上报 3栋 {text}"
+REPORT_QUESTION_EXPIRED = (
+    "您刚才的上报「{text}」没有说明在哪一栋，已超时未提交。请重新发送，例如：上报 3栋 {text}"
+)
 RECHECK = "【回头看 {number}】{place} {text}\n已于{resolved}办结，请到现场复查是否再次出现。"
 
 HISTORY_HEADER = "{number} {place} {category}：{text}\n状态：{status}"
@@ -220,6 +222,8 @@ MEAL_NO_ADDRESS_SELF = (
 )
 MEAL_NO_ADDRESS_OTHER = "{name}没有登记住址，不能送餐；可以先改为堂食，或请社区登记住址。"
 MEAL_FULL = "{day}{meal}只剩{left}份了（限{capacity}份），请减少份数或换一天。"
+MEAL_SOLD_OUT = "{day}{meal}已经订满了（限{capacity}份），请换一天或换一餐。"
+MEAL_QUERY_UNCLEAR = "看不懂「{words}」。用法：{usage}"
 MEAL_UNKNOWN_PERSON = "没有找到「{name}」，请核对姓名（老人需先在社区登记）。"
 MEAL_DAY_ERROR = "{error}。" + "请这样写日期：今天、明天、周三、12月3日、2026-12-03。"
 MEAL_SIGNED = "已{who}报餐：{day}{meal} {portions}份 {mode}{note}。{menu}{price}\n如需取消，请在 {cutoff} 前发送「{cancel}」。"
