@@ -96,7 +96,7 @@ def test_after_deleting_ones_data_no_log_lines_and_no_false_notice(tmp_path: Pat
 
 def test_the_console_resumes_at_the_time_the_database_reached(tmp_path: Path) -> None:
     db = tmp_path / "time.db"
-    first = console(db, "王辉: 上报 3栋 楼道飞线充电\n李娜> 接单 H1\n/tick 3d\n李娜> 办结 H1 已清理\n")
+    first = console(db, SCRIPT.replace("李娜> 办结", "/tick 3d\n李娜> 办结"))
     assert first.returncode == 0, first.stderr
     run = console(db, "王辉> 不满意 还在\n李娜> 办结 H1 再次清理\n王辉> H1\n")  # --start 11-26
     assert run.returncode == 0, run.stderr
