@@ -220,9 +220,9 @@ def test_the_chart_counts_whole_reports_in_weeks_named_by_their_dates() -> None:
     assert [t.get_text() for t in ax.get_xticklabels()] == week_labels(NOVEMBER)
     assert week_labels(NOVEMBER)[-1] == "11/29–11/30" and len(week_labels(Month(2026, 2))) == 4
     if cjk_font() is not None:  # with a Chinese font (found when drawing): Chinese labels
-        assert (
-            "隐患上报" in ax.get_title() and ax.get_legend().get_texts()[0].get_text() == "飞线充电"
-        )
+        box = ax.get_legend()
+        assert box is not None and "隐患上报" in ax.get_title()
+        assert box.get_texts()[0].get_text() == "飞线充电"
     plt.close(fig)
 
 
