@@ -323,7 +323,7 @@ async def set_menu(ctx: Context, args: str) -> None:
     if not items:
         raise UserError(texts.MENU_SET_USAGE)
     if day < ctx.today:
-        raise UserError(texts.MEAL_PAST_DAY.format(day=day_label(day, ctx.today)))
+        raise UserError(texts.MENU_PAST_DAY.format(day=day_label(day, ctx.today)))
     await ctx.uow.meals.set_menu(day=day, meal=meal, items=items, by=ctx.sender.id, at=ctx.now)
     await ctx.reply(
         texts.MENU_SET_DONE.format(day=day_label(day, ctx.today), meal=meal_name(meal), items=items)

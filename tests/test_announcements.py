@@ -108,11 +108,14 @@ async def test_rotation_goes_through_the_library(bot: Bot) -> None:
     await bot.dm("朱东", "通知 每天 08:00 消防轮播")
     posted = [s.text for s in to(await bot.tick(timedelta(days=7)), "群")]
     assert len(posted) == 7
-    assert [p.split("】")[0] + "】" for p in posted[:6]] == [
-        t[1].split("】")[0] + "】" for t in LIBRARY
+    in_november = [t for t in LIBRARY if t[0] != "春节烟花爆竹"]  # 春节 only in Jan and Feb
+    assert [p.split("】")[0] + "】" for p in posted[:5]] == [
+        t[1].split("】")[0] + "】" for t in in_november
     ]
-    assert "飞线充电" in posted[0] and "飞线充电" in posted[6]  # round again
+    assert "飞线充电" in posted[0] and "飞线充电" in posted[5]  # round again
     assert "香樟雅苑" in posted[0] and "{社区}" not in posted[0]
+    assert posted[0].endswith("及时断电。\n11月27日")  # the date on a line of its own
+    assert not any("春节" in p for p in posted)
 
 
 async def test_preview_goes_to_the_admin_privately(bot: Bot) -> None:
@@ -256,3 +259,13 @@ async def test_apscheduler_jobs_are_rebuilt_from_the_database(
 async def test_help_shows_notices_to_admins_only(bot: Bot) -> None:
     assert "通知" in (await bot.dm("朱东", "帮助"))[0].text
     assert "通知" not in (await bot.dm("王辉", "帮助"))[0].text
+
+
+def test_seasonal_notices_only_in_their_season() -> None:
+    from handlers.notice_library import in_season_after
+
+    spring = [name for name, _ in LIBRARY].index("春节烟花爆竹")
+    assert in_season_after(spring, 2) == 0  # February: its turn
+    assert in_season_after(spring, 7) == 1  # July: the next one instead
+    winter = [name for name, _ in LIBRARY].index("冬季用电")
+    assert in_season_after(winter, 7) == 1 and in_season_after(winter, 12) == 0
