@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/linli console --config $(CONFIG) --db $(DB)
+	$(BIN)/linli console --config $(CONFIG) --db $(DB) $(if $(START),--start $(START))
 
 # the WeChat adapter's tests run against a real puppet-service peer written in Node
 $(PEER_STAMP): $(PEER)/package.json $(PEER)/package-lock.json

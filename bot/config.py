@@ -707,4 +707,9 @@ def load_config(path: str | Path, environ: dict[str, str] | None = None) -> Conf
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(str(p), [Problem("(file)", exc.strerror or str(exc))]) from None
-    return parse_config(text, str(p), environ)
+    cfg = parse_config(text, str(p), environ)
+    # a relative exports_dir is beside the config file, wherever the bot is started from
+    exports = Path(cfg.exports_dir)
+    if not exports.is_absolute():
+        cfg = cfg.model_copy(update={"exports_dir": str(p.resolve().parent / exports)})
+    return cfg

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 from bot.adapters.console import ConsoleAdapter, Tick
 from bot.app import App
 from bot.config import Config
 from handlers.clock import ManualClock
 from storage import Database
+
+CLOCK_KEY = "console_clock"  # where the console's simulated time has got to
 
 BANNER = """邻里 linli 控制台 —— {community}
   王辉: 上报 3栋 楼道飞线充电     （王辉在群里说）
@@ -48,9 +51,18 @@ async def run_console(
     """Handle each line, and deliver all it causes, before reading the next; 0 at the end."""
     if start is None and cfg.console.start:
         start = datetime.fromisoformat(cfg.console.start)
-    clock = ManualClock(start)
-    adapter = ConsoleAdapter(clock, out)
     async with Database(cfg.storage.url) as db:
+        # the simulated time never goes back on a database: history stays in order
+        async with db.unit_of_work() as uow:
+            saved = await uow.people.get_meta(key=CLOCK_KEY)
+        reached = datetime.fromisoformat(saved) if saved else None
+        if reached is not None and reached > (start or datetime.now(UTC)):
+            if start is not None:
+                local = reached.astimezone(ZoneInfo(cfg.community.timezone))
+                out.write(f"（数据库的时间已到 {local:%Y-%m-%d %H:%M}，从那里继续）\n")
+            start = reached
+        clock = ManualClock(start)
+        adapter = ConsoleAdapter(clock, out)
         app = App(cfg, db, clock, {"console": adapter}, platforms=("console",))
         await app.start()
         await app.run_due()
@@ -71,6 +83,13 @@ async def run_console(
             else:
                 await app.handle(parsed)
             await app.sender.drain()
+            await _keep_time(db, clock)
             out.flush()
         await app.sender.drain()
+        await _keep_time(db, clock)
     return 0
+
+
+async def _keep_time(db: Database, clock: ManualClock) -> None:
+    async with db.unit_of_work() as uow:
+        await uow.people.set_meta(key=CLOCK_KEY, value=clock.now().isoformat())

@@ -58,7 +58,7 @@ async def add_role(ctx: Context, args: str) -> None:
     label = texts.ROLE_NAMES[role]
     if not await ctx.uow.people.add_role(person_id=person.id, role=role):
         raise UserError(texts.ROLE_ALREADY.format(name=person.name, role=label))
-    await _audit(ctx, "role_added", f"{person.name} +{label}")
+    await _audit(ctx, "role_added", f"{person.name} 成为{label}")
     await ctx.reply(texts.ROLE_ADDED.format(name=person.name, role=label))
 
 
@@ -74,7 +74,7 @@ async def remove_role(ctx: Context, args: str) -> None:
     if role == "grid_worker":
         for grid in await ctx.uow.people.all_grids():
             await ctx.uow.people.remove_worker(grid_id=grid.id, person_id=person.id)
-    await _audit(ctx, "role_removed", f"{person.name} -{label}")
+    await _audit(ctx, "role_removed", f"{person.name} 不再是{label}")
     await ctx.reply(texts.ROLE_REMOVED.format(name=person.name, role=label))
 
 
@@ -85,7 +85,7 @@ async def join_grid(ctx: Context, args: str) -> None:
     if not await ctx.uow.people.add_worker(grid_id=grid.id, person_id=person.id):
         raise UserError(texts.GRID_ALREADY.format(name=person.name, grid=grid.name))
     await ctx.uow.people.add_role(person_id=person.id, role="grid_worker")
-    await _audit(ctx, "grid_worker_added", f"{person.name} → {grid.name}")
+    await _audit(ctx, "grid_worker_added", f"{person.name} 加入{grid.name}")
     await ctx.reply(texts.GRID_ADDED.format(name=person.name, grid=grid.name))
 
 
@@ -95,7 +95,7 @@ async def leave_grid(ctx: Context, args: str) -> None:
     person, grid = await _person(ctx, name), await _grid(ctx, grid_name)
     if not await ctx.uow.people.remove_worker(grid_id=grid.id, person_id=person.id):
         raise UserError(texts.GRID_NOT_IN.format(name=person.name, grid=grid.name))
-    await _audit(ctx, "grid_worker_removed", f"{person.name} ← {grid.name}")
+    await _audit(ctx, "grid_worker_removed", f"{person.name} 移出{grid.name}")
     await ctx.reply(texts.GRID_REMOVED.format(name=person.name, grid=grid.name))
 
 
@@ -112,7 +112,7 @@ async def move_building(ctx: Context, args: str) -> None:
     await ctx.uow.people.move_building(name=place.building, grid_id=grid.id)
     workers = "、".join(w.name for w in await ctx.uow.people.workers_of_grid(grid_id=grid.id))
     await _audit(
-        ctx, "building_moved", f"{place.building}: {old.name if old else '无'} → {grid.name}"
+        ctx, "building_moved", f"{place.building} 从{old.name if old else '无网格'}划到{grid.name}"
     )
     await ctx.reply(
         texts.MOVE_DONE.format(
@@ -129,7 +129,7 @@ async def set_backup(ctx: Context, args: str) -> None:
     grid_name, name = _two(args, texts.BACKUP_USAGE)
     grid, person = await _grid(ctx, grid_name), await _person(ctx, name)
     await ctx.uow.people.set_backup(grid_id=grid.id, person_id=person.id)
-    await _audit(ctx, "backup_set", f"{grid.name}: {person.name}")
+    await _audit(ctx, "backup_set", f"{grid.name}的备岗为{person.name}")
     await ctx.reply(texts.BACKUP_DONE.format(grid=grid.name, name=person.name))
 
 
@@ -137,7 +137,7 @@ async def clear_backup(ctx: Context, args: str) -> None:
     """取消备岗 第一网格."""
     grid = await _grid(ctx, args.strip())
     await ctx.uow.people.set_backup(grid_id=grid.id, person_id=None)
-    await _audit(ctx, "backup_cleared", grid.name)
+    await _audit(ctx, "backup_cleared", f"{grid.name}不再有备岗")
     await ctx.reply(texts.BACKUP_CLEARED.format(grid=grid.name))
 
 
@@ -164,7 +164,7 @@ async def set_leave(ctx: Context, args: str) -> None:
     ]
     backups = [(await ctx.uow.people.get(person_id=g.backup_id)).name for g in grids if g.backup_id]
     names = "、".join(g.name for g in grids) or "—"
-    await _audit(ctx, "leave", f"{person.name} 至 {until.isoformat()}")
+    await _audit(ctx, "leave", f"{person.name} 请假至{until.month}月{until.day}日")
     text = texts.LEAVE_DONE.format(name=person.name, until=day_label(until, ctx.today))
     if backups:
         text += texts.LEAVE_BACKUP.format(grids=names, backup="、".join(backups))
@@ -178,7 +178,7 @@ async def end_leave(ctx: Context, args: str) -> None:
     person = await _person(ctx, args.strip())
     if not await ctx.uow.people.end_leave(person_id=person.id):
         raise UserError(texts.LEAVE_NONE.format(name=person.name))
-    await _audit(ctx, "leave_ended", person.name)
+    await _audit(ctx, "leave_ended", f"{person.name} 销假")
     await ctx.reply(texts.LEAVE_ENDED.format(name=person.name))
 
 
@@ -211,7 +211,10 @@ async def show_changes(ctx: Context, args: str) -> None:
     lines = [texts.CHANGES_HEADER]
     for c in changes:
         who = (await ctx.uow.people.get(person_id=c.actor_id)).name if c.actor_id else "配置文件"
-        lines.append(texts.CHANGES_LINE.format(time=ctx.fmt(c.at), who=who, detail=c.detail))
+        action = texts.CHANGE_ACTIONS.get(c.action, c.action)
+        lines.append(
+            texts.CHANGES_LINE.format(time=ctx.fmt(c.at), who=who, action=action, detail=c.detail)
+        )
     await ctx.reply("\n".join(lines))
 
 

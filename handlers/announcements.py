@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 
 from handlers import texts
 from handlers.context import Context, Group, UserError
-from handlers.notice_library import LIBRARY, WEEKDAY_NAMES
+from handlers.notice_library import LIBRARY, WEEKDAY_NAMES, in_season_after
 from handlers.registry import Command
 from handlers.schedules import Schedule, ScheduleError, next_fire, parse_schedule
 from storage import NotFound
@@ -42,10 +42,12 @@ def render(ctx: Context, template: str, at: datetime) -> str:
     return template
 
 
-def notice_text(ctx: Context, notice: Notice, at: datetime) -> str:
-    """What an occurrence says: its own text, or the next notice of the library."""
+def notice_text(ctx: Context, notice: Notice, at: datetime, rotation: int | None = None) -> str:
+    """What an occurrence says: its own text, or the next notice of the library in season."""
     if notice.rotate:
-        return render(ctx, LIBRARY[notice.rotation % len(LIBRARY)][1], at)
+        position = notice.rotation if rotation is None else rotation
+        position += in_season_after(position, ctx.local(at).month)
+        return render(ctx, LIBRARY[position % len(LIBRARY)][1], at)
     return render(ctx, notice.text, at)
 
 
@@ -111,7 +113,9 @@ async def post_due_notices(ctx: Context) -> int:
             elif await ctx.uow.notices.claim(
                 notice_id=notice.id, scheduled_at=occurrence, outcome="posted", at=ctx.now
             ):
-                text = notice_text(ctx, notice, occurrence)
+                text = notice_text(ctx, notice, occurrence, rotation)
+                if notice.rotate:  # past any notice out of season that was skipped
+                    rotation += in_season_after(rotation, ctx.local(occurrence).month)
                 for group in targets_of(ctx, notice):
                     await ctx.post(group, text, pin=notice.pin)
                 rotation += 1
@@ -188,15 +192,22 @@ async def add_notice(ctx: Context, args: str) -> None:
         at=ctx.now,
     )
     ctx.schedule_changed = True
-    await ctx.reply(
-        texts.NOTICE_ADDED.format(
-            number=notice.number,
-            schedule=schedule.label,
-            next=fmt_next(ctx, first),
-            targets=describe_targets(notice),
-            pin=texts.NOTICE_PIN if pin else "",
-        )
+    answer = texts.NOTICE_ADDED.format(
+        number=notice.number,
+        schedule=schedule.label,
+        next=fmt_next(ctx, first),
+        targets=describe_targets(notice),
+        pin=texts.NOTICE_PIN if pin else "",
     )
+    q = ctx.settings.notices
+    if first is not None and q.quiet_start and q.quiet_end and _in_quiet(ctx, first):
+        answer += texts.NOTICE_IN_QUIET.format(
+            time=f"{ctx.local(first):%H:%M}",
+            start=f"{q.quiet_start:%H:%M}",
+            end=f"{q.quiet_end:%H:%M}",
+            number=notice.number,
+        )
+    await ctx.reply(answer)
 
 
 async def list_notices(ctx: Context, args: str) -> None:

@@ -276,5 +276,7 @@ class Context:
                 document=document,
             )
             return True
-        log.warning("person %s has no account on %s; message not queued", person.id, order)
+        # nobody to reach at all (their data deleted, or never given) is no fault to warn of
+        level = logging.WARNING if accounts else logging.INFO
+        log.log(level, "person %s has no account on %s; message not queued", person.id, order)
         return False

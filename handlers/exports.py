@@ -10,6 +10,8 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from handlers.context import Context
+
 Cell = str | int | float | None
 
 
@@ -44,3 +46,10 @@ async def write_table(
     """Write a table as .csv or .xlsx (by the path's suffix); returns the path."""
     await asyncio.to_thread(_write, path, headers, rows, title)
     return path
+
+
+def export_path(ctx: Context, name: str) -> Path:
+    """Where a file for the sender goes: their own folder under exports_dir, under a name
+    they can read (meals-2026-11-26.xlsx); the next export of the same replaces it, so
+    files do not pile up and two people's never collide."""
+    return Path(ctx.settings.exports_dir) / str(ctx.sender.id) / name

@@ -13,7 +13,7 @@ from handlers import texts
 from handlers.chat import Button
 from handlers.context import Context, UserError
 from handlers.days import DayError, day_label, parse_day
-from handlers.exports import write_table
+from handlers.exports import export_path, write_table
 from handlers.places import find_place
 from handlers.registry import Command
 from handlers.understanding import MealSlots, SlotError, parse_meal
@@ -184,7 +184,7 @@ async def sign_up(ctx: Context, args: str) -> None:
         taken = await ctx.uow.meals.portions(day=req.day, meal=req.meal, excluding=req.diner.id)
         if taken + req.portions > capacity:
             raise UserError(
-                texts.MEAL_FULL.format(
+                (texts.MEAL_FULL if taken < capacity else texts.MEAL_SOLD_OUT).format(
                     day=label,
                     meal=meal_name(req.meal),
                     left=max(0, capacity - taken),
@@ -305,7 +305,7 @@ async def set_menu(ctx: Context, args: str) -> None:
     if not items:
         raise UserError(texts.MENU_SET_USAGE)
     if day < ctx.today:
-        raise UserError(texts.MEAL_PAST_DAY.format(day=day_label(day, ctx.today)))
+        raise UserError(texts.MENU_PAST_DAY.format(day=day_label(day, ctx.today)))
     await ctx.uow.meals.set_menu(day=day, meal=meal, items=items, by=ctx.sender.id, at=ctx.now)
     await ctx.reply(
         texts.MENU_SET_DONE.format(day=day_label(day, ctx.today), meal=meal_name(meal), items=items)
@@ -441,6 +441,10 @@ async def next_cutoff_wake(ctx: Context) -> datetime | None:
 async def meal_status(ctx: Context, args: str) -> None:
     """报餐统计 [明天] [午餐]: how many so far (the canteen and admins)."""
     req = await parse_request(ctx, args, usage="报餐统计 [明天] [午餐]")
+    if req.note:  # a word not understood (后年) would otherwise answer for today
+        raise UserError(
+            texts.MEAL_QUERY_UNCLEAR.format(words=req.note, usage="报餐统计 [明天] [午餐]")
+        )
     rows = await summary_rows(ctx, req.day, req.meal)
     capacity = ctx.settings.canteen.capacity.get(req.meal)
     total = sum(r.portions for r in rows)
@@ -486,9 +490,16 @@ async def export_meals(ctx: Context, day: date, meals: tuple[str, ...], path: Pa
 
 async def export_in_chat(ctx: Context, args: str) -> None:
     """导出报餐 [明天] [午餐]: the day's sign-ups as XLSX, sent privately."""
-    req = await parse_request(ctx, args, usage="导出报餐 [明天] [午餐]")
+    req = await parse_request(ctx, args, usage="导出报餐 [明天] [午餐] [csv]")
+    words = req.note.split()
+    suffix = "csv" if any(w.lower() == "csv" for w in words) else "xlsx"
+    unclear = " ".join(w for w in words if w.lower() not in ("csv", "xlsx", "excel"))
+    if unclear:
+        raise UserError(
+            texts.MEAL_QUERY_UNCLEAR.format(words=unclear, usage="导出报餐 [明天] [午餐] [csv]")
+        )
     meals = (req.meal,) if any(w in args for w in MEAL_WORDS) else MEALS
-    path = Path(ctx.settings.exports_dir) / f"meals-{req.day.isoformat()}-{ctx.sender.id}.xlsx"
+    path = export_path(ctx, f"meals-{req.day.isoformat()}.{suffix}")
     count = await export_meals(ctx, req.day, meals, path)
     await ctx.tell(
         ctx.sender,

@@ -330,19 +330,29 @@ async def _change_household(
     reason: str | None = None,
 ) -> None:
     h = await ctx.uow.households.by_address(address=address)
-    members = await ctx.uow.households.members(household_id=h.id) if h else []
+    if h is None:  # a mistyped address would make an empty household, counted in votes
+        raise UserError(texts.HOUSE_UNKNOWN.format(address=address))
+    members = await ctx.uow.households.members(household_id=h.id)
     await ctx.uow.households.upsert(
         address=address,
         building=building,
-        key=h.key if key is None and h else bool(key),
-        reason=(reason if key else None) if key is not None else (h.reason if h else None),
-        lead_id=lead_id if lead_id is not None else (h.lead_id if h else None),
+        key=h.key if key is None else key,
+        reason=(reason if key else None) if key is not None else h.reason,
+        lead_id=lead_id if lead_id is not None else h.lead_id,
         members=members,
-        area=h.area if h else None,
-        at=h.created_at if h else ctx.now,
+        area=h.area,
+        at=h.created_at,
     )
+    what = []  # what changed, in words staff read
+    if lead_id is not None:
+        what.append(f"邻长为{(await ctx.uow.people.get(person_id=lead_id)).name}")
+    if key is not None:
+        what.append(f"设为重点户（{reason}）" if key else "不再是重点户")
     await ctx.uow.people.record_change(
-        actor_id=ctx.sender.id, action="household", detail=f"{address}", at=ctx.now
+        actor_id=ctx.sender.id,
+        action="household",
+        detail=f"{address} {'，'.join(what)}".strip(),
+        at=ctx.now,
     )
 
 
@@ -394,7 +404,10 @@ async def set_leader(ctx: Context, args: str) -> None:
         up = None if above is None else await ctx.uow.people.get(person_id=above)
     await ctx.uow.households.set_leader(person_id=person.id, leader_id=leader.id)
     await ctx.uow.people.record_change(
-        actor_id=ctx.sender.id, action="leader", detail=f"{person.name} → {leader.name}", at=ctx.now
+        actor_id=ctx.sender.id,
+        action="leader",
+        detail=f"{person.name}的上级为{leader.name}",
+        at=ctx.now,
     )
     await ctx.reply(texts.LEADER_SET.format(name=person.name, leader=leader.name))
 

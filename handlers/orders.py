@@ -149,6 +149,8 @@ async def rate(ctx: Context, number: str, word: str, reason: str) -> None:
     if order.status != RESOLVED:
         raise UserError(texts.RATING_NOT_RESOLVED.format(number=order.number))
     rating = RATINGS[word]
+    if rating == "unsatisfied" and not reason:
+        raise UserError(texts.RATING_NEED_REASON.format(number=order.number))
     if rating == "unsatisfied":
         await ctx.uow.orders.update(
             order_id=order.id, status=ACKNOWLEDGED, rating=None, resolved_at=None

@@ -156,18 +156,22 @@ def ticket_buttons(report: Report) -> list[Button]:
 
 async def tell_residents(
     ctx: Context, report: Report, text: str, buttons: Sequence[Button] = ()
-) -> None:
-    """Tell the reporter and every follower; whoever filed on a reporter's behalf stands in."""
+) -> int:
+    """Tell the reporter and every follower; whoever filed on a reporter's behalf stands in.
+    Returns how many were reached."""
     ids = [report.reporter_id, *await ctx.uow.reports.followers(report_id=report.id)]
+    told = 0
     for pid in dict.fromkeys(ids):
         if ctx.person is not None and pid == ctx.person.id:
             continue
         person = await ctx.uow.people.get(person_id=pid)
         if await ctx.tell(person, text, buttons):
+            told += 1
             continue
         if pid == report.reporter_id and report.filed_by_id and report.filed_by_id != pid:
             filer = await ctx.uow.people.get(person_id=report.filed_by_id)
-            await ctx.tell(filer, f"（代{person.name}转告）{text}", buttons)
+            told += await ctx.tell(filer, f"（代{person.name}转告）{text}", buttons)
+    return told
 
 
 @dataclass(frozen=True)
@@ -335,11 +339,25 @@ async def follow_report(ctx: Context, found: Report, person: Person, text: str) 
         )
 
 
+_EDGE = " \t，,、:：;；。!！?？"
+_FILLERS = "好像是在应该可能大概就的吧啊呀呢哦嘛了吗"
+
+
+def _at_an_edge(text: str, place: Place) -> bool:
+    """Whether the place opens or closes the text (上报 3栋 …), rather than sits in a
+    sentence (消防通道被堵住了，在6#楼下), where cutting it out would leave "在 楼下"."""
+    return not text[: place.start].strip(_EDGE) or not text[place.end :].strip(_EDGE)
+
+
+def _description(text: str, place: Place) -> str:
+    return without(text, place) if _at_an_edge(text, place) else text.strip(_EDGE)
+
+
 def _draft_place(ctx: Context, text: str, reporter: Person) -> tuple[Place | None, str]:
     """The place named in text, else the reporter's bound building; and the rest of the text."""
     place = find_place(text, ctx.settings.building_aliases)
     if place is not None:
-        return place, without(text, place)
+        return place, _description(text, place)
     home = find_place(reporter.address or "", ctx.settings.building_aliases)
     if home is not None:
         return Place(home.building, home.unit, None, 0, 0), text.strip()
@@ -440,8 +458,10 @@ async def answer_building(ctx: Context, args: str) -> None:
     await ctx.uow.questions.forget(
         platform=msg.platform, chat_id=msg.chat_id, person_id=ctx.sender.id
     )
-    extra = without(args, place)
-    text = f"{pending.text} {extra}".strip() if extra else pending.text
+    # what the answer adds beyond the building (3栋 二楼楼道), not the words around it
+    # (好像是三号楼吧): those are no part of the report
+    extra = without(args, place).strip(_EDGE + _FILLERS) if _at_an_edge(args, place) else ""
+    text = f"{pending.text} {extra}".strip() if len(extra) > 1 else pending.text
     await file_report(ctx, Draft(ctx.sender, place, text, pending.photo))
 
 
@@ -656,14 +676,37 @@ async def recheck(ctx: Context) -> int:
     return done
 
 
+async def expire_building_questions(ctx: Context) -> int:
+    """A "which building?" left unanswered: the resident is told the report was not filed."""
+    told = 0
+    for q in await ctx.uow.questions.expired(kind=ASK_BUILDING, now=ctx.now):
+        if not await ctx.uow.questions.drop(
+            platform=q.platform, chat_id=q.chat_id, person_id=q.person_id, kind=ASK_BUILDING
+        ):
+            continue
+        person = await ctx.uow.people.get(person_id=q.person_id)
+        await ctx.tell(person, texts.REPORT_QUESTION_EXPIRED.format(text=q.text))
+        told += 1
+    return told
+
+
 async def report_due(ctx: Context) -> int:
     """Everything about reports that falls due at ctx.now."""
-    return await escalate_unacknowledged(ctx) + await chase_unresolved(ctx) + await recheck(ctx)
+    return (
+        await escalate_unacknowledged(ctx)
+        + await chase_unresolved(ctx)
+        + await recheck(ctx)
+        + await expire_building_questions(ctx)
+    )
 
 
 async def next_report_wake(ctx: Context) -> datetime | None:
-    """When the next report deadline falls, after now."""
-    return await ctx.uow.reports.next_deadline(after=ctx.now)
+    """When the next report deadline (or unanswered question's end) falls, after now."""
+    wakes = [
+        await ctx.uow.reports.next_deadline(after=ctx.now),
+        await ctx.uow.questions.next_expiry(kind=ASK_BUILDING, after=ctx.now),
+    ]
+    return min((w for w in wakes if w is not None), default=None)
 
 
 COMMANDS = (

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from handlers import texts
 from handlers.chat import Button
 from handlers.context import Context, Group, UserError
 from handlers.days import DayError, day_label, parse_day
-from handlers.exports import write_table
+from handlers.exports import export_path, write_table
 from handlers.registry import Command
 from handlers.schedules import ScheduleError, parse_clock
 from handlers.understanding import SlotError, parse_rsvp
@@ -474,7 +473,7 @@ async def export_roster(ctx: Context, args: str) -> None:
                     ctx.local(r.queued_at).strftime("%Y-%m-%d %H:%M"),
                 ]
             )
-    path = Path(ctx.settings.exports_dir) / f"event-{event.number}-{ctx.sender.id}.{suffix}"
+    path = export_path(ctx, f"event-{event.number}.{suffix}")
     await write_table(path, ROSTER_HEADERS, rows, title=f"{event.number} {event.title}")
     await ctx.tell(
         ctx.sender,

@@ -46,6 +46,10 @@ def _expand(field: str, low: int, high: int) -> list[int]:
     return sorted(values)
 
 
+_CRON_FIELDS = (("分", 0, 59), ("时", 0, 23), ("日", 1, 31), ("月", 1, 12), ("星期", 0, 7))
+_CRON_ORDER = {"minute": 0, "hour": 1, "day": 2, "month": 3, "day_of_week": 4}
+
+
 def cron_trigger(cron: str, tz: tzinfo) -> CronTrigger:
     """An APScheduler trigger for a standard cron line (APScheduler 3 counts weekdays from
     Monday = 0, standard cron from Sunday = 0: numbers are turned into names)."""
@@ -63,8 +67,22 @@ def cron_trigger(cron: str, tz: tzinfo) -> CronTrigger:
         return CronTrigger(
             minute=minute, hour=hour, day=day, month=month, day_of_week=dow, timezone=tz
         )
-    except ValueError as exc:
-        raise ScheduleError(f"cron 表达式有误：{exc}") from None
+    except ValueError:
+        # APScheduler's reason is English: name the field and its range in Chinese instead
+        for (word, low, high), attr, value in zip(
+            _CRON_FIELDS,
+            ("minute", "hour", "day", "month", "day_of_week"),
+            (minute, hour, day, month, dow),
+            strict=True,
+        ):
+            try:
+                CronTrigger(**{attr: value}, timezone=tz)
+            except ValueError:
+                raise ScheduleError(
+                    f"cron 的「{word}」字段「{fields[_CRON_ORDER[attr]]}」不对：应为 {low}–{high}"
+                    "、* 或它们的列表/范围，例如 cron 0 19 * * 5"
+                ) from None
+        raise ScheduleError("cron 表达式有误，例如 cron 0 19 * * 5") from None
 
 
 def next_fire(

@@ -9,14 +9,17 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from handlers import texts
 from handlers.context import Context, UserError
-from handlers.exports import write_table
+from handlers.exports import export_path, write_table
 from handlers.network import coverage_lines
 from handlers.registry import Command
 from storage.stats import PeriodStats, Tally
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 log = logging.getLogger(__name__)
 
@@ -219,38 +222,71 @@ def render(ctx: Context, month: Month, stats: PeriodStats) -> str:
 
 
 def _chart(path: Path, month: Month, stats: PeriodStats) -> None:
+    from matplotlib import pyplot as plt
+
+    fig = chart_figure(month, stats)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, format="png")
+    plt.close(fig)
+
+
+def chart_figure(month: Month, stats: PeriodStats) -> Figure:
+    """The month's reports by week and category, as a matplotlib figure (to be closed)."""
     import matplotlib
 
     matplotlib.use("Agg")
-    from matplotlib import font_manager
     from matplotlib import pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
-    cjk = [
-        f.name
-        for f in font_manager.fontManager.ttflist
-        if any(k in f.name for k in ("CJK", "WenQuanYi", "Droid Sans Fallback", "Hei"))
-    ]
-    chinese = bool(cjk)
-    if chinese:
-        plt.rcParams["font.family"] = [cjk[0]]
+    cjk = cjk_font()
+    chinese = cjk is not None
+    if cjk is not None:
+        plt.rcParams["font.family"] = [cjk]
     categories = sorted({c for _, c in stats.by_week_category})
-    weeks = list(range(5))
+    labels = week_labels(month)
+    weeks = list(range(len(labels)))
     fig, ax = plt.subplots(figsize=(8, 4.5), dpi=100)
     bottom = [0] * len(weeks)
     for category in categories:
         counts = [stats.by_week_category.get((w, category), 0) for w in weeks]
         label = category if chinese else EN_CATEGORIES.get(category, category)
-        ax.bar([f"W{w + 1}" for w in weeks], counts, bottom=bottom, label=label)
+        ax.bar(labels, counts, bottom=bottom, label=label)
         bottom = [b + c for b, c in zip(bottom, counts, strict=True)]
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # whole reports, never 0.5
     title = f"{month.label} 隐患上报（按周、类别）" if chinese else f"{month.label} reports by week"
     ax.set_title(title)
     ax.set_ylabel("件" if chinese else "reports")
     if categories:
         ax.legend(fontsize=8)
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, format="png")
-    plt.close(fig)
+    return fig
+
+
+def week_labels(month: Month) -> list[str]:
+    """The month's weeks by their dates, as the statistics count them (1–7, 8–14, 15–21,
+    22–28, 29–end; the fifth only in a month that has a 29th)."""
+    last, m = month.last.day, month.month
+    starts = [d for d in (1, 8, 15, 22, 29) if d <= last]
+    return [f"{m}/{s}–{m}/{min(s + 6, last)}" for s in starts]
+
+
+_CJK_FILES = ("cjk", "wqy", "wenquanyi", "droidsansfallback", "simhei", "notosanssc", "hei")
+
+
+def cjk_font() -> str | None:
+    """A font with Chinese, looked for when drawing (not in matplotlib's cache alone, which
+    is built once: a font installed later would never be seen). None: there is none."""
+    from matplotlib import font_manager
+
+    for path in sorted(font_manager.findSystemFonts()):
+        name = Path(path).name.lower().replace("-", "").replace("_", "")
+        if any(k in name for k in _CJK_FILES):
+            try:
+                font_manager.fontManager.addfont(path)
+                return font_manager.FontProperties(fname=path).get_name()
+            except (OSError, RuntimeError, ValueError):
+                continue
+    return None
 
 
 async def draw_chart(path: Path, month: Month, stats: PeriodStats) -> Path:
@@ -265,9 +301,7 @@ async def show_stats(ctx: Context, args: str) -> None:
     stats = await month_stats(ctx, month)
     coverage = await coverage_lines(ctx)
     await ctx.reply("\n".join([render(ctx, month, stats), *coverage]))
-    chart = await draw_chart(
-        Path(ctx.settings.exports_dir) / f"stats-{month.label}-{ctx.sender.id}.png", month, stats
-    )
+    chart = await draw_chart(export_path(ctx, f"stats-{month.label}.png"), month, stats)
     await ctx.tell(ctx.sender, f"{month.label}", document=str(chart))
 
 
@@ -376,7 +410,7 @@ async def export_reports(ctx: Context, month: Month, path: Path) -> int:
 async def export_in_chat(ctx: Context, args: str) -> None:
     """导出上报 [2026-11]: the reports with their history as XLSX, privately."""
     month = parse_month(args, ctx.today)
-    path = Path(ctx.settings.exports_dir) / f"reports-{month.label}-{ctx.sender.id}.xlsx"
+    path = export_path(ctx, f"reports-{month.label}.xlsx")
     count = await export_reports(ctx, month, path)
     await ctx.tell(
         ctx.sender,

@@ -69,6 +69,10 @@ ALREADY_RESOLVED = "工单 {number} 已经办结了。"
 ACKED_WORKER = "已接单 {number}，请在{deadline}前办结。办结后回复「办结 {number} 处理说明」。"
 ACKED_REPORTER = "您上报的隐患 {number}（{place}：{text}）已由{worker}接单，正在处理。"
 RESOLVED_WORKER = "已办结 {number}，已通知上报人。"
+RESOLVED_WORKER_NOBODY = (
+    "已办结 {number}。（上报人已无法联系，例如已删除个人信息，没有通知到任何人。）"
+)
+RESOLVE_NEED_NOTE = "请写上处理说明，上报人会看到，例如：办结 {number} 已清理楼道杂物"
 RESOLVED_REPORTER = "您上报的隐患 {number}（{place}：{text}）已办结。处理说明：{note}"
 NO_NOTE = "（无）"
 
@@ -150,6 +154,7 @@ RATING_THANKS = "感谢您的评价（{rating}）！"
 RATING_REOPENED = "已收到您的意见，{number} 已退回{worker}重新处理。"
 REOPEN_ALERT = "【工单退回 {number}】居民{name}对处理结果不满意：{reason}\n请重新处理，办结后回复「办结 {number} 处理说明」。\n{alert}"
 NO_REASON = "（未说明原因）"
+RATING_NEED_REASON = "请说说哪里不满意，我们转告处理人重新处理，例如：不满意 {number} 还有人在充电"
 
 RESOLVE_OVERDUE = "【办结超时提醒 {number}】{place} {text}\n已超过办结时限（{deadline}），请尽快处理；{grace}后仍未办结将上报{level}。"
 RESOLVE_OVERDUE_TOP = (
@@ -159,6 +164,9 @@ RESOLVE_ESCALATED_UP = (
     "【超时未办结 {number}】{worker}接单后未在{deadline}前办结，请督办：\n{alert}"
 )
 RESOLVE_ESCALATED_DOWN = "工单 {number} 超时未办结，已上报{level}（{who}）督办。"
+REPORT_QUESTION_EXPIRED = (
+    "您刚才的上报「{text}」没有说明在哪一栋，已超时未提交。请重新发送，例如：上报 3栋 {text}"
+)
 RECHECK = "【回头看 {number}】{place} {text}\n已于{resolved}办结，请到现场复查是否再次出现。"
 
 HISTORY_HEADER = "{number} {place} {category}：{text}\n状态：{status}"
@@ -191,6 +199,7 @@ WHO_ALL_GOOD = "所有工作人员都能收到私信提醒。"
 # scheduled notices
 NOTICE_USAGE = "用法：通知 时间 [群=业主群] [置顶] 内容，例如：通知 每周五 19:00 请注意用电安全（内容写「消防轮播」则轮流发布内置的消防提醒）"
 NOTICE_ADDED = "已安排通知 {number}：{schedule}，下次 {next}，发到：{targets}{pin}。"
+NOTICE_IN_QUIET = "\n注意：{time} 在免打扰时段（{start}-{end}）内，不会当时发出，要等到 {end} 才和其他通知一起发。如不合适，请「删除通知 {number}」后换个时间。"
 NOTICE_ALL_GROUPS = "全部群"
 NOTICE_PIN = "（置顶）"
 NOTICE_UNKNOWN_GROUP = "没有叫「{name}」的群。可以用的群：{known}"
@@ -215,6 +224,7 @@ NOTICE_ROTATION = "消防轮播（{count}条内置提醒）"
 MEAL_NAMES = {"lunch": "午餐", "dinner": "晚餐"}
 MEAL_USAGE = "用法：报餐 [今天/明天/周三/12月3日] [午餐/晚餐] [2份] [送餐] [备注]，例如：报餐 明天 午餐 送餐 少盐；替别人报：报餐 明天 代 郭先德"
 MEAL_PAST_DAY = "{day}已经过去了，不能报餐。"
+MENU_PAST_DAY = "{day}已经过去了，不能再设置菜单。"
 MEAL_PAST_CUTOFF = "{day}{meal}的报餐已在 {cutoff} 截止，不能再报名或修改了。"
 MEAL_TOO_FAR = "最多只能提前{days}天报餐（到 {last}）。"
 MEAL_PORTIONS = "每人每餐最多{max}份。"
@@ -223,12 +233,14 @@ MEAL_NO_ADDRESS_SELF = (
 )
 MEAL_NO_ADDRESS_OTHER = "{name}没有登记住址，不能送餐；可以先改为堂食，或请社区登记住址。"
 MEAL_FULL = "{day}{meal}只剩{left}份了（限{capacity}份），请减少份数或换一天。"
+MEAL_SOLD_OUT = "{day}{meal}已经订满了（限{capacity}份），请换一天或换一餐。"
+MEAL_QUERY_UNCLEAR = "看不懂「{words}」。用法：{usage}"
 MEAL_UNKNOWN_PERSON = "没有找到「{name}」，请核对姓名（老人需先在社区登记）。"
 MEAL_NOT_UNDERSTOOD = "没看懂：{error}。没有报上，请重新写。\n{usage}"
 RSVP_NOT_UNDERSTOOD = "没看懂：{error}。没有报上，请重新写。\n{usage}"
 MEAL_DAY_ERROR = "{error}。" + "请这样写日期：今天、明天、周三、12月3日、2026-12-03。"
 MEAL_SIGNED = "已{who}报餐：{day}{meal} {portions}份 {mode}{note}。{menu}{price}\n如需取消，请在 {cutoff} 前发送「{cancel}」。"
-MEAL_SIGNED_UPDATED = "已修改"
+MEAL_SIGNED_UPDATED = "修改"  # 已{who}: 已修改为您报餐
 MEAL_FOR_SELF = "为您"
 MEAL_FOR_OTHER = "为{name}"
 MEAL_TOLD_DINER = "{signer}为您报了餐：{day}{meal} {portions}份 {mode}{note}。"
@@ -240,7 +252,7 @@ MEAL_CANCEL_USAGE = "用法：取消报餐 [明天] [午餐] [代 郭先德]"
 MEAL_NOTHING_TO_CANCEL = "{who}{day}{meal}没有报餐。"
 MEAL_CANCELLED = "已取消{who}{day}{meal}的报餐。"
 MEAL_CANCEL_BUTTON = "取消报餐"
-MENU_HEADER = "{community}长者食堂 本周菜单："
+MENU_HEADER = "{community}长者食堂 今天起七天的菜单："
 MENU_LINE = "{day} {meal}：{items}"
 MENU_NONE = "本周菜单还没有公布。"
 MENU_CUTOFFS = "报餐截止：午餐当天 {lunch}，晚餐当天 {dinner}。"
@@ -347,6 +359,9 @@ ROLE_WORDS = {
     "居民": "resident",
     "网格员": "grid_worker",
     "邻长": "neighbor_lead",
+    "组长": "group_lead",
+    "楼组长": "group_lead",
+    "志愿者": "volunteer",
     "物业": "property",
     "社区": "community",
     "社区工作人员": "community",
@@ -356,9 +371,7 @@ ROLE_WORDS = {
     "管理员": "admin",
 }
 ADMIN_UNKNOWN_PERSON = "没有找到「{name}」。"
-ADMIN_UNKNOWN_ROLE = (
-    "没有「{role}」这个角色。可以用：网格员、邻长、物业、社区、党支部、食堂、管理员。"
-)
+ADMIN_UNKNOWN_ROLE = "没有「{role}」这个角色。可以用：居民、网格员、邻长、组长、志愿者、物业、社区、党支部、食堂、管理员。"
 ADMIN_UNKNOWN_GRID = "没有「{grid}」。现有网格：{grids}"
 ADMIN_UNKNOWN_BUILDING = "本小区没有「{building}」。"
 ROLE_USAGE = "用法：设置角色 姓名 网格员 / 取消角色 姓名 网格员"
@@ -389,7 +402,21 @@ LEAVE_PAST = "{until}已经过去了。"
 GRIDS_HEADER = "网格设置："
 GRIDS_LINE = "· {grid}：{buildings}；网格员 {workers}；备岗 {backup}"
 CHANGES_HEADER = "最近的变更："
-CHANGES_LINE = "{time} {who}：{detail}"
+CHANGES_LINE = "{time} {who} {action}：{detail}"
+CHANGE_ACTIONS = {
+    "role_added": "设置角色",
+    "role_removed": "取消角色",
+    "grid_worker_added": "加入网格",
+    "grid_worker_removed": "移出网格",
+    "building_moved": "划转楼栋",
+    "backup_set": "设置备岗",
+    "backup_cleared": "取消备岗",
+    "leave": "请假",
+    "leave_ended": "销假",
+    "household": "修改住户",
+    "leader": "设置上级",
+    "config": "按配置文件更新",
+}
 CHANGES_NONE = "还没有变更记录。"
 
 # the 三长 network: visits and duty
@@ -437,6 +464,9 @@ HOUSE_USAGE = "用法：指派邻长 5栋1单元102 孙阿姨 / 重点户 5栋1�
 HOUSE_ASSIGNED = "{address}由{lead}联系走访。"
 HOUSE_KEY = "{address}已设为重点户（{reason}），每周走访。"
 HOUSE_NOT_KEY = "{address}不再是重点户，每季度走访。"
+HOUSE_UNKNOWN = (
+    "没有登记「{address}」这一户，请核对地址（住户在配置文件的 [[households]] 中登记）。"
+)
 HOUSE_NOT_LEAD = "{name}不是邻长，请先「设置角色 {name} 邻长」。"
 LEADER_CYCLE = "不能这样设置：上级会绕回本人（{chain}）。"
 LEADER_SET = "{name}的上级：{leader}。"

@@ -98,6 +98,8 @@ async def resolve(ctx: Context, args: str) -> None:
         await orders.resolve(ctx, m.group(1), (m.group("rest") or "").strip())
         return
     found, note = await _actionable(ctx, args, texts.RESOLVE_USAGE)
+    if not note:  # the resident is told what was done: "（无）" tells them nothing
+        raise UserError(texts.RESOLVE_NEED_NOTE.format(number=found.number))
     recheck = None
     if found.category in ctx.settings.reports.recheck_categories:
         recheck = ctx.now + timedelta(days=ctx.settings.reports.recheck_days)
@@ -113,12 +115,14 @@ async def resolve(ctx: Context, args: str) -> None:
     await ctx.uow.reports.add_event(
         report_id=found.id, kind="resolved", actor_id=ctx.sender.id, at=ctx.now, note=note or None
     )
-    await ctx.reply(texts.RESOLVED_WORKER.format(number=found.number))
     text = texts.RESOLVED_REPORTER.format(
-        number=found.number, place=found.place, text=found.text, note=note or texts.NO_NOTE
+        number=found.number, place=found.place, text=found.text, note=note
     )
     buttons = [Button(word, f"{word} {found.number}") for word in RATINGS]
-    await tell_residents(ctx, found, f"{text}\n{texts.RESOLVE_ASK_RATING}", buttons)
+    told = await tell_residents(ctx, found, f"{text}\n{texts.RESOLVE_ASK_RATING}", buttons)
+    # say that the reporter was told only when somebody was (not after 删除我的信息)
+    reply = texts.RESOLVED_WORKER if told else texts.RESOLVED_WORKER_NOBODY
+    await ctx.reply(reply.format(number=found.number))
 
 
 async def reassign(ctx: Context, args: str) -> None:
@@ -239,6 +243,8 @@ async def rate(ctx: Context, word: str, args: str) -> None:
             raise UserError(texts.RATING_NOTHING)
         found, reason = waiting, args.strip()
     rating = RATINGS[word]
+    if rating == "unsatisfied" and not reason:  # it goes back to the worker: say what is wrong
+        raise UserError(texts.RATING_NEED_REASON.format(number=found.number))
     await ctx.uow.reports.rate(
         report_id=found.id,
         person_id=ctx.sender.id,

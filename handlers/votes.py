@@ -210,6 +210,8 @@ async def rate_suggestion(ctx: Context, number: str, word: str, reason: str) -> 
         raise UserError(texts.RATING_NOT_YOURS.format(number=s.number))
     if s.status != "answered":
         raise UserError(texts.RATING_NOT_RESOLVED.format(number=s.number))
+    if RATINGS[word] == "unsatisfied" and not reason:
+        raise UserError(texts.RATING_NEED_REASON.format(number=s.number))
     await ctx.uow.votes.update_suggestion(suggestion_id=s.id, rating=RATINGS[word])
     if RATINGS[word] == "unsatisfied" and s.answered_by is not None:
         await ctx.uow.votes.update_suggestion(suggestion_id=s.id, status="open")
@@ -371,6 +373,12 @@ async def vote(ctx: Context, args: str) -> None:
         raise UserError(
             texts.VOTE_OUT_OF_SCOPE.format(address=home.address, number=p.number, scope=p.scope)
         )
+    name = texts.VOTE_NAMES[choice]
+    fields = dict(address=home.address, number=p.number, choice=name)
+    current = await ctx.uow.votes.vote_of(proposal_id=p.id, household_id=home.id)
+    if current is not None and not current.proxy and current.choice == choice:
+        await ctx.reply(texts.VOTE_UNCHANGED.format(**fields))  # nothing to record again
+        return
     before = await ctx.uow.votes.cast(
         proposal_id=p.id,
         household_id=home.id,
@@ -380,8 +388,6 @@ async def vote(ctx: Context, args: str) -> None:
         note=None,
         at=ctx.now,
     )
-    name = texts.VOTE_NAMES[choice]
-    fields = dict(address=home.address, number=p.number, choice=name)
     if before is None:
         await ctx.reply(texts.VOTE_CAST.format(**fields))
     elif before.proxy:
@@ -393,8 +399,6 @@ async def vote(ctx: Context, args: str) -> None:
             )
         )
         await ctx.tell(lead, texts.VOTE_PROXY_SUPERSEDED.format(**fields))
-    elif before.choice == choice:
-        await ctx.reply(texts.VOTE_UNCHANGED.format(**fields))
     else:
         await ctx.reply(
             texts.VOTE_REPLACED.format(**fields, before=texts.VOTE_NAMES[before.choice])

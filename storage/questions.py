@@ -19,6 +19,14 @@ class PendingQuestion:
     expires_at: datetime
 
 
+@dataclass(frozen=True)
+class ExpiredQuestion:
+    platform: str
+    chat_id: str
+    person_id: int
+    text: str
+
+
 class QuestionRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
@@ -69,3 +77,25 @@ class QuestionRepository:
     async def forget(self, *, platform: str, chat_id: str, person_id: int) -> None:
         """Drop the question: it was answered or given up."""
         await self._conn.execute(pq.delete().where(self._key(platform, chat_id, person_id)))
+
+    async def expired(self, *, kind: str, now: datetime) -> list[ExpiredQuestion]:
+        """Questions of a kind whose time ran out unanswered."""
+        rows = await self._conn.execute(
+            pq.select().where(pq.c.kind == kind, pq.c.expires_at <= now).order_by(pq.c.expires_at)
+        )
+        return [ExpiredQuestion(r.platform, r.chat_id, r.person_id, r.text) for r in rows]
+
+    async def drop(self, *, platform: str, chat_id: str, person_id: int, kind: str) -> bool:
+        """Drop an expired question; False if another worker did it first."""
+        result = await self._conn.execute(
+            pq.delete().where(self._key(platform, chat_id, person_id), pq.c.kind == kind)
+        )
+        return bool(result.rowcount)
+
+    async def next_expiry(self, *, kind: str, after: datetime) -> datetime | None:
+        value: datetime | None = await self._conn.scalar(
+            sa.select(sa.func.min(pq.c.expires_at)).where(
+                pq.c.kind == kind, pq.c.expires_at > after
+            )
+        )
+        return value

@@ -87,9 +87,20 @@ async def test_every_change_is_in_the_audit_trail(bot: Bot) -> None:
     await bot.dm("朱东", "请假 李娜 至 明天")
     log = (await bot.dm("朱东", "变更记录"))[0].text.splitlines()
     assert log[0] == "最近的变更："
-    assert "朱东：李娜 至 2026-11-27" in log[1]
-    assert "朱东：5栋: 第二网格 → 第一网格" in log[2]
-    assert "朱东：王辉 +邻长" in log[3]
+    assert "朱东 请假：李娜 请假至11月27日" in log[1]
+    assert "朱东 划转楼栋：5栋 从第二网格划到第一网格" in log[2]
+    assert "朱东 设置角色：王辉 成为邻长" in log[3]
+    await bot.dm("朱东", "移出网格 李娜 第一网格")
+    await bot.dm("朱东", "备岗 第一网格 陈刚")
+    await bot.dm("朱东", "销假 李娜")
+    await bot.dm("朱东", "重点户 3栋2单元501 留守")
+    await bot.dm("朱东", "指派邻长 3栋2单元501 王辉")
+    log = (await bot.dm("朱东", "变更记录"))[0].text.splitlines()
+    assert "朱东 修改住户：3栋2单元501 邻长为王辉" in log[1]
+    assert "朱东 修改住户：3栋2单元501 设为重点户（留守）" in log[2]
+    assert "朱东 销假：李娜 销假" in log[3]
+    assert "朱东 设置备岗：第一网格的备岗为陈刚" in log[4]
+    assert "朱东 移出网格：李娜 移出第一网格" in log[5]
     assert "不能取消自己的管理员角色" in (await bot.dm("朱东", "取消角色 朱东 管理员"))[0].text
 
 
@@ -137,3 +148,9 @@ async def test_chat_changes_survive_a_restart_until_the_config_changes(
 async def test_private_only_commands_in_a_group_say_where(bot: Bot, name: str, text: str) -> None:
     [said] = await bot.say(name, text)
     assert said.where == "群" and "请私聊我发送" in said.text
+
+
+async def test_group_leads_and_volunteers_are_roles_given_in_chat(bot: Bot) -> None:
+    assert "已给王辉加上角色：组长" in (await bot.dm("朱东", "设置角色 王辉 组长"))[0].text
+    assert "已给王辉加上角色：志愿者" in (await bot.dm("朱东", "设置角色 王辉 志愿者"))[0].text
+    assert "组长、志愿者" in (await bot.dm("朱东", "设置角色 王辉 队长"))[0].text

@@ -78,7 +78,8 @@ async def test_bad_input_schedules_nothing(bot: Bot) -> None:
             "通知 每天 09:00 " + "长" * 2001,
         )
     ]
-    assert "cron 表达式有误" in answers[0]
+    assert "cron 的「时」字段「25」不对：应为 0–23" in answers[0]
+    assert "Error" not in answers[0] and "value" not in answers[0]  # no APScheduler English
     assert "已经过去" in answers[1]
     assert "没有叫「火星群」的群" in answers[2]
     assert "请写上通知的内容" in answers[3]
@@ -107,11 +108,14 @@ async def test_rotation_goes_through_the_library(bot: Bot) -> None:
     await bot.dm("朱东", "通知 每天 08:00 消防轮播")
     posted = [s.text for s in to(await bot.tick(timedelta(days=7)), "群")]
     assert len(posted) == 7
-    assert [p.split("】")[0] + "】" for p in posted[:6]] == [
-        t[1].split("】")[0] + "】" for t in LIBRARY
+    in_november = [t for t in LIBRARY if t[0] != "春节烟花爆竹"]  # 春节 only in Jan and Feb
+    assert [p.split("】")[0] + "】" for p in posted[:5]] == [
+        t[1].split("】")[0] + "】" for t in in_november
     ]
-    assert "飞线充电" in posted[0] and "飞线充电" in posted[6]  # round again
+    assert "飞线充电" in posted[0] and "飞线充电" in posted[5]  # round again
     assert "香樟雅苑" in posted[0] and "{社区}" not in posted[0]
+    assert posted[0].endswith("及时断电。\n11月27日")  # the date on a line of its own
+    assert not any("春节" in p for p in posted)
 
 
 async def test_preview_goes_to_the_admin_privately(bot: Bot) -> None:
@@ -131,7 +135,11 @@ async def test_quiet_hours_hold_a_notice_until_they_end(tmp_path: Path, clock: M
     async with Database(cfg.storage.url) as db:
         bot = Bot(cfg, clock, db)
         await bot.app.start()
-        await bot.dm("朱东", "通知 每天 23:00 晚安")
+        said = await bot.dm("朱东", "通知 每天 23:00 晚安")
+        assert "23:00 在免打扰时段（22:00-07:00）内" in said[0].text  # said at once
+        said = await bot.dm("朱东", "通知 每天 20:00 早点休息")
+        assert "免打扰" not in said[0].text
+        await bot.dm("朱东", "删除通知 A2")
         assert await bot.tick(timedelta(hours=21, minutes=59)) == []  # Fri 06:59
         said = await bot.tick(timedelta(minutes=1))  # 07:00: the quiet hours end
         assert [s.text for s in said] == ["晚安"]
@@ -270,3 +278,13 @@ async def test_a_notice_added_through_another_worker_gets_its_job_at_the_next_sw
 async def test_help_shows_notices_to_admins_only(bot: Bot) -> None:
     assert "通知" in (await bot.dm("朱东", "帮助"))[0].text
     assert "通知" not in (await bot.dm("王辉", "帮助"))[0].text
+
+
+def test_seasonal_notices_only_in_their_season() -> None:
+    from handlers.notice_library import in_season_after
+
+    spring = [name for name, _ in LIBRARY].index("春节烟花爆竹")
+    assert in_season_after(spring, 2) == 0  # February: its turn
+    assert in_season_after(spring, 7) == 1  # July: the next one instead
+    winter = [name for name, _ in LIBRARY].index("冬季用电")
+    assert in_season_after(winter, 7) == 1 and in_season_after(winter, 12) == 0

@@ -81,3 +81,26 @@ def test_a_scheduled_notice_is_posted_at_its_time(tmp_path: Path) -> None:
     assert "[群] 香樟雅苑今日消防提醒" not in before
     assert after.splitlines()[1] == "[群] 香樟雅苑今日消防提醒"
     assert "A2 每天 10:00 → 全部群【进行中】下次：11月27日 10:00" in after
+
+
+def test_after_deleting_ones_data_no_log_lines_and_no_false_notice(tmp_path: Path) -> None:
+    run = console(
+        tmp_path / "gone.db",
+        "王辉: 上报 3栋 楼道飞线充电\n王辉> 删除我的信息 确认\n李娜> 办结 H1 已清理\n",
+    )
+    assert run.returncode == 0, run.stderr
+    assert "WARNING" not in run.stdout + run.stderr  # nothing internal in the chat
+    done = next(line for line in run.stdout.splitlines() if line.startswith("[私聊 李娜] 已办结"))
+    assert "已通知上报人" not in done and "没有通知到任何人" in done
+
+
+def test_the_console_resumes_at_the_time_the_database_reached(tmp_path: Path) -> None:
+    db = tmp_path / "time.db"
+    first = console(db, SCRIPT.replace("李娜> 办结", "/tick 3d\n李娜> 办结"))
+    assert first.returncode == 0, first.stderr
+    run = console(db, "王辉> 不满意 还在\n李娜> 办结 H1 再次清理\n王辉> H1\n")  # --start 11-26
+    assert run.returncode == 0, run.stderr
+    assert "（数据库的时间已到 2026-11-29 09:00，从那里继续）" in run.stdout
+    history = [line.strip() for line in run.stdout.splitlines() if line.startswith("    11月")]
+    times = [line[:12] for line in history]  # 11月29日 09:00
+    assert times == sorted(times) and history[-1].startswith("11月29日 09:00 办结")

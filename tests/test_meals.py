@@ -120,9 +120,13 @@ async def test_capacity_counts_portions_and_says_what_is_left(
         assert "只剩1份了（限3份）" in said[0].text
         assert "1份" in (await bot.dm("郭先德", "报餐 明天 1份"))[0].text
         # changing one's own sign-up does not count it twice
-        assert "已修改为您报餐" in (await bot.dm("王辉", "报餐 明天 2份 少盐"))[0].text
+        updated = (await bot.dm("王辉", "报餐 明天 2份 少盐"))[0].text
+        assert "已修改为您报餐" in updated and "已已" not in updated
         await bot.dm("王辉", "取消报餐 明天")
         assert "3份" in (await bot.dm("郭先德", "报餐 明天 3份"))[0].text
+        said = await bot.dm("钱奶奶", "报餐 明天")
+        assert "明天 11月27日（周五）午餐已经订满了（限3份）" in said[0].text
+        assert "只剩0份" not in said[0].text
 
 
 async def test_proxy_for_an_elder_and_cancellation(bot: Bot) -> None:
@@ -214,3 +218,24 @@ async def test_cli_export_writes_csv(bot: Bot, tmp_path: Path) -> None:
         "日期,餐次,楼栋,姓名,住址,份数,方式,备注,代报人",
         "2026-11-27,午餐,3栋,王辉,3栋2单元501,1,堂食,少盐,",
     ]
+
+
+async def test_canteen_queries_do_not_guess_and_csv_is_csv(bot: Bot) -> None:
+    await bot.dm("王辉", "报餐 明天 午餐")
+    said = await bot.dm("刘师傅", "报餐统计 后年")
+    assert "看不懂「后年」" in said[0].text and "今天" not in said[0].text
+    said = await bot.dm("刘师傅", "导出报餐 明天 csv")
+    path = Path(bot.adapter.sent[-1].document or "")
+    assert path.name == "meals-2026-11-27.csv"  # a name one can read, no id glued on
+    assert "王辉" in path.read_text(encoding="utf-8-sig")
+    assert "看不懂「随便」" in (await bot.dm("刘师傅", "导出报餐 明天 随便"))[0].text
+    await bot.dm("刘师傅", "导出报餐 明天 csv")  # again: replaces the file, does not pile up
+    names = {p.name for p in path.parent.iterdir() if p.name.startswith("meals-")}
+    assert names <= {"meals-2026-11-27.csv", "meals-2026-11-27.xlsx"}
+
+
+async def test_menu_words_say_what_they_mean(bot: Bot) -> None:
+    said = await bot.dm("刘师傅", "设置菜单 昨天 午餐 红烧鱼")
+    assert "不能再设置菜单" in said[0].text and "报餐" not in said[0].text
+    menu = (await bot.dm("王辉", "本周菜单"))[0].text
+    assert "今天起七天的菜单" in menu and "本周" not in menu

@@ -160,6 +160,10 @@ async def test_admins_change_households_and_leads_in_chat(bot: Bot) -> None:
     assert "· 3栋2单元501 王辉（" not in duty_list  # no longer among the quarterly ones
     assert "不再是重点户" in (await bot.dm("朱东", "取消重点户 3栋2单元501"))[0].text
     assert "李娜不是邻长" in (await bot.dm("朱东", "指派邻长 5栋1单元102 李娜"))[0].text
+    for text in ("指派邻长 8栋1单元101 孙阿姨", "重点户 8栋1单元101 独居", "取消重点户 5栋"):
+        assert "这一户，请核对地址" in (await bot.dm("朱东", text))[0].text, text
+    async with bot.db.unit_of_work() as uow:
+        assert await uow.households.by_address(address="8栋1单元101") is None
     assert "王辉的上级：周组长" in (await bot.dm("朱东", "设置上级 王辉 周组长"))[0].text
     said = await bot.dm("朱东", "设置上级 周组长 孙阿姨")  # 孙阿姨 → 周组长 → 张正芳
     assert "上级会绕回本人（周组长 → 孙阿姨 → 周组长）" in said[0].text

@@ -26,7 +26,13 @@ async def test_building_written_many_ways_and_anywhere(bot: Bot) -> None:
     said = await bot.say("小赵", "隐患 消防通道被堵住了，在6#楼下")
     assert "6栋" in to(said, "群")[0].text and to(said, "陈刚")
     report = await report_of(bot, 2)
-    assert report.category == "消防通道占用" and report.text == "消防通道被堵住了，在 楼下"
+    assert report.category == "消防通道占用" and report.text == "消防通道被堵住了，在6#楼下"
+    said = await bot.say("小赵", "上报 楼道里堆满了纸箱")
+    said = await bot.say("小赵", "好像是三号楼吧")
+    assert "（3栋：楼道里堆满了纸箱）" in to(said, "群")[0].text
+    await bot.say("小赵", "上报 电线老化")
+    await bot.say("小赵", "4栋 二楼楼道")
+    assert (await report_of(bot, 4)).text == "电线老化 二楼楼道"
 
 
 async def test_category_routes_to_property_as_well(bot: Bot) -> None:
@@ -69,7 +75,9 @@ async def test_the_building_question_expires(bot: Bot) -> None:
     await bot.dm("小赵", "上报 楼道飞线充电")
     said = await bot.dm("小赵", "不知道")
     assert "没看出是哪一栋" in said[0].text
-    await bot.tick(timedelta(minutes=11))
+    said = await bot.tick(timedelta(minutes=11))  # the resident hears it was not filed
+    [told] = to(said, "小赵")
+    assert "没有说明在哪一栋，已超时未提交" in told.text and "上报 3栋 楼道飞线充电" in told.text
     said = await bot.dm("小赵", "3栋")
     assert len(said) == 1 and "您可以这样说" in said[0].text  # help, not a report
     async with bot.db.unit_of_work() as uow:
@@ -309,3 +317,25 @@ async def test_mine_lists_followed_reports_and_service_orders(bot: Bot) -> None:
     assert "您的点单：" in text and "S1 理发" in text
     await bot.dm("李娜", "办结 H1 已清理")
     assert "H1" not in (await bot.dm("赵敏", "我的"))[0].text
+
+
+async def test_resolving_needs_a_note_for_the_resident(bot: Bot) -> None:
+    await bot.say("王辉", "上报 3栋 楼道飞线充电")
+    said = await bot.dm("李娜", "", action="办结 H1")  # the button
+    assert "请写上处理说明" in said[0].text and to(said, "王辉") == []
+    assert (await report_of(bot, 1)).status == OPEN
+    said = await bot.dm("李娜", "办结 H1 已拆除飞线")
+    assert "处理说明：已拆除飞线" in to(said, "王辉")[0].text and "（无）" not in said[0].text
+
+
+async def test_unsatisfied_without_a_reason_asks_why(bot: Bot) -> None:
+    await bot.say("王辉", "上报 3栋 楼道飞线充电")
+    await bot.dm("李娜", "办结 H1 已清理")
+    said = await bot.dm("王辉", "", action="不满意 H1")  # the button
+    assert "请说说哪里不满意" in said[0].text and to(said, "李娜") == []
+    assert (await report_of(bot, 1)).status == RESOLVED
+    said = await bot.dm("王辉", "不满意 还有人在充电")
+    assert "还有人在充电" in to(said, "李娜")[0].text
+    await bot.dm("王辉", "建议 东门加装路灯")
+    await bot.dm("朱东", "答复 J1 已报街道")
+    assert "请说说哪里不满意" in (await bot.dm("王辉", "不满意 J1"))[0].text

@@ -18,8 +18,17 @@ from bot.cli import format_figures
 from bot.config import Config
 from handlers.clock import ManualClock
 from handlers.context import Context
-from handlers.stats import Month, as_dict, month_stats, parse_month
+from handlers.stats import (
+    Month,
+    as_dict,
+    chart_figure,
+    cjk_font,
+    month_stats,
+    parse_month,
+    week_labels,
+)
 from storage import Database
+from storage.stats import PeriodStats, Tally
 from tests.conftest import SHANGHAI
 from tests.fakes import EXAMPLE, ROOT, Bot, to
 
@@ -198,6 +207,23 @@ async def test_cli_stats_say_what_chat_says_in_aligned_columns(month: Bot) -> No
     # the last column starts at the same terminal column on every row, Chinese names or not
     starts = {wcswidth(r) - wcswidth(r.split()[-1]) for r in rows}
     assert len(starts) == 1 and any("电梯故障" in r for r in rows), rows
+
+
+def test_the_chart_counts_whole_reports_in_weeks_named_by_their_dates() -> None:
+    from matplotlib import pyplot as plt
+
+    one = PeriodStats(total=Tally(received=1), by_week_category={(0, "飞线充电"): 1})
+    fig = chart_figure(NOVEMBER, one)
+    ax = fig.axes[0]
+    ticks = ax.get_yticks()
+    assert all(t == int(t) for t in ticks)  # never half a report
+    assert [t.get_text() for t in ax.get_xticklabels()] == week_labels(NOVEMBER)
+    assert week_labels(NOVEMBER)[-1] == "11/29–11/30" and len(week_labels(Month(2026, 2))) == 4
+    if cjk_font() is not None:  # with a Chinese font (found when drawing): Chinese labels
+        box = ax.get_legend()
+        assert box is not None and "隐患上报" in ax.get_title()
+        assert box.get_texts()[0].get_text() == "飞线充电"
+    plt.close(fig)
 
 
 def test_parse_month() -> None:

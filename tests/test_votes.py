@@ -197,3 +197,5 @@ async def test_the_same_vote_again_is_not_a_change(bot: Bot) -> None:
     await bot.dm("王辉", "表决 P1 同意")
     said = await bot.dm("王辉", "表决 P1 同意")
     assert "仍是「同意」，没有变化" in said[0].text and "改为" not in said[0].text
+    async with bot.db.unit_of_work() as uow:
+        assert len(await uow.votes.history(proposal_id=1)) == 1  # nothing new to keep
