@@ -483,3 +483,15 @@ WECHAT_DOWN_LOGGED_OUT = (
 WECHAT_DOWN_TOKEN = "微信已掉线：网关拒绝了机器人的令牌（{detail}），请检查 wechat.token。"
 WECHAT_NEEDS_SCAN = "微信账号需要重新扫码登录（网关已连上，但微信退出了登录）。"
 WECHAT_BACK = "微信已恢复在线（中断约{lasted}），排队的消息正在发出。"
+
+# --- voice messages (handlers/voice.py) ---------------------------------------------------
+VOICE_READ_BACK = "您说的是：「{text}」。回复「是」确认，或直接打字更正。"
+VOICE_YES_BUTTON = "是"
+VOICE_NO_BUTTON = "不是，取消"
+VOICE_CANCELLED = "好的，这条语音不作处理。您可以再说一遍，或直接打字。"
+VOICE_NO_COMMAND = "收到「{text}」，但没听出要办什么事。上报隐患请说「上报 几号楼 什么情况」，发送「帮助」查看可以做什么。"
+VOICE_UNCLEAR = "抱歉，这条语音没听清。请靠近手机慢一点再说一遍，或直接打字。"
+VOICE_TOO_LONG = "语音太长了，请分成几句短的说，或直接打字。"
+VOICE_BUSY = "现在要听的语音有点多，请稍等一会儿再发，或直接打字。"
+VOICE_DEAF = "抱歉，我暂时还听不了语音，请直接打字，例如：上报 3栋 楼道飞线充电。"
+ALERT_VOICE_MARK = "\n（内容由居民的语音转写，本人已确认；原声随工单保存）"
