@@ -21,6 +21,7 @@ import io
 import logging
 import re
 import shutil
+import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -228,6 +229,25 @@ class Recogniser(Protocol):
     def transcribe(self, data: bytes) -> Heard: ...
 
 
+_MODELS: dict[tuple[str, int], Any] = {}
+_MODELS_LOCK = threading.Lock()
+
+
+def whisper_model(path: Path, threads: int) -> Any:
+    """The loaded model, shared by every community in the process (about 360 MB each)."""
+    try:
+        from faster_whisper import WhisperModel
+    except ImportError as exc:
+        raise ModelUnavailable("faster-whisper is not installed") from exc
+    key = (str(path), threads)
+    with _MODELS_LOCK:
+        if key not in _MODELS:
+            _MODELS[key] = WhisperModel(
+                str(path), device="cpu", compute_type="int8", cpu_threads=threads
+            )
+        return _MODELS[key]
+
+
 class WhisperRecogniser:
     """faster-whisper on the CPU. `transcribe` blocks: call it from a worker thread."""
 
@@ -240,13 +260,7 @@ class WhisperRecogniser:
         max_seconds: float,
         time_cap: float,
     ) -> None:
-        try:
-            from faster_whisper import WhisperModel
-        except ImportError as exc:
-            raise ModelUnavailable("faster-whisper is not installed") from exc
-        self.model = WhisperModel(
-            str(model), device="cpu", compute_type="int8", cpu_threads=threads, num_workers=1
-        )
+        self.model = whisper_model(model, threads)
         self.prompt = prompt
         self.max_seconds = max_seconds
         self.time_cap = time_cap
