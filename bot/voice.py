@@ -19,6 +19,7 @@ import contextlib
 import hashlib
 import io
 import logging
+import os
 import re
 import shutil
 import threading
@@ -320,6 +321,19 @@ class WhisperRecogniser:
 
 # --- the desk: voice messages off the handling path ----------------------------------------
 
+NICE = 10  # the voice threads yield the CPU to the event loop (and to other processes)
+
+
+def lower_priority() -> None:
+    """Lower this thread's scheduling priority (Linux: niceness is per thread, and the
+    threads CTranslate2 starts from it inherit it); elsewhere nothing."""
+    if not hasattr(os, "setpriority"):
+        return
+    tid = threading.get_native_id()
+    with contextlib.suppress(OSError):
+        if os.getpriority(os.PRIO_PROCESS, tid) < NICE:
+            os.setpriority(os.PRIO_PROCESS, tid, NICE)
+
 Fetch = Callable[[str], Awaitable[bytes]]
 
 
@@ -392,6 +406,7 @@ class VoiceDesk:
         return self._loaded
 
     def _run(self, data: bytes) -> Heard:
+        lower_priority()
         model = self._model()
         if model is None:
             return Heard(DEAF)
