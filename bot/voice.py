@@ -420,17 +420,15 @@ class VoiceDesk:
             if fetch is None:
                 raise LookupError(f"{msg.platform} cannot fetch voice clips")
             data = await fetch(msg.voice)
-            async with self._slots:
-                loop = asyncio.get_running_loop()
-                job = loop.run_in_executor(self._pool, self._run, data)
-                try:
-                    # the cap holds even if a decode ignores its token limit: the answer
-                    # goes out, and the thread finishes its clip and is used again
-                    heard = await asyncio.wait_for(asyncio.shield(job), self._time_cap + 5)
-                except TimeoutError:
-                    heard = Heard(UNCLEAR)
-                    with contextlib.suppress(Exception):
-                        await job  # keep the pool's bound: the slot frees when it does
+            await self._slots.acquire()
+            job = asyncio.get_running_loop().run_in_executor(self._pool, self._run, data)
+            job.add_done_callback(lambda _: self._slots.release())  # when the thread is done
+            try:
+                # the cap holds even if a decode overran its token limit: the answer goes
+                # out now, and the thread's slot frees once it has finished that clip
+                heard = await asyncio.wait_for(asyncio.shield(job), self._time_cap + 5)
+            except TimeoutError:
+                heard = Heard(UNCLEAR)
         except asyncio.CancelledError:
             raise
         except Exception:

@@ -16,10 +16,16 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from wechaty_grpc.wechaty.puppet import (
+    ContactPayloadResponse,
+    MessageFileResponse,
+    MessagePayloadResponse,
+    MessageType,
+)
 
-from bot.adapters.wechat import filebox_bytes
+from bot.adapters.wechat import WechatAdapter, filebox_bytes
 from bot.app import App
-from bot.config import Config
+from bot.config import Config, WechatConfig
 from bot.voice import (
     Heard,
     is_silk,
@@ -28,6 +34,7 @@ from bot.voice import (
     spoken_building,
 )
 from handlers import texts
+from handlers.chat import ChatKind, Incoming
 from handlers.clock import ManualClock
 from handlers.voice import HEARD, UNCLEAR
 from storage import Database
@@ -115,6 +122,39 @@ def test_a_gateway_filebox_gives_its_content() -> None:
         filebox_bytes(json.dumps({"type": 2, "url": "http://x"}))
 
 
+class VoiceGateway:
+    """The three puppet-service calls a WeChat voice message takes, answered as a gateway
+    answers them (the test peer, wechaty-puppet-mock, cannot send audio messages)."""
+
+    def __init__(self, clip: bytes) -> None:
+        self.clip = clip
+
+    async def message_payload(self, *, id: str) -> MessagePayloadResponse:
+        return MessagePayloadResponse(
+            id=id, type=MessageType.MESSAGE_TYPE_AUDIO, from_id="wxid_wang", text="", timestamp=0
+        )
+
+    async def contact_payload(self, *, id: str) -> ContactPayloadResponse:
+        return ContactPayloadResponse(id=id, name="王辉")
+
+    async def message_file(self, *, id: str) -> MessageFileResponse:
+        box = {"type": 1, "name": f"{id}.sil", "base64": base64.b64encode(self.clip).decode()}
+        return MessageFileResponse(filebox=json.dumps(box))
+
+
+async def test_a_wechat_audio_message_becomes_a_voice_message_with_its_silk_clip() -> None:
+    async def handle(msg: Incoming) -> bool:
+        return True
+
+    adapter = WechatAdapter(WechatConfig(enabled=True, token="t"), handle)
+    gateway = VoiceGateway(clip("report_3.silk"))
+    adapter._stub = gateway
+    msg = await adapter._to_incoming(gateway, "m-voice-1")
+    assert msg is not None and msg.voice == "m-voice-1" and msg.text == ""
+    assert msg.chat_kind is ChatKind.PRIVATE and msg.sender_name == "王辉"
+    assert await adapter.fetch_voice("m-voice-1") == clip("report_3.silk")
+
+
 @pytest.fixture
 async def deaf(tmp_path: Path, clock: ManualClock) -> AsyncIterator[Bot]:
     """The demo community with voice switched off (as without the extra)."""
@@ -167,6 +207,21 @@ async def test_noise_ends_within_the_cap_as_not_heard(vbot: Bot) -> None:
     assert [s.text for s in said] == [texts.VOICE_UNCLEAR]
     assert "没听清" in texts.VOICE_UNCLEAR
     assert vbot.app.voice.heard[-1].state == UNCLEAR
+
+
+@model
+@pytest.mark.slow
+async def test_a_clip_that_overruns_the_time_cap_is_not_heard(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    from tests.fakes import example_config
+
+    cfg = voice_config(example_config(tmp_path / "cap.db"), time_cap_seconds=0.05)
+    async with Database(cfg.storage.url) as db:
+        b = with_clips(Bot(cfg, clock, db))
+        await b.app.start()
+        said = await voice(b, "王辉", "report_3.wav", private=True)
+    assert [s.text for s in said] == [texts.VOICE_UNCLEAR]  # clear speech, but too slow
 
 
 @model
