@@ -24,6 +24,7 @@ import re
 import shutil
 import threading
 import time
+import wave
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -113,31 +114,52 @@ def is_silk(data: bytes) -> bool:
     return data[:10].lstrip(b"\x02").startswith(b"#!SILK_V3")
 
 
-def silk_to_wav(data: bytes) -> bytes:
-    """A SILK clip as 16 kHz mono 16-bit WAV (silk-python's decoder)."""
-    import wave
-
+def silk_pcm(data: bytes) -> bytes:
+    """A SILK clip as 16 kHz mono 16-bit PCM (silk-python's decoder)."""
     import pysilk
 
     pcm = io.BytesIO()
     pysilk.decode(io.BytesIO(data), pcm, SAMPLE_RATE)
-    out = io.BytesIO()
-    with wave.open(out, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(SAMPLE_RATE)
-        w.writeframes(pcm.getvalue())
-    return out.getvalue()
+    return pcm.getvalue()
+
+
+def _pcm16(pcm: bytes) -> Any:
+    import numpy as np
+
+    return np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
+
+
+def _plain_wav(data: bytes) -> bytes | None:
+    """The samples of a 16 kHz mono 16-bit WAV, else None."""
+    if data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+        return None
+    try:
+        with wave.open(io.BytesIO(data)) as w:
+            if (w.getnchannels(), w.getsampwidth(), w.getframerate()) != (1, 2, SAMPLE_RATE):
+                return None
+            return w.readframes(w.getnframes())
+    except (wave.Error, EOFError):
+        return None
 
 
 def load_audio(data: bytes) -> Any:
     """Any clip the platforms send (OGG/Opus, SILK, WAV, MP3, AMR …) as 16 kHz mono float32
-    samples."""
-    from faster_whisper import decode_audio
-
+    samples. SILK and plain 16 kHz WAV are read directly, the rest through PyAV (FFmpeg).
+    Not faster_whisper.decode_audio: it ends with a full gc.collect(), which holds the GIL,
+    and so the event loop, for a quarter of a second in a running bot."""
     if is_silk(data):
-        data = silk_to_wav(data)
-    return decode_audio(io.BytesIO(data), sampling_rate=SAMPLE_RATE)
+        return _pcm16(silk_pcm(data))
+    pcm = _plain_wav(data)
+    if pcm is not None:
+        return _pcm16(pcm)
+    import av
+
+    chunks: list[bytes] = []
+    resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
+    with av.open(io.BytesIO(data), mode="r") as container:
+        for frame in [*container.decode(audio=0), None]:
+            chunks.extend(bytes(f.planes[0])[: f.samples * 2] for f in resampler.resample(frame))
+    return _pcm16(b"".join(chunks))
 
 
 # --- text ----------------------------------------------------------------------------------
