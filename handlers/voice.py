@@ -23,6 +23,7 @@ DEAF = "deaf"  # no recogniser installed
 FAILED = "failed"  # the clip could not be fetched or decoded
 
 CONFIRM = "voice_confirm"  # the pending question's kind
+MAX_REFERENCE = 300  # pending_questions.photo
 YES = frozenset({"是", "是的", "对", "对的", "确认", "没错", "好", "好的", "嗯", "yes", "y", "ok"})
 NO = frozenset({"不是", "不对", "取消", "算了", "错了", "no", "n"})
 _TRIM = re.compile(r"[\s。.!！,，~～]+")
@@ -78,7 +79,8 @@ async def heard(ctx: Context, args: str) -> None:
         person_id=ctx.sender.id,
         kind=CONFIRM,
         text=args,
-        photo=msg.voice,  # the clip, kept for the report
+        # the clip, kept for the report (a reference longer than the column is not kept)
+        photo=msg.voice if msg.voice and len(msg.voice) <= MAX_REFERENCE else None,
         expires_at=ctx.now + timedelta(minutes=ctx.settings.reports.question_minutes),
     )
     await ctx.reply(
