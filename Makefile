@@ -14,7 +14,7 @@ PEER_STAMP := $(PEER)/node_modules/.linli-installed
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -e '.[dev,voice]'
 	touch $(STAMP)
 
 run: $(STAMP)

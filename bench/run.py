@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import footprint, inbound, outbound, stats_bench, web_list
+from bench import footprint, inbound, outbound, stats_bench, voice, web_list
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -35,6 +35,12 @@ async def main(quick: bool) -> dict[str, Any]:
     print("scheduler and footprint …", flush=True)
     results["scheduler"] = await footprint.scheduler_alone(2000 if quick else 10_000)
     results["idle"] = await footprint.idle()
+    if voice.available():
+        print("voice …", flush=True)
+        found = await voice.run(60 if quick else 150)
+        results["voice_cpu"] = found["cpu"]
+        results["voice_text_alone"] = found["text_alone"]
+        results["voice_text_during_clips"] = found["text_during_6_clips"]
     return results
 
 

@@ -22,6 +22,7 @@ from bot.config import Config
 from bot.ops import IntakeWatch, Metrics
 from bot.seed import seed_directory, seed_notices
 from bot.sender import Sender
+from bot.voice import ModelUnavailable, Recogniser, VoiceDesk
 from handlers import (
     admin,
     announcements,
@@ -37,6 +38,7 @@ from handlers import (
     stats,
     texts,
     tickets,
+    voice,
     votes,
 )
 from handlers.chat import ChatKind, Incoming, strip_invisible
@@ -134,6 +136,57 @@ class App:
         self._help = next(c for c in self.registry.commands if c.name == "help")
         # told when a handler changed what is scheduled (the runtime rebuilds its jobs)
         self.on_schedule_change: Callable[[], Awaitable[None]] | None = None
+        v = cfg.voice
+        self.voice = VoiceDesk(
+            self.handle,
+            self._recogniser,
+            adapters,
+            commands=self._command_words(),
+            aliases=self.settings.building_aliases,
+            workers=v.workers,
+            queue=v.queue,
+            time_cap=v.time_cap_seconds,
+        )
+
+    def _command_words(self) -> list[str]:
+        """The Chinese words commands start with, the report's first (the domain prompt)."""
+        first = [w for c in reports.COMMANDS for w in c.keywords]
+        rest = [w for c in self.registry.commands for w in c.keywords if len(w) <= 4]
+        return list(dict.fromkeys([*first, *rest]))
+
+    def _recogniser(self) -> Recogniser:
+        """The speech recogniser for voice messages (in the voice thread, on first use)."""
+        from bot.voice import WhisperRecogniser, domain_prompt, model_directory
+
+        v = self.cfg.voice
+        if not v.enabled:
+            raise ModelUnavailable("voice.enabled is false")
+        prompt = domain_prompt(
+            command=reports.COMMANDS[0].keywords[0],
+            buildings=self.cfg.buildings,
+            aliases=self.cfg.building_aliases,
+            categories=[c.name for c in self.settings.reports.categories],
+            extra=[*v.prompt_words, "帮助", "确认"],
+        )
+        log.info("voice: domain prompt %s", prompt)
+        return WhisperRecogniser(
+            model_directory(v.model_dir, v.model_cache),
+            threads=v.threads,
+            prompt=prompt,
+            max_seconds=v.max_seconds,
+            time_cap=v.time_cap_seconds,
+        )
+
+    async def _take_voice(self, msg: Incoming) -> bool:
+        """A voice message: noted as received, and handed to the voice desk, which comes
+        back to handle() with its transcript; False if it was seen before."""
+        async with self.db.unit_of_work() as uow:
+            if not await uow.inbound.remember(
+                platform=msg.platform, message_id=msg.message_id, at=self.clock.now()
+            ):
+                return False
+        self.voice.submit(msg)
+        return True
 
     def menu(self) -> list[tuple[str, str, str]]:
         """(slash name, Chinese, English) for each command that has a slash name."""
@@ -299,9 +352,20 @@ class App:
             action=strip_invisible(msg.action) if msg.action is not None else None,
             sender_name=strip_invisible(msg.sender_name),
         )
+        if msg.voice is not None and msg.voice_state is None:
+            return await self._take_voice(msg)
         text = msg.action or msg.text
         group = msg.chat_kind is ChatKind.GROUP
-        match = self.registry.match(text, group=group)
+        match: Match | None
+        if msg.voice is not None:  # transcribed: read it back (in a group, only commands)
+            if group and (
+                msg.voice_state != voice.HEARD or self.registry.match(text, group=True) is None
+            ):
+                return False
+            msg = dataclasses.replace(msg, message_id=msg.message_id + "#heard")
+            match = Match(voice.HEARD_COMMAND, "", text)
+        else:
+            match = self.registry.match(text, group=group)
         changed = False
         replays: list[int] = []
         failed: tuple[int, str, BaseException] | None = None  # a handler's bug, set aside
@@ -310,24 +374,46 @@ class App:
             if not self._serves(msg, person):
                 await self._stranger(uow, msg)
                 return False
-            if match is None and person is not None:
-                # no command: perhaps the answer to a question the bot asked this person here
+            asked = None
+            if person is not None and msg.voice is None:
                 asked = await uow.questions.pending(
                     platform=msg.platform,
                     chat_id=msg.chat_id,
                     person_id=person.id,
                     now=self.clock.now(),
                 )
+            if asked is not None and asked.kind == voice.CONFIRM and person is not None:
+                # the answer to a voice message read back: 是, 取消, or a typed correction
+                said = voice.answer(asked, text)
+                typed = self.registry.match(said.text, group=group) if said.text else None
+                if said.text is None or said.confirmed or typed is not None or not group:
+                    await uow.questions.forget(
+                        platform=msg.platform, chat_id=msg.chat_id, person_id=person.id
+                    )
+                    if said.text is None:
+                        match = Match(voice.REFUSED_COMMAND, "", "")
+                    else:  # handled exactly as if typed, the clip kept with it
+                        text = said.text
+                        msg = dataclasses.replace(
+                            msg,
+                            text=text,
+                            action=None,
+                            voice=asked.photo,
+                            voice_state=voice.CONFIRMED,
+                        )
+                        match = typed or Match(voice.NO_COMMAND, "", text)
+            elif match is None and person is not None:
+                # no command: perhaps the answer to a question the bot asked this person here
                 cmd = self.registry.continuation(asked.kind) if asked else None
                 if cmd is not None:  # the answer as understood: 三號樓 is 三号楼
                     match = Match(cmd, "", self.registry.strip_mention(text)[0])
             if match is None:
-                said, mentioned = self.registry.strip_mention(text)
+                plain, mentioned = self.registry.strip_mention(text)
                 if (not group or mentioned or msg.mentioned) and sounds_like_hazard(
-                    said, reports.lexicon_of(self.settings.reports)
+                    plain, reports.lexicon_of(self.settings.reports)
                 ):
                     # a hazard told to the bot without 上报: asked about, never filed on a guess
-                    match = Match(reports.OFFER, "", said)
+                    match = Match(reports.OFFER, "", plain)
             if match is None:
                 if group:
                     return False  # the bot does not chatter in groups

@@ -189,6 +189,20 @@ class WechatConfig(Strict):
     watchdog_seconds: float = Field(default=90.0, gt=0)  # silence before the gateway is pinged
 
 
+class VoiceConfig(Strict):
+    """Voice messages (the optional `linli[voice]` extra)."""
+
+    enabled: bool = True  # False: voice messages are answered as when the extra is missing
+    model_dir: str | None = None  # a faster-whisper model (base or small); None: the packaged
+    model_cache: str = "~/.cache/linli/whisper-base"  # where the packaged base is put together
+    threads: int = Field(default=2, ge=1, le=64)  # CPU threads for one transcription
+    workers: int = Field(default=1, ge=1, le=8)  # clips transcribed at once
+    queue: int = Field(default=8, ge=0, le=1000)  # clips waiting beyond those; more: 稍后再发
+    max_seconds: float = Field(default=60.0, gt=0)  # longer clips are not transcribed
+    time_cap_seconds: float = Field(default=20.0, gt=0)  # one clip's transcription, at most
+    prompt_words: list[str] = []  # added to the community's own words in the domain prompt
+
+
 class GroupConfig(Strict):
     name: str = Field(min_length=1, max_length=100)
     platform: Literal["telegram", "wechat"]
@@ -307,6 +321,7 @@ class Config(Strict):
     console: ConsoleConfig = ConsoleConfig()
     telegram: TelegramConfig = TelegramConfig()
     wechat: WechatConfig = WechatConfig()
+    voice: VoiceConfig = VoiceConfig()
 
     def person(self, name: str) -> PersonConfig:
         return next(p for p in self.people if p.name == name)

@@ -82,6 +82,7 @@ async def run_console(
                 await app.advance(clock, parsed.delta)
             else:
                 await app.handle(parsed)
+                await app.voice.settle()  # a voice line is answered before the next line
             await app.sender.drain()
             await _keep_time(db, clock)
             out.flush()

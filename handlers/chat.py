@@ -36,6 +36,10 @@ class Incoming:
     attachments: tuple[str, ...] = ()
     action: str | None = None  # set when this is a button press; the action text
     mentioned: bool = False  # the bot was @-mentioned (the adapter may also leave it in text)
+    # a voice message: the platform's reference to the clip (Telegram file_id, WeChat message
+    # id, console path), and once transcribed what came of it (handlers/voice.py's states)
+    voice: str | None = None
+    voice_state: str | None = None
 
     @property
     def sender_key(self) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from handlers import texts
+from handlers import texts, voice
 from handlers.chat import Button
 from handlers.context import Category, Context, ReportSettings, UserError
 from handlers.places import Place, find_place, without
@@ -52,6 +52,9 @@ def lexicon_of(policy: ReportSettings) -> Lexicon:
 
 def understand_report(ctx: Context, text: str) -> ReportMeaning:
     return read_report(text, lexicon_of(ctx.settings.reports), ctx.settings.building_aliases)
+
+
+VOICE_EVENT = "voice"  # a report told by voice: the event's note is the clip's reference
 
 
 def categorize(ctx: Context, text: str) -> Category:
@@ -132,6 +135,8 @@ async def alert_text(ctx: Context, report: Report) -> str:
     )
     if not report.known_building and report.building:
         text += texts.ALERT_UNKNOWN_BUILDING.format(building=report.building)
+    if any(e.kind == VOICE_EVENT for e in await ctx.uow.reports.events(report_id=report.id)):
+        text += texts.ALERT_VOICE_MARK
     followers = await ctx.uow.reports.followers(report_id=report.id)
     if followers:
         text += texts.FOLLOWERS_LINE.format(count=len(followers))
@@ -183,6 +188,7 @@ class Draft:
     text: str
     photo: str | None
     category: str | None = None  # chosen by the resident when the bot asked
+    voice: str | None = None  # the clip a confirmed voice message came from
 
 
 async def ask_category(ctx: Context, draft: Draft, first: str, second: str) -> None:
@@ -254,6 +260,14 @@ async def file_report(ctx: Context, draft: Draft, *, on_behalf: bool = False) ->
         ack_due=ctx.now + timedelta(minutes=ack_minutes(ctx, category, danger is not None)),
         filed_by_id=ctx.sender.id if on_behalf else None,
     )
+    if draft.voice:  # the clip stays with the report, for whoever handles it
+        await ctx.uow.reports.add_event(
+            report_id=filed.id,
+            kind=VOICE_EVENT,
+            actor_id=draft.reporter.id,
+            at=ctx.now,
+            note=draft.voice,
+        )
 
     log.info(
         "report %s filed: %s, %s, level %d%s",
@@ -388,7 +402,9 @@ async def report(ctx: Context, args: str) -> None:
         return
     if not description:
         raise UserError(texts.REPORT_NEED_TEXT.format(place=place.label))
-    await file_report(ctx, Draft(ctx.sender, place, description, photo))
+    await file_report(
+        ctx, Draft(ctx.sender, place, description, photo, voice=voice.from_voice(msg))
+    )
 
 
 async def offer_report(ctx: Context, args: str) -> None:

@@ -584,3 +584,15 @@ STRANGER_PRIVATE = (
     "您好，本机器人只为已登记小区的居民服务。请先在小区业主群里使用，或联系社区工作人员。"
 )
 STRANGER_GROUP_ADMIN = "【提醒】机器人在未登记的群里收到消息（{platform} 群 {chat_id}，发言人：{sender}），可能是被拉进了陌生群。机器人不会在该群处理任何消息。如需服务该群，请在配置的 [[groups]] 中加入它。"
+
+# --- voice messages (handlers/voice.py) ---------------------------------------------------
+VOICE_READ_BACK = "您说的是：「{text}」。回复「是」确认，或直接打字更正。"
+VOICE_YES_BUTTON = "是"
+VOICE_NO_BUTTON = "不是，取消"
+VOICE_CANCELLED = "好的，这条语音不作处理。您可以再说一遍，或直接打字。"
+VOICE_NO_COMMAND = "收到「{text}」，但没听出要办什么事。上报隐患请说「上报 几号楼 什么情况」，发送「帮助」查看可以做什么。"
+VOICE_UNCLEAR = "抱歉，这条语音没听清。请靠近手机慢一点再说一遍，或直接打字。"
+VOICE_TOO_LONG = "语音太长了，请分成几句短的说，或直接打字。"
+VOICE_BUSY = "现在要听的语音有点多，请稍等一会儿再发，或直接打字。"
+VOICE_DEAF = "抱歉，我暂时还听不了语音，请直接打字，例如：上报 3栋 楼道飞线充电。"
+ALERT_VOICE_MARK = "\n（内容由居民的语音转写，本人已确认；原声随工单保存）"

@@ -52,6 +52,7 @@ class FakeBotApi:
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
     _new_update: asyncio.Event = field(default_factory=asyncio.Event)
     _holding: list[str] = field(default_factory=list)  # methods of the requests held
+    files: dict[str, bytes] = field(default_factory=dict)  # file_id → content (getFile)
 
     @property
     def base_url(self) -> str:
@@ -59,6 +60,7 @@ class FakeBotApi:
 
     async def start(self) -> None:
         app = web.Application()
+        app.router.add_get("/botfile/{token}/{path:.+}", self._download)
         app.router.add_route("*", "/bot{token}/{method}", self._dispatch)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -139,6 +141,35 @@ class FakeBotApi:
                 length = len(text.split()[0])
                 message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
         return self._push({"message": message})
+
+    def push_voice(self, chat_id: int, user_id: int, name: str, clip: bytes) -> int:
+        """A user sends a voice message (OGG/Opus); the bot fetches it with getFile."""
+        file_id = f"voice-{next(self._message_ids)}"
+        self.files[file_id] = clip
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(self.now().timestamp()),
+            "chat": self._chat(chat_id),
+            "from": self._user(user_id, name),
+            "voice": {
+                "file_id": file_id,
+                "file_unique_id": file_id + "u",
+                "duration": 4,
+                "mime_type": "audio/ogg",
+                "file_size": len(clip),
+            },
+        }
+        return self._push({"message": message})
+
+    async def _download(self, request: web.Request) -> web.Response:
+        """The Bot API's file download: /file/bot<token>/<file_path>."""
+        if (failed := await self._fault(request)) is not None:
+            return failed
+        file_id = request.match_info["path"].removeprefix("voice/").removesuffix(".oga")
+        self.calls.append(Call("download", {"file_id": file_id}, self.now()))
+        if file_id not in self.files:
+            return web.Response(status=404)
+        return web.Response(body=self.files[file_id], content_type="audio/ogg")
 
     def push_button(self, message: Call, user_id: int, name: str, data: str) -> int:
         """A user presses an inline button under a message the bot sent."""
@@ -273,6 +304,18 @@ class FakeBotApi:
             result = self._message(params, method)
             params["_result"] = result
             return self._answer(result)
+        if method == "getFile":
+            file_id = str(params.get("file_id"))
+            if file_id not in self.files:
+                return self._error(400, "Bad Request: invalid file_id")
+            return self._answer(
+                {
+                    "file_id": file_id,
+                    "file_unique_id": file_id + "u",
+                    "file_size": len(self.files[file_id]),
+                    "file_path": f"voice/{file_id}.oga",
+                }
+            )
         if method in ("editMessageText", "editMessageReplyMarkup"):
             return self._answer(True)
         return self._answer(True)  # setMyCommands, answerCallbackQuery, deleteWebhook, …

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import sys
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import TextIO
 
 from bot.adapters.base import with_mentions
@@ -20,6 +22,7 @@ _LINE = re.compile(
     r"^(?P<name>[^:：>＞\s][^:：>＞]{0,49}?)\s*(?P<sep>[:：>＞])\s?(?P<text>.*)$", re.S
 )
 _PHOTO = re.compile(r"^\[(?:图片|photo)\]\s*", re.I)
+_VOICE = re.compile(r"^/voice\s+(?P<path>\S.*?)\s*$")
 _TICK = re.compile(r"^/tick\s+(?P<spec>\S+)\s*$")
 _SPAN = re.compile(r"(\d+)\s*(d|h|m|s)")
 _UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
@@ -82,11 +85,17 @@ class ConsoleAdapter:
             return Tick(delta) if delta is not None else "用法：/tick 31m（也可写 2h、1d、90s）"
         m = _LINE.match(line)
         if not m:
-            return "格式：名字: 内容（在群里说）或 名字> 内容（私聊机器人），/tick 31m 让时间前进"
+            return (
+                "格式：名字: 内容（在群里说）或 名字> 内容（私聊机器人），"
+                "名字: /voice 录音.wav 发语音，/tick 31m 让时间前进"
+            )
         name, sep, text = m.group("name").strip(), m.group("sep"), m.group("text").strip()
         private = sep in ">＞"
         attachments: tuple[str, ...] = ()
-        if _PHOTO.match(text):
+        voice = _VOICE.match(text)
+        if voice:  # NAME: /voice clip.wav — a voice message, the clip read from the file
+            text = ""
+        elif _PHOTO.match(text):
             self._photos += 1
             attachments = (f"photo-{self._run}-{self._photos}",)
             text = _PHOTO.sub("", text)
@@ -101,4 +110,9 @@ class ConsoleAdapter:
             message_id=f"{self._run}-{self._seq}",
             at=self._clock.now(),
             attachments=attachments,
+            voice=voice.group("path") if voice else None,
         )
+
+    async def fetch_voice(self, ref: str) -> bytes:
+        """The clip of a `/voice path` line."""
+        return await asyncio.to_thread(Path(ref).expanduser().read_bytes)

@@ -449,7 +449,16 @@ class TelegramAdapter:
             at=msg.date,
             attachments=(msg.photo[-1].file_id,) if msg.photo else (),
             mentioned=text != raw,
+            voice=msg.voice.file_id if msg.voice else None,  # OGG/Opus, fetched by fetch_voice
         )
+
+    async def fetch_voice(self, file_id: str) -> bytes:
+        """A voice message's clip, through getFile and the Bot API's file download."""
+        try:
+            found = await self.application.bot.get_file(file_id)
+            return bytes(await found.download_as_bytearray())
+        except TelegramError as exc:
+            raise OSError(f"Telegram: voice {file_id} could not be fetched: {exc}") from exc
 
     async def _on_button(self, update: Update, *, retry: bool = True) -> None:
         query = update.callback_query

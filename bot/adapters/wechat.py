@@ -8,6 +8,7 @@ while the gateway is down or logged out."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import json
 import logging
@@ -47,6 +48,7 @@ MAX_TEXT = 2000  # WeChat cuts long texts; keep each message well under it
 CALL_TIMEOUT = 10.0  # one unary call; the event stream has no deadline (the watchdog watches it)
 PROBE_SECONDS = 0.25  # while the gateway is away, how often its port is looked at
 IMAGE_TYPES = (5, 6)  # the image type in the old and the new numbering of MessageType
+AUDIO_TYPE = 2  # a voice message (SILK), the same in both numberings
 IMAGE_MEMORY = 600.0  # seconds an image waits for the report text that follows it
 
 Problem = Callable[[str], Awaitable[None]]
@@ -439,6 +441,7 @@ class WechatAdapter:
             # WeChat has no captions: an image waits for the sender's next text
             self._images[(chat, talker)] = (now, message_id)
             return None
+        voice = message_id if msg.type == AUDIO_TYPE else None  # fetched by fetch_voice
         attachments: tuple[str, ...] = ()
         image = self._images.pop((chat, talker), None)
         if image is not None and now - image[0] <= IMAGE_MEMORY:
@@ -463,7 +466,16 @@ class WechatAdapter:
             at=at,
             attachments=attachments,
             mentioned=mentioned,
+            voice=voice,
         )
+
+    async def fetch_voice(self, message_id: str) -> bytes:
+        """A voice message's clip (SILK), as the gateway hands it over in a FileBox."""
+        stub = self._stub
+        if stub is None:
+            raise OSError(f"WeChat gateway {self.link.value}: voice {message_id} not fetched")
+        reply = await stub.message_file(id=message_id)
+        return filebox_bytes(reply.filebox)
 
     async def _deliver(self, incoming: Incoming) -> None:
         # the gateway pushes events and keeps no copy: hold on to the message until stored
@@ -498,6 +510,15 @@ class WechatAdapter:
             raise DeliveryFailed(f"WeChat {exc.status.name}: {exc.message}") from exc
         except (TimeoutError, OSError, StreamTerminatedError) as exc:
             raise DeliveryFailed(f"WeChat: {type(exc).__name__}: {exc}") from exc
+
+
+def filebox_bytes(filebox: str) -> bytes:
+    """The content of a serialised FileBox (the gateway sends small files as base64)."""
+    box = json.loads(filebox or "{}")
+    data = box.get("base64") or box.get("boxOptions", {}).get("base64")
+    if not data:
+        raise OSError(f"a FileBox without its content (type {box.get('type')})")
+    return base64.b64decode(data)
 
 
 def _duration(seconds: float) -> str:
