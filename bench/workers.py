@@ -220,16 +220,20 @@ async def run(workers: int, reports: int, *, sqlite: bool, kill: bool) -> dict[s
                 posting = asyncio.create_task(post_all(proxy, reports))
                 killed_at: float | None = None
                 if kill:
-                    while len(fake.delivered()) < reports // 3:
+                    fake.delay = 0.2  # Telegram answering in 200 ms: claims held that long
+                    while len(fake.delivered()) < reports // 10:  # reports still arriving
                         await asyncio.sleep(0.01)
-                    holder = None
-                    while holder is None:
+                    holder, give_up = None, time.monotonic() + 60
+                    while holder is None:  # the worker sending to the group right now
                         holder = await holder_of_group_head(url)
+                        if holder is None and time.monotonic() > give_up:
+                            raise RuntimeError("no worker held the group's head to kill")
                     pid = int(holder.split(":")[1])
                     victim = next(p for p in procs if p.pid == pid)
                     victim.send_signal(signal.SIGKILL)
                     killed_at = time.time()
                     result["killed_holding"] = holder
+                    fake.delay = 0.0
                 await posting
                 result["posted_s"] = round(time.time() - t0, 2)
                 deadline = time.monotonic() + 300
