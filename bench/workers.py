@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import os
 import re
 import signal
 import subprocess
@@ -134,6 +135,22 @@ def update(i: int) -> dict[str, Any]:
     }
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU a live process has used (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU used so far by every PostgreSQL process on this machine."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            if stat.read_text().split(" ", 2)[1] == "(postgres)":
+                total += cpu_seconds(int(stat.parent.name))
+    return total
+
+
 def numbers(texts: list[str], pattern: str) -> Counter[int]:
     return Counter(int(n) for t in texts for n in re.findall(pattern, t))
 
@@ -216,20 +233,26 @@ async def run(workers: int, reports: int, *, sqlite: bool, kill: bool) -> dict[s
                 died = [i for i, p in enumerate(procs) if p.poll() is not None]
                 result["died_at_start"] = len(died)
                 proxy = await stack.enter_async_context(Proxy([h for _, h, _ in configs]))
+                cpu0 = {p.pid: cpu_seconds(p.pid) for p in procs}
+                bench0, pg0 = time.process_time(), postgres_cpu_seconds()
                 t0 = time.time()
                 posting = asyncio.create_task(post_all(proxy, reports))
                 killed_at: float | None = None
                 if kill:
-                    while len(fake.delivered()) < reports // 3:
+                    fake.delay = 0.2  # Telegram answering in 200 ms: claims held that long
+                    while len(fake.delivered()) < reports // 10:  # reports still arriving
                         await asyncio.sleep(0.01)
-                    holder = None
-                    while holder is None:
+                    holder, give_up = None, time.monotonic() + 60
+                    while holder is None:  # the worker sending to the group right now
                         holder = await holder_of_group_head(url)
+                        if holder is None and time.monotonic() > give_up:
+                            raise RuntimeError("no worker held the group's head to kill")
                     pid = int(holder.split(":")[1])
                     victim = next(p for p in procs if p.pid == pid)
                     victim.send_signal(signal.SIGKILL)
                     killed_at = time.time()
                     result["killed_holding"] = holder
+                    fake.delay = 0.0
                 await posting
                 result["posted_s"] = round(time.time() - t0, 2)
                 deadline = time.monotonic() + 300
@@ -252,6 +275,16 @@ async def run(workers: int, reports: int, *, sqlite: bool, kill: bool) -> dict[s
                     if time.monotonic() > deadline:
                         break
                     await asyncio.sleep(0.05)
+                wall = time.time() - t0
+                workers_cpu = sum(
+                    cpu_seconds(p.pid) - cpu0[p.pid] for p in procs if p.poll() is None
+                )
+                result["cpu_s"] = {  # over the run: what the 2 cores were spent on
+                    "wall": round(wall, 1),
+                    "workers": round(workers_cpu, 1),
+                    "postgres": round(postgres_cpu_seconds() - pg0, 1),
+                    "bench_fake_proxy": round(time.process_time() - bench0, 1),
+                }
                 last = max(c.at.timestamp() for c in delivered)
                 result["last_delivery_s"] = round(last - t0, 2)
                 result["lost"] = (reports - len(alerts)) + (reports - len(answers))

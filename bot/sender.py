@@ -202,7 +202,7 @@ class Sender:
         return dataclasses.replace(parts[0], parts=tuple(parts))
 
     async def _start_due(
-        self, skip: set[tuple[str, str]]
+        self, skip: set[tuple[str, str]], *, chain: bool = True
     ) -> list[tuple[tuple[str, str], asyncio.Task[int]]]:
         """Claim the head row of each due chat within its limits and not in flight (nor in
         `skip`), and start sending each; returns the sends started."""
@@ -246,7 +246,9 @@ class Sender:
                     adapter.pacer.cancel(row.chat_id, row.is_group, now)
                 continue
             key = (row.platform, row.chat_id)
-            task = asyncio.create_task(self._send(row, adapter), name=f"send {row.id}")
+            task = asyncio.create_task(
+                self._send(row, adapter, chain=chain), name=f"send {row.id}"
+            )
             self._inflight[key] = task
             task.add_done_callback(functools.partial(self._done, key))
             skip.add(key)
@@ -257,8 +259,24 @@ class Sender:
         self._inflight.pop(key, None)
         self._wake.set()  # the chat's next row may go now
 
-    async def _send(self, row: Delivery, adapter: Adapter) -> int:
-        """Send a chat's head row (merged with what may join it); return rows sent."""
+    async def _send(self, row: Delivery, adapter: Adapter, *, chain: bool = True) -> int:
+        """Send a chat's head row (merged with what may join it), and with `chain` the
+        chat's next rows after it while they are due and within the limits, each claimed
+        in the transaction that records the one before as sent; return rows sent."""
+        sent = 0
+        head: Delivery | None = row
+        try:
+            while head is not None:
+                n, head = await self._send_parts(head, adapter, chain)
+                sent += n
+        except Exception:  # the database, most likely: the row stays claimed by this
+            # worker, which sees its own claims and tries it again on its next look
+            log.exception("sending outbox row %s failed", row.id)
+        return sent
+
+    async def _send_parts(
+        self, row: Delivery, adapter: Adapter, chain: bool
+    ) -> tuple[int, Delivery | None]:
         parts = await self._merge(row, adapter)
         started = self._clock.now()
         try:
@@ -277,23 +295,39 @@ class Sender:
             await self._failed(parts, str(exc), exc, started)
             if exc.unreachable and self._on_unreachable is not None:
                 await self._on_unreachable(row.platform, row.chat_id, row.person_id, str(exc))
-            return 0
+            return 0, None
         except Exception as exc:  # an adapter bug must not stop delivery to other chats
             log.exception("adapter %s raised on outbox row %s", row.platform, row.id)
             self._count(row.platform, "error")
             await self._failed(parts, repr(exc), None, started)
-            return 0
+            return 0, None
         self._count(row.platform, "ok")
+        now = self._clock.now()
+        pacer = adapter.pacer
+        follow = chain and (pacer is None or pacer.ready_at(row.chat_id, row.is_group, now) <= now)
+        if follow and pacer is not None:
+            pacer.record(row.chat_id, row.is_group, now)  # reserved while claiming
+        nxt: Delivery | None = None
         async with self._db.unit_of_work() as uow:
-            await uow.outbox.mark_sent(ids=[p.id for p in parts], at=self._clock.now())
-        return len(parts)
+            await uow.outbox.mark_sent(ids=[p.id for p in parts], at=now)
+            if follow:
+                nxt = await uow.outbox.claim_next(
+                    platform=row.platform,
+                    chat_id=row.chat_id,
+                    worker=self.worker,
+                    now=now,
+                    until=now + self._lease,
+                )
+        if follow and nxt is None and pacer is not None:
+            pacer.cancel(row.chat_id, row.is_group, now)
+        return len(parts), nxt
 
     async def deliver_due(self) -> int:
         """Send to every chat that is due and within its limits, one message each, and wait
         for those sends; return rows sent."""
         tried: set[tuple[str, str]] = set()
         sent = 0
-        while started := await self._start_due(tried):
+        while started := await self._start_due(tried, chain=False):
             sent += sum(await asyncio.gather(*(task for _, task in started)))
         return sent
 

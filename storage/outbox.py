@@ -139,6 +139,29 @@ class OutboxRepository:
         )
         return sorted(r[0] for r in result)
 
+    async def claim_next(
+        self, *, platform: str, chat_id: str, worker: str, now: datetime, until: datetime
+    ) -> Delivery | None:
+        """Claim a chat's head row for this worker if it is due and nobody else holds it
+        (the row after the one this worker just sent); None otherwise."""
+        head = (
+            sa.select(sa.func.min(outbox.c.id))
+            .where(
+                outbox.c.status == PENDING,
+                outbox.c.platform == platform,
+                outbox.c.chat_id == chat_id,
+            )
+            .scalar_subquery()
+        )
+        rows = await self._conn.execute(
+            outbox.update()
+            .where(outbox.c.id == head, outbox.c.not_before <= now, self._free(now, worker))
+            .values(claimed_by=worker, claimed_until=until)
+            .returning(*outbox.c)
+        )
+        found = self._deliveries(rows)
+        return found[0] if found else None
+
     async def claimants(self, *, now: datetime) -> list[str]:
         """The workers holding pending rows under a lease that has not run out."""
         rows = await self._conn.execute(

@@ -42,6 +42,7 @@ class FakeBotApi:
     # on release, a held request is processed even if its caller gave up (Telegram got it
     # and was slow), instead of dropped; it is stamped with the time it arrived
     land_late: bool = False
+    delay: float = 0.0  # seconds before a send is processed (dropped if its caller left)
     confirmed: int = 0  # updates below this id were confirmed by an offset, and forgotten
     # called with each call before it is answered (a test kills the bot there)
     on_call: Callable[[Call], None] | None = None
@@ -260,6 +261,10 @@ class FakeBotApi:
                 self._holding.remove(method)
             gone = request.transport is None or request.transport.is_closing()
             if gone and not self.land_late:
+                return self._error(500, "the caller gave up")  # never processed
+        if self.delay and chat_id is not None:
+            await asyncio.sleep(self.delay)
+            if request.transport is None or request.transport.is_closing():
                 return self._error(500, "the caller gave up")  # never processed
         if self.down:
             return self._error(500, "Internal Server Error")
