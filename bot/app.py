@@ -146,6 +146,7 @@ class App:
             workers=v.workers,
             queue=v.queue,
             time_cap=v.time_cap_seconds,
+            answered=self._voice_answered,
         )
 
     def _command_words(self) -> list[str]:
@@ -178,15 +179,37 @@ class App:
         )
 
     async def _take_voice(self, msg: Incoming) -> bool:
-        """A voice message: noted as received, and handed to the voice desk, which comes
-        back to handle() with its transcript; False if it was seen before."""
+        """A voice message: noted as received and kept until answered (a restart takes it up
+        again), and handed to the voice desk, which comes back to handle() with its
+        transcript; False if it was seen before."""
         async with self.db.unit_of_work() as uow:
             if not await uow.inbound.remember(
                 platform=msg.platform, message_id=msg.message_id, at=self.clock.now()
             ):
                 return False
+            await uow.inbound.keep_voice(
+                platform=msg.platform,
+                message_id=msg.message_id,
+                incoming=incoming_json(msg),
+                at=self.clock.now(),
+            )
         self.voice.submit(msg)
         return True
+
+    async def _voice_answered(self, msg: Incoming) -> None:
+        async with self.db.unit_of_work() as uow:
+            await uow.inbound.voice_answered(platform=msg.platform, message_id=msg.message_id)
+
+    async def resume_voice(self) -> int:
+        """Take up the voice messages a stopped process had received and not answered (once
+        the adapters that fetch their clips are running); returns how many."""
+        async with self.db.unit_of_work() as uow:
+            waiting = await uow.inbound.voice_waiting()
+        for raw in waiting:
+            self.voice.submit(incoming_from_json(raw))
+        if waiting:
+            log.info("voice: %d messages received before a restart taken up again", len(waiting))
+        return len(waiting)
 
     def menu(self) -> list[tuple[str, str, str]]:
         """(slash name, Chinese, English) for each command that has a slash name."""

@@ -66,6 +66,8 @@ async def run_console(
         app = App(cfg, db, clock, {"console": adapter}, platforms=("console",))
         await app.start()
         await app.run_due()
+        if await app.resume_voice():  # voice messages a stopped run had not answered
+            await app.voice.settle()
         await app.sender.drain()
         async for line in lines:
             if echo and line.strip():

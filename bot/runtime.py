@@ -46,6 +46,7 @@ async def run_platforms(cfg: Config) -> int:
         async with contextlib.AsyncExitStack() as stack:
             for platform in platforms:
                 adapters[platform] = await stack.enter_async_context(_adapter(platform, cfg, app))
+            await app.resume_voice()  # voice messages a stopped process had not answered
             await stack.enter_async_context(Scheduler(app, sweep_seconds=DUE_INTERVAL))
             if cfg.ops.enabled:
                 ops = await stack.enter_async_context(

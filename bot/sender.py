@@ -246,9 +246,7 @@ class Sender:
                     adapter.pacer.cancel(row.chat_id, row.is_group, now)
                 continue
             key = (row.platform, row.chat_id)
-            task = asyncio.create_task(
-                self._send(row, adapter, chain=chain), name=f"send {row.id}"
-            )
+            task = asyncio.create_task(self._send(row, adapter, chain=chain), name=f"send {row.id}")
             self._inflight[key] = task
             task.add_done_callback(functools.partial(self._done, key))
             skip.add(key)

@@ -376,8 +376,10 @@ class VoiceDesk:
         workers: int = 1,
         queue: int = 8,
         time_cap: float = 20.0,
+        answered: Callable[[Incoming], Awaitable[None]] | None = None,
     ) -> None:
         self._handle = handle
+        self._answered = answered  # told once a clip's answer is stored: no longer kept
         self._recogniser = recogniser  # loaded on first use, in the pool
         self._fetchers = fetchers  # platform → adapter with `async fetch_voice(ref) -> bytes`
         self._commands = tuple(commands)
@@ -472,13 +474,15 @@ class VoiceDesk:
             await self._answer(msg, heard.state)
 
     async def _answer(self, msg: Incoming, state: str, text: str = "") -> None:
-        if msg.chat_kind is ChatKind.GROUP and state == BUSY:
-            return  # a crowded group's voice chatter is not answered one by one
         heard = replace(msg, text=text, voice_state=state)
         delay = 0.5
         while True:  # as handle_until_done: the database may refuse for a while
             try:
-                await self._handle(heard)
+                if not (msg.chat_kind is ChatKind.GROUP and state == BUSY):
+                    # (a crowded group's voice chatter is not answered one by one)
+                    await self._handle(heard)
+                if self._answered is not None:
+                    await self._answered(msg)
                 return
             except Exception:
                 log.exception("voice: message %s could not be stored; again", msg.message_id)

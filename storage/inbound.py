@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.schema import inbound
+from storage.schema import inbound, voice_jobs
 
 
 class InboundRepository:
@@ -27,3 +28,28 @@ class InboundRepository:
             .on_conflict_do_nothing(index_elements=["platform", "message_id"])
         )
         return bool(result.rowcount)
+
+    async def keep_voice(
+        self, *, platform: str, message_id: str, incoming: str, at: datetime
+    ) -> None:
+        """Keep a voice message until it is answered (it survives a restart)."""
+        await self._conn.execute(
+            voice_jobs.insert().values(
+                platform=platform, message_id=message_id, incoming=incoming, received_at=at
+            )
+        )
+
+    async def voice_answered(self, *, platform: str, message_id: str) -> None:
+        """A voice message has had its answer: no longer kept."""
+        await self._conn.execute(
+            voice_jobs.delete().where(
+                sa.and_(voice_jobs.c.platform == platform, voice_jobs.c.message_id == message_id)
+            )
+        )
+
+    async def voice_waiting(self) -> list[str]:
+        """The voice messages received and not yet answered (as JSON), oldest first."""
+        rows = await self._conn.execute(
+            sa.select(voice_jobs.c.incoming).order_by(voice_jobs.c.received_at)
+        )
+        return [r[0] for r in rows]

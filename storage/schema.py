@@ -491,6 +491,17 @@ inbound = sa.Table(
     sa.Column("received_at", UtcDateTime, nullable=False),
 )
 
+# voice messages received and not yet answered (transcribed and read back, or told why
+# not): a restart takes them up again, so a crash mid-transcription loses no clip
+voice_jobs = sa.Table(
+    "voice_jobs",
+    metadata,
+    sa.Column("platform", sa.String(20), primary_key=True),
+    sa.Column("message_id", sa.String(200), primary_key=True),
+    sa.Column("incoming", sa.Text, nullable=False),  # the neutral message, as JSON
+    sa.Column("received_at", UtcDateTime, nullable=False),
+)
+
 # one-time codes for the web workbench's login, sent to a staff member's private chat
 web_login_codes = sa.Table(
     "web_login_codes",

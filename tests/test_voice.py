@@ -173,6 +173,25 @@ async def test_without_a_recogniser_the_bot_says_it_cannot_listen_yet(deaf: Bot)
     assert await voice(deaf, "王辉", "report_3.wav") == []  # the group's voice: no answer
 
 
+async def test_a_voice_message_taken_before_a_crash_is_answered_after_the_restart(
+    deaf: Bot,
+) -> None:
+    """Received (and confirmed to the platform) but not yet answered when the process
+    stops: the next start takes it up again, and answers it once."""
+    msg = replace(incoming("王辉", "", at=deaf.clock.now(), private=True), voice="report_3.wav")
+    assert await deaf.app.handle(msg)
+    await deaf.app.voice.close()  # the process dies before the clip is heard
+    assert await deaf.flush() == []
+    again = Bot(deaf.cfg, deaf.clock, deaf.db)  # a new process on the same database
+    await again.app.start()
+    with_clips(again)
+    assert await again.app.resume_voice() == 1
+    await again.app.voice.settle()
+    assert [s.text for s in await again.flush()] == [texts.VOICE_DEAF]
+    assert await again.app.resume_voice() == 0  # answered: not taken up a second time
+    assert not await again.app.handle(msg)  # and the platform's redelivery is a duplicate
+
+
 # --- the real model -------------------------------------------------------------------------
 
 
