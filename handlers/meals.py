@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -36,7 +36,7 @@ EXPORT_HEADERS = ("日期", "餐次", "楼栋", "姓名", "住址", "份数", "�
 class MealRequest:
     day: date
     meal: str
-    portions: int
+    portions: int | None  # None: not said (a new sign-up is 1份, a change keeps its number)
     delivery: bool | None
     diner: Person
     note: str
@@ -88,7 +88,7 @@ async def parse_request(ctx: Context, args: str, *, usage: str) -> MealRequest:
     return MealRequest(
         day=slots.day or default_day(ctx, meal),
         meal=meal,
-        portions=1 if slots.portions is None else slots.portions,
+        portions=slots.portions,
         delivery=slots.delivery,
         diner=diner,
         note=slots.note,
@@ -130,6 +130,8 @@ def price_of(ctx: Context, person: Person) -> str:
     age = ctx.today.year - person.birth_year
     for tier in ctx.settings.canteen.price_tiers:
         if tier.min_age <= age <= tier.max_age:
+            if ctx.in_group:  # an elder's age band is theirs, not the group's
+                return texts.MEAL_PRICE_ONLY.format(price=tier.price)
             return texts.MEAL_PRICE.format(price=tier.price, tier=tier.label)
     return ""
 
@@ -168,9 +170,13 @@ async def sign_up(ctx: Context, args: str) -> None:
     req = await parse_request(ctx, args, usage=texts.MEAL_USAGE)
     canteen = ctx.settings.canteen
     check_window(ctx, req.day, req.meal)
+    existing = await ctx.uow.meals.signup_of(person_id=req.diner.id, day=req.day, meal=req.meal)
+    if req.portions is None:  # 报餐 明天 中午 again after 2份: still 2份, not silently 1
+        active = existing is not None and existing.status == "active"
+        req = replace(req, portions=existing.portions if active and existing else 1)
+    assert req.portions is not None
     if not 1 <= req.portions <= canteen.max_portions:
         raise UserError(texts.MEAL_PORTIONS.format(max=canteen.max_portions))
-    existing = await ctx.uow.meals.signup_of(person_id=req.diner.id, day=req.day, meal=req.meal)
     delivery = req.delivery
     if delivery is None:
         delivery = existing.delivery if existing and existing.status == "active" else False

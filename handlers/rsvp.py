@@ -285,7 +285,8 @@ async def rsvp(ctx: Context, args: str) -> None:
     size = 1 + guests
     mine = await ctx.uow.events.rsvp_of(event_id=event.id, person_id=ctx.sender.id)
     if mine is not None and mine.status == GOING:
-        if mine.guests == guests:
+        if mine.guests == guests or not slots.stated:  # 报名 E1 again: a confirmation
+            size = 1 + mine.guests
             raise UserError(texts.RSVP_ALREADY.format(number=event.number, people=size))
         if event.capacity is not None:
             left = event.capacity - await ctx.uow.events.taken(

@@ -246,6 +246,7 @@ MEAL_FOR_OTHER = "为{name}"
 MEAL_TOLD_DINER = "{signer}为您报了餐：{day}{meal} {portions}份 {mode}{note}。"
 MEAL_MENU = "菜单：{items}。"
 MEAL_PRICE = "价格：{price}（{tier}）。"
+MEAL_PRICE_ONLY = "价格：{price}。"
 MEAL_MODE = {False: "堂食", True: "送餐"}
 MEAL_NOTE = "，备注：{note}"
 MEAL_CANCEL_USAGE = "用法：取消报餐 [明天] [午餐] [代 郭先德]"

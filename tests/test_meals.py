@@ -239,3 +239,18 @@ async def test_menu_words_say_what_they_mean(bot: Bot) -> None:
     assert "不能再设置菜单" in said[0].text and "报餐" not in said[0].text
     menu = (await bot.dm("王辉", "本周菜单"))[0].text
     assert "今天起七天的菜单" in menu and "本周" not in menu
+
+
+async def test_a_sign_up_said_again_without_portions_keeps_them(bot: Bot) -> None:
+    """报餐 明天 中午 after 2份 is a confirmation, not a silent change to 1份."""
+    assert "2份" in (await bot.say("钱奶奶", "报餐 明天 午餐 ２份"))[0].text
+    [again] = await bot.say("钱奶奶", "报餐 明天 中午")
+    assert "午餐 2份" in again.text
+    assert "午餐 1份" in (await bot.say("钱奶奶", "报餐 明天 午餐 1份"))[0].text
+
+
+async def test_an_elders_age_band_is_not_posted_in_the_group(bot: Bot) -> None:
+    [group] = await bot.say("钱奶奶", "报餐 明天 午餐")
+    assert "价格" in group.text and "岁" not in group.text
+    [private] = await bot.dm("钱奶奶", "报餐 后天 午餐")
+    assert "岁" in private.text  # her own price tier, told to her alone

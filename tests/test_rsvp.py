@@ -53,7 +53,9 @@ async def test_capacity_counts_guests_and_the_waitlist_moves_up_in_order(bot: Bo
     said = await bot.say("王辉", "取消报名 E1")
     assert "已取消 E1" in to(said, "群")[0].text
     assert "转为正式报名（2人）" in to(said, "郭先德")[0].text and to(said, "小赵") == []
-    said = await bot.say("郭先德", "报名 E1")  # one guest fewer: 2 places for the next
+    # 报名 E1 again says nothing of guests: a confirmation, which changes nothing
+    assert "您已经报名 E1 了（2人）" in (await bot.say("郭先德", "报名 E1"))[0].text
+    said = await bot.say("郭先德", "报名 E1 1人")  # one guest fewer: 2 places for the next
     assert "转为正式报名（2人）" in to(said, "小赵")[0].text
     got = await statuses(bot)
     assert [g for g, _ in got[GOING]] == [2, await pid(bot, "小赵")] and got[WAITLIST] == []
@@ -259,3 +261,10 @@ async def test_a_cancelled_event_is_not_cancelled_or_closed_again(bot: Bot) -> N
     assert "已经取消了" in said[0].text and not to(said, "王辉") and not to(said, "群")
     assert "已经取消了" in (await bot.dm("朱东", "关闭活动 E1"))[0].text
     assert "没有报名" in (await bot.say("王辉", "取消报名 E1"))[0].text
+
+
+async def test_an_rsvp_said_again_without_a_number_changes_nothing(bot: Bot) -> None:
+    await bot.dm("朱东", NEW)
+    await bot.say("王辉", "报名 E1 +1")
+    assert "您已经报名 E1 了（2人）" in (await bot.say("王辉", "E1 报名"))[0].text
+    assert [g for g, _ in (await statuses(bot))[GOING]] == [await pid(bot, "王辉")]

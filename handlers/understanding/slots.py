@@ -154,6 +154,7 @@ _GUESTS = re.compile(
 class RsvpSlots:
     event: int
     guests: int
+    stated: bool = True  # False: no number was said (报名 E1), which changes no RSVP
 
 
 def parse_rsvp(text: str) -> RsvpSlots:
@@ -168,7 +169,7 @@ def parse_rsvp(text: str) -> RsvpSlots:
     for tail in ("谢谢", "多谢", "感谢"):
         rest = rest.removesuffix(tail).strip(_SEP)
     if not rest:
-        return RsvpSlots(event, 0)
+        return RsvpSlots(event, 0, stated=False)
     g = _GUESTS.match(rest.replace(" ", ""))
     if g is None:
         raise SlotError(f"看不懂「{rest}」：带人请写「+2」或「加2人」")
