@@ -260,7 +260,10 @@ async def rate(ctx: Context, word: str, args: str) -> None:
         note=f"{word} {reason}".strip(),
     )
     if rating != "unsatisfied" or found.assignee_id is None:
-        await ctx.reply(texts.RATING_THANKS.format(rating=word))
+        # named: with two reports waiting, a bare 满意 must say which one it rated
+        await ctx.reply(
+            texts.RATING_THANKS_REPORT.format(number=found.number, place=found.place, rating=word)
+        )
         return
     updated = await ctx.uow.reports.update(
         report_id=found.id,

@@ -251,7 +251,7 @@ async def test_a_bare_rating_answers_the_resolution_after_a_reopen(bot: Bot) -> 
     await bot.dm("王辉", "不满意 还在")
     await bot.dm("李娜", "办结 H1 再次清理")
     said = await bot.dm("王辉", "满意")
-    assert "感谢您的评价（满意）" in said[0].text
+    assert "感谢您对 H1（3栋）的评价（满意）" in said[0].text  # named: which one was rated
     assert "没有待评价" in (await bot.dm("王辉", "满意"))[0].text  # once per resolution
     said = await bot.dm("朱东", "统计")
     assert "满意率 100.0%" in said[0].text
