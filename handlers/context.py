@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -139,6 +140,9 @@ class Settings:
     retention_days: int = 365  # closed reports keep their reporter's identity this long
 
 
+_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")  # a mainland mobile number
+
+
 class Context:
     """One handled message's view of the world; everything it sends goes to the outbox."""
 
@@ -191,6 +195,8 @@ class Context:
         if msg is None:
             raise RuntimeError("no chat to reply to outside a message")
         group = msg.chat_kind is ChatKind.GROUP
+        if group:  # a phone number a resident wrote is not repeated to the whole group
+            text = _MOBILE.sub(lambda m: m.group(1) + "****" + m.group(3), text)
         await self.uow.outbox.enqueue(
             platform=msg.platform,
             chat_id=msg.chat_id,

@@ -208,3 +208,10 @@ async def test_the_answer_to_which_building_may_be_in_traditional_characters(bot
     assert "哪一栋" in asked.text
     said = await bot.say("老李", "三號樓")
     assert "【隐患上报 H1】" in to(said, "李娜")[0].text
+
+
+async def test_a_phone_number_in_a_report_is_not_repeated_to_the_group(bot: Bot) -> None:
+    said = await bot.say("王辉", "上报 3栋 楼道飞线充电 联系我13812345678")
+    assert "138****5678" in to(said, "群")[0].text
+    assert all("13812345678" not in s.text for s in to(said, "群"))
+    assert "13812345678" in to(said, "李娜")[0].text  # the worker can call back
