@@ -64,5 +64,6 @@ COMMANDS = (
         usage="无法联系",
         roles=ADMINS,
         takes_args=False,
+        private_only=True,  # staff names and why they cannot be reached: not the group's
     ),
 )

@@ -154,3 +154,10 @@ async def test_group_leads_and_volunteers_are_roles_given_in_chat(bot: Bot) -> N
     assert "已给王辉加上角色：组长" in (await bot.dm("朱东", "设置角色 王辉 组长"))[0].text
     assert "已给王辉加上角色：志愿者" in (await bot.dm("朱东", "设置角色 王辉 志愿者"))[0].text
     assert "组长、志愿者" in (await bot.dm("朱东", "设置角色 王辉 队长"))[0].text
+
+
+async def test_who_cannot_be_reached_is_answered_only_in_private(bot: Bot) -> None:
+    [hint] = await bot.say("朱东", "无法联系")
+    assert "私聊" in hint.text and "工作人员" not in hint.text
+    [answer] = await bot.dm("朱东", "无法联系")
+    assert "工作人员" in answer.text
