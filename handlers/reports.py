@@ -386,6 +386,13 @@ async def report(ctx: Context, args: str) -> None:
     if not args and photo is None:
         raise UserError(texts.REPORT_USAGE)
     place, description = _draft_place(ctx, args, ctx.sender)
+    if place is not None:
+        other = find_place(without(args, place), ctx.settings.building_aliases)
+        if other is not None and other.building != place.building:
+            # 3栋和5栋: one report goes to one grid; never drop the second building silently
+            raise UserError(
+                texts.REPORT_TWO_BUILDINGS.format(first=place.building, second=other.building)
+            )
     if place is None:
         if not description:
             raise UserError(texts.REPORT_USAGE)

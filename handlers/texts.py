@@ -34,6 +34,7 @@ REPORT_FILED = (
 REPORT_FILED_UNKNOWN_BUILDING = (
     "已收到隐患上报 {number}（{text}）。本小区没有「{building}」，已转交社区{handler}核实处理。"
 )
+REPORT_TWO_BUILDINGS = "您提到了{first}和{second}，一条上报只能交给一栋楼的网格员，请每栋分别上报，例如「上报 {first} …」「上报 {second} …」。这条还没有上报。"
 REPORT_ASK_CONFIRM = "您是要上报隐患「{text}」吗？回复「是」就帮您上报；不是请忽略。"
 REPORT_NOT_FILED = "好的，没有上报。需要时请写「上报 楼栋 情况」。"
 YES_WORDS = frozenset(

@@ -215,3 +215,12 @@ async def test_a_phone_number_in_a_report_is_not_repeated_to_the_group(bot: Bot)
     assert "138****5678" in to(said, "群")[0].text
     assert all("13812345678" not in s.text for s in to(said, "群"))
     assert "13812345678" in to(said, "李娜")[0].text  # the worker can call back
+
+
+async def test_two_buildings_in_one_report_are_not_silently_cut_to_one(bot: Bot) -> None:
+    [answer] = await bot.say("王辉", "上报 3栋和5栋 楼道都有人飞线充电")
+    assert "3栋和5栋" in answer.text and "还没有上报" in answer.text
+    async with bot.db.unit_of_work() as uow:
+        person = await uow.people.find_by_name(name="王辉")
+        assert person is not None
+        assert await uow.reports.active_of_reporter(person_id=person.id) == []
