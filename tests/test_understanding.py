@@ -185,6 +185,11 @@ def test_no_chatter_line_triggers_the_bot() -> None:
         ("上报 3栋 楼道里有人抽烟", "report|3栋|其他|-"),
         ("上报 3栋 楼梯间放了个煤气罐", "report|3栋|燃气隐患|-"),
         ("上报 3栋 电梯卡住不动了", "report|3栋|电梯故障|-"),
+        # found by a reviewer after the corpus: an open flame, a swelling battery, the gas
+        # odourant are urgent too
+        ("上报 5栋 楼道有人烧纸", "report|5栋|其他|fire"),
+        ("上报 5栋 电瓶车电池鼓包了", "report|5栋|其他|fire"),
+        ("上报 5栋 楼道里有股臭鸡蛋味", "report|5栋|其他|gas"),
     ],
 )
 def test_issue_examples(text: str, expected: str) -> None:

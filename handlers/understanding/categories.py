@@ -26,6 +26,9 @@ DEFAULT_FIRE_WORDS = (
     "火花",
     "冒火",
     "火光",
+    "烧纸",  # an open flame in a stairwell
+    "焚烧",
+    "鼓包",  # a swollen e-bike battery: the step before it catches fire
     "fire",
     "smoke",
 )
@@ -37,6 +40,7 @@ DEFAULT_GAS_WORDS = (
     "燃气味",
     "漏气",
     "液化气味",
+    "臭鸡蛋味",  # what the odourant in town gas smells like
     "gas smell",
 )
 # a gas concept with one of these nearby: a leak, not a gas bottle in the wrong place
