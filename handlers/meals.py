@@ -40,6 +40,7 @@ class MealRequest:
     delivery: bool | None
     diner: Person
     note: str
+    said_when: bool = True  # False: neither a day nor a meal was written (the defaults)
 
 
 def meal_name(meal: str) -> str:
@@ -92,6 +93,7 @@ async def parse_request(ctx: Context, args: str, *, usage: str) -> MealRequest:
         delivery=slots.delivery,
         diner=diner,
         note=slots.note,
+        said_when=slots.day is not None or slots.meal is not None,
     )
 
 
@@ -241,6 +243,19 @@ async def sign_up(ctx: Context, args: str) -> None:
 async def cancel(ctx: Context, args: str) -> None:
     """取消报餐 [明天] [午餐] [代 郭先德]: before the cutoff only."""
     req = await parse_request(ctx, args, usage=texts.MEAL_CANCEL_USAGE)
+    if not req.said_when:  # a bare 取消报餐 with several meals booked: ask, do not pick one
+        booked = [
+            s
+            for s in await ctx.uow.meals.upcoming_of(person_id=req.diner.id, since=ctx.today)
+            if s.status == "active"
+        ]
+        if len(booked) > 1:
+            listed = "、".join(
+                f"{day_label(s.day, ctx.today)}{meal_name(s.meal)}" for s in booked[:6]
+            )
+            raise UserError(texts.MEAL_CANCEL_WHICH.format(meals=listed))
+        if len(booked) == 1:  # the one meal booked is the one meant
+            req = replace(req, day=booked[0].day, meal=booked[0].meal)
     label = day_label(req.day, ctx.today)
     existing = await ctx.uow.meals.signup_of(person_id=req.diner.id, day=req.day, meal=req.meal)
     if existing is None or existing.status != "active":

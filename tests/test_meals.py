@@ -254,3 +254,18 @@ async def test_an_elders_age_band_is_not_posted_in_the_group(bot: Bot) -> None:
     assert "价格" in group.text and "岁" not in group.text
     [private] = await bot.dm("钱奶奶", "报餐 后天 午餐")
     assert "岁" in private.text  # her own price tier, told to her alone
+
+
+async def test_a_bare_cancel_with_several_meals_asks_which(bot: Bot) -> None:
+    await bot.say("钱奶奶", "报餐 明天 午餐")
+    await bot.say("钱奶奶", "报餐 后天 午餐")
+    [asked] = await bot.say("钱奶奶", "取消报餐")
+    assert "请写明取消哪一顿" in asked.text and "明天" in asked.text and "后天" in asked.text
+    async with bot.db.unit_of_work() as uow:
+        person = await uow.people.find_by_name(name="钱奶奶")
+        assert person is not None
+        assert (
+            len(await uow.meals.upcoming_of(person_id=person.id, since=bot.clock.now().date())) == 2
+        )
+    assert "已取消" in (await bot.say("钱奶奶", "取消报餐 明天 午餐"))[0].text
+    assert "已取消" in (await bot.say("钱奶奶", "取消报餐"))[0].text  # one left: no doubt
