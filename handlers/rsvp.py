@@ -319,16 +319,18 @@ async def rsvp(ctx: Context, args: str) -> None:
         requeue=requeue,
     )
     if fits:
-        await ctx.reply(
-            texts.RSVP_GOING.format(
-                number=event.number,
-                title=event.title,
-                people=size,
-                guests=texts.RSVP_GUESTS_PART.format(guests=guests) if guests else "",
-                time=when(ctx, event.starts_at),
-                place=event.place,
-            )
+        text = texts.RSVP_GOING.format(
+            number=event.number,
+            title=event.title,
+            people=size,
+            guests=texts.RSVP_GUESTS_PART.format(guests=guests) if guests else "",
+            time=when(ctx, event.starts_at),
+            place=event.place,
         )
+        reminder = event.starts_at - timedelta(minutes=ctx.settings.events.remind_before_minutes)
+        if reminder <= ctx.now:  # too soon for the reminder: promise none
+            text = text.replace(texts.RSVP_REMINDER_PROMISE, "")
+        await ctx.reply(text)
         return
     position = await _position(ctx, event, ctx.sender.id)
     await ctx.reply(texts.RSVP_WAITLIST.format(title=event.title, position=position, people=size))

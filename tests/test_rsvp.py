@@ -268,3 +268,12 @@ async def test_an_rsvp_said_again_without_a_number_changes_nothing(bot: Bot) -> 
     await bot.say("王辉", "报名 E1 +1")
     assert "您已经报名 E1 了（2人）" in (await bot.say("王辉", "E1 报名"))[0].text
     assert [g for g, _ in (await statuses(bot))[GOING]] == [await pid(bot, "王辉")]
+
+
+async def test_no_reminder_is_promised_for_an_event_too_soon_to_remind(bot: Bot) -> None:
+    # 09:00 now; the reminder comes 120 minutes before the start
+    await bot.dm("朱东", "发起活动 读书会 今天 10:00 图书室 限5人")
+    [going] = await bot.say("赵敏", "报名 E1")
+    assert "已报名 E1" in going.text and "提醒" not in going.text
+    await bot.dm("朱东", "发起活动 议事会 12月5日 19:00 党群服务中心 限30人")
+    assert "活动前会提醒您" in (await bot.say("赵敏", "报名 E2"))[0].text
