@@ -77,6 +77,20 @@ def _slots(ctx: Context, args: str, usage: str) -> MealSlots:
         raise UserError(texts.MEAL_NOT_UNDERSTOOD.format(error=exc, usage=usage)) from None
 
 
+# who may book or cancel another person's meal: staff and 邻长, or someone of their household
+PROXY_ROLES = ("neighbor_lead", "grid_worker", "community", "branch", "canteen", "admin")
+
+
+async def _may_book_for(ctx: Context, diner: Person) -> bool:
+    """Whether the sender may sign up (or cancel) for `diner`: not any resident, else anyone
+    could change what an elder's 邻长 booked for them."""
+    if diner.id == ctx.sender.id or ctx.sender.has_any(*PROXY_ROLES):
+        return True
+    mine = await ctx.uow.households.of_person(person_id=ctx.sender.id)
+    theirs = await ctx.uow.households.of_person(person_id=diner.id)
+    return mine is not None and theirs is not None and mine.id == theirs.id
+
+
 async def parse_request(ctx: Context, args: str, *, usage: str) -> MealRequest:
     """报餐's words in any order (the understanding layer's slots); the diner looked up."""
     slots = _slots(ctx, args, usage)
@@ -85,6 +99,8 @@ async def parse_request(ctx: Context, args: str, *, usage: str) -> MealRequest:
         diner, leftover = await _find_person(ctx, slots.proxy)
         if leftover:  # 代郭先德送餐: the name ran into the next word
             slots = _slots(ctx, args.replace(slots.proxy, f"{diner.name} {leftover}", 1), usage)
+        if not await _may_book_for(ctx, diner):
+            raise UserError(texts.MEAL_NOT_FOR_OTHERS.format(name=diner.name))
     meal = slots.meal or "lunch"
     return MealRequest(
         day=slots.day or default_day(ctx, meal),

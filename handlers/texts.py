@@ -253,6 +253,7 @@ MEAL_MODE = {False: "堂食", True: "送餐"}
 MEAL_NOTE = "，备注：{note}"
 MEAL_CANCEL_USAGE = "用法：取消报餐 [明天] [午餐] [代 郭先德]"
 MEAL_CANCEL_WHICH = "您报了好几顿：{meals}。请写明取消哪一顿，例如「取消报餐 明天 午餐」。"
+MEAL_NOT_FOR_OTHERS = "替{name}报餐或取消，需要是同一户的家人、邻长或社区工作人员。"
 MEAL_NOTHING_TO_CANCEL = "{who}{day}{meal}没有报餐。"
 MEAL_CANCELLED = "已取消{who}{day}{meal}的报餐。"
 MEAL_CANCEL_BUTTON = "取消报餐"

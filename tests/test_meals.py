@@ -269,3 +269,15 @@ async def test_a_bare_cancel_with_several_meals_asks_which(bot: Bot) -> None:
         )
     assert "已取消" in (await bot.say("钱奶奶", "取消报餐 明天 午餐"))[0].text
     assert "已取消" in (await bot.say("钱奶奶", "取消报餐"))[0].text  # one left: no doubt
+
+
+async def test_only_family_a_lead_or_staff_may_book_for_someone_else(bot: Bot) -> None:
+    await bot.dm("孙阿姨", "报餐 明天 午餐 代 郭先德")  # his 邻长
+    [refused] = await bot.say("王辉", "报餐 明天 午餐 2份 代 郭先德")  # a neighbour
+    assert "同一户的家人、邻长或社区工作人员" in refused.text
+    assert "同一户" in (await bot.say("王辉", "取消报餐 明天 午餐 代 郭先德"))[0].text
+    async with bot.db.unit_of_work() as uow:
+        guo = await uow.people.find_by_name(name="郭先德")
+        assert guo is not None
+        [meal] = await uow.meals.upcoming_of(person_id=guo.id, since=bot.clock.now().date())
+    assert meal.portions == 1  # what his 邻长 booked stands
