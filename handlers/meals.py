@@ -78,7 +78,16 @@ def _slots(ctx: Context, args: str, usage: str) -> MealSlots:
 
 
 # who may book or cancel another person's meal: staff and 邻长, or someone of their household
-PROXY_ROLES = ("neighbor_lead", "grid_worker", "community", "branch", "canteen", "admin")
+PROXY_ROLES = (
+    "neighbor_lead",
+    "group_lead",
+    "volunteer",
+    "grid_worker",
+    "community",
+    "branch",
+    "canteen",
+    "admin",
+)
 
 
 async def _may_book_for(ctx: Context, diner: Person) -> bool:

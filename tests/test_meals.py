@@ -274,7 +274,7 @@ async def test_a_bare_cancel_with_several_meals_asks_which(bot: Bot) -> None:
 async def test_only_family_a_lead_or_staff_may_book_for_someone_else(bot: Bot) -> None:
     await bot.dm("孙阿姨", "报餐 明天 午餐 代 郭先德")  # his 邻长
     [refused] = await bot.say("王辉", "报餐 明天 午餐 2份 代 郭先德")  # a neighbour
-    assert "同一户的家人、邻长或社区工作人员" in refused.text
+    assert "同一户的家人、邻长、志愿者或社区工作人员" in refused.text
     assert "同一户" in (await bot.say("王辉", "取消报餐 明天 午餐 代 郭先德"))[0].text
     async with bot.db.unit_of_work() as uow:
         guo = await uow.people.find_by_name(name="郭先德")
