@@ -6,13 +6,14 @@ import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from handlers import texts
 from handlers.chat import Button, ChatKind, Incoming
 from handlers.clock import Clock
 from storage.people import Person
+from storage.questions import PendingQuestion
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -209,6 +210,44 @@ class Context:
             person_id=None if group else self.sender.id,
             at=self.now,
         )
+
+    async def ask(
+        self, kind: str, text: str, *, photo: str | None = None, minutes: int | None = None
+    ) -> None:
+        """Remember a question to the sender in this chat (its answer may come in the next
+        message), for `question_minutes` unless told otherwise."""
+        msg = self.incoming
+        if msg is None:
+            raise RuntimeError("no chat to ask in outside a message")
+        await self.uow.questions.ask(
+            platform=msg.platform,
+            chat_id=msg.chat_id,
+            person_id=self.sender.id,
+            kind=kind,
+            text=text,
+            photo=photo,
+            expires_at=self.now
+            + timedelta(
+                minutes=self.settings.reports.question_minutes if minutes is None else minutes
+            ),
+        )
+
+    async def asked(self) -> PendingQuestion | None:
+        """The question the sender has yet to answer in this chat, if it has not expired."""
+        msg = self.incoming
+        if msg is None:
+            return None
+        return await self.uow.questions.pending(
+            platform=msg.platform, chat_id=msg.chat_id, person_id=self.sender.id, now=self.now
+        )
+
+    async def answered(self) -> None:
+        """The sender's question in this chat is answered: forget it."""
+        msg = self.incoming
+        if msg is not None:
+            await self.uow.questions.forget(
+                platform=msg.platform, chat_id=msg.chat_id, person_id=self.sender.id
+            )
 
     async def reply_privately(self, text: str, buttons: Sequence[Button] = ()) -> None:
         """Answer in private even when asked in a group: what a person's own business shows

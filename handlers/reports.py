@@ -196,16 +196,10 @@ async def ask_category(ctx: Context, draft: Draft, first: str, second: str) -> N
     msg = ctx.incoming
     assert msg is not None
     place = draft.place
-    await ctx.uow.questions.ask(
-        platform=msg.platform,
-        chat_id=msg.chat_id,
-        person_id=ctx.sender.id,
-        kind=ASK_CATEGORY,
-        text="\t".join(
-            (place.building, place.unit or "", place.room or "", first, second, draft.text)
-        ),
+    await ctx.ask(
+        ASK_CATEGORY,
+        "\t".join((place.building, place.unit or "", place.room or "", first, second, draft.text)),
         photo=draft.photo,
-        expires_at=ctx.now + timedelta(minutes=ctx.settings.reports.question_minutes),
     )
     await ctx.reply(texts.REPORT_ASK_CATEGORY.format(first=first, second=second))
 
@@ -396,15 +390,7 @@ async def report(ctx: Context, args: str) -> None:
     if place is None:
         if not description:
             raise UserError(texts.REPORT_USAGE)
-        await ctx.uow.questions.ask(
-            platform=msg.platform,
-            chat_id=msg.chat_id,
-            person_id=ctx.sender.id,
-            kind=ASK_BUILDING,
-            text=description,
-            photo=photo,
-            expires_at=ctx.now + timedelta(minutes=ctx.settings.reports.question_minutes),
-        )
+        await ctx.ask(ASK_BUILDING, description, photo=photo)
         await ctx.reply(texts.REPORT_ASK_BUILDING)
         return
     if not description:
@@ -420,15 +406,7 @@ async def offer_report(ctx: Context, args: str) -> None:
     when it sounds urgent."""
     msg = ctx.incoming
     assert msg is not None
-    await ctx.uow.questions.ask(
-        platform=msg.platform,
-        chat_id=msg.chat_id,
-        person_id=ctx.sender.id,
-        kind=ASK_CONFIRM,
-        text=args,
-        photo=msg.attachments[0] if msg.attachments else None,
-        expires_at=ctx.now + timedelta(minutes=ctx.settings.reports.question_minutes),
-    )
+    await ctx.ask(ASK_CONFIRM, args, photo=msg.attachments[0] if msg.attachments else None)
     question = texts.REPORT_ASK_CONFIRM.format(text=_shorten(args))
     danger = urgency(ctx, args)
     if danger == "fire":
@@ -450,14 +428,10 @@ async def answer_confirm(ctx: Context, args: str) -> None:
     """The answer to "shall I report this?": 是 files it (asking the building if needed)."""
     msg = ctx.incoming
     assert msg is not None
-    pending = await ctx.uow.questions.pending(
-        platform=msg.platform, chat_id=msg.chat_id, person_id=ctx.sender.id, now=ctx.now
-    )
+    pending = await ctx.asked()
     if pending is None:
         return
-    await ctx.uow.questions.forget(
-        platform=msg.platform, chat_id=msg.chat_id, person_id=ctx.sender.id
-    )
+    await ctx.answered()
     if args.strip(" 。.!！~～的吧啊呀") in texts.YES_WORDS:
         await report(ctx, pending.text)
     elif not ctx.in_group:
@@ -468,9 +442,7 @@ async def answer_building(ctx: Context, args: str) -> None:
     """The answer to "which building?": finish the report that was waiting for it."""
     msg = ctx.incoming
     assert msg is not None
-    pending = await ctx.uow.questions.pending(
-        platform=msg.platform, chat_id=msg.chat_id, person_id=ctx.sender.id, now=ctx.now
-    )
+    pending = await ctx.asked()
     if pending is None:
         return
     place = find_place(args, ctx.settings.building_aliases)
@@ -478,9 +450,7 @@ async def answer_building(ctx: Context, args: str) -> None:
         if not ctx.in_group:
             await ctx.reply(texts.REPORT_ASK_AGAIN)
         return
-    await ctx.uow.questions.forget(
-        platform=msg.platform, chat_id=msg.chat_id, person_id=ctx.sender.id
-    )
+    await ctx.answered()
     # what the answer adds beyond the building (3栋 二楼楼道), not the words around it
     # (好像是三号楼吧): those are no part of the report
     extra = without(args, place).strip(_EDGE + _FILLERS) if _at_an_edge(args, place) else ""
@@ -492,9 +462,7 @@ async def answer_category(ctx: Context, args: str) -> None:
     """The answer to "this or that category?": file the report that was waiting for it."""
     msg = ctx.incoming
     assert msg is not None
-    pending = await ctx.uow.questions.pending(
-        platform=msg.platform, chat_id=msg.chat_id, person_id=ctx.sender.id, now=ctx.now
-    )
+    pending = await ctx.asked()
     if pending is None:
         return
     building, unit, room, first, second, text = pending.text.split("\t", 5)
@@ -507,9 +475,7 @@ async def answer_category(ctx: Context, args: str) -> None:
         if not ctx.in_group:
             await ctx.reply(texts.REPORT_ASK_CATEGORY_AGAIN.format(first=first, second=second))
         return
-    await ctx.uow.questions.forget(
-        platform=msg.platform, chat_id=msg.chat_id, person_id=ctx.sender.id
-    )
+    await ctx.answered()
     place = Place(building, unit or None, room or None, 0, 0)
     await file_report(ctx, Draft(ctx.sender, place, text, pending.photo, chosen))
 

@@ -178,17 +178,7 @@ async def new_event(ctx: Context, args: str) -> None:
 
 
 async def _ask(ctx: Context, question: str) -> None:
-    msg = ctx.incoming
-    assert msg is not None
-    await ctx.uow.questions.ask(
-        platform=msg.platform,
-        chat_id=msg.chat_id,
-        person_id=ctx.sender.id,
-        kind=NEW_EVENT,
-        text="",
-        photo=None,
-        expires_at=ctx.now + timedelta(minutes=ctx.settings.reports.question_minutes * 3),
-    )
+    await ctx.ask(NEW_EVENT, "", minutes=ctx.settings.reports.question_minutes * 3)
     await ctx.reply(question)
 
 
@@ -221,11 +211,7 @@ async def continue_new_event(ctx: Context, args: str) -> None:
         if capacity is None and answer not in ("不限", "不限人数", "无", "0"):
             await _ask(ctx, texts.EVENT_ASK_AGAIN_CAPACITY)
             return
-        msg = ctx.incoming
-        assert msg is not None
-        await ctx.uow.questions.forget(
-            platform=msg.platform, chat_id=msg.chat_id, person_id=ctx.sender.id
-        )
+        await ctx.answered()
         await ctx.uow.events.drop_draft(person_id=ctx.sender.id)
         await create(
             ctx,

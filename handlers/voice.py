@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
 
 from handlers import texts
 from handlers.chat import Button, Incoming
@@ -73,15 +72,11 @@ async def heard(ctx: Context, args: str) -> None:
         if not ctx.in_group:
             await ctx.reply(_PROBLEMS.get(state or UNCLEAR, texts.VOICE_UNCLEAR))
         return
-    await ctx.uow.questions.ask(
-        platform=msg.platform,
-        chat_id=msg.chat_id,
-        person_id=ctx.sender.id,
-        kind=CONFIRM,
-        text=args,
+    await ctx.ask(
+        CONFIRM,
+        args,
         # the clip, kept for the report (a reference longer than the column is not kept)
         photo=msg.voice if msg.voice and len(msg.voice) <= MAX_REFERENCE else None,
-        expires_at=ctx.now + timedelta(minutes=ctx.settings.reports.question_minutes),
     )
     await ctx.reply(
         texts.VOICE_READ_BACK.format(text=args),
