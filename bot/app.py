@@ -16,7 +16,6 @@ from bot.adapters.base import (
     describe,
     incoming_from_json,
     incoming_json,
-    is_storage_failure,
 )
 from bot.config import Config
 from bot.ops import IntakeWatch, Metrics
@@ -48,7 +47,9 @@ from handlers.help import help_command
 from handlers.registry import Match, Registry, dispatch, has_control_chars
 from handlers.understanding import looks_like_report, sounds_like_hazard
 from storage import Database
+from storage.errors import is_storage_failure
 from storage.people import Person
+from storage.questions import PendingQuestion
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -367,6 +368,30 @@ class App:
             for admin in await uow.people.with_role(role="admin"):
                 await ctx.tell(admin, text)
 
+    async def _voice_answer(
+        self,
+        uow: UnitOfWork,
+        msg: Incoming,
+        person: Person,
+        asked: PendingQuestion,
+        text: str,
+        group: bool,
+    ) -> tuple[Incoming, Match] | None:
+        """The answer to a voice message read back — 是, 取消, or a typed correction — as
+        the message to handle (exactly as if typed, the clip kept with it) and its command;
+        None when, in a group, it is just talk."""
+        said = voice.answer(asked, text)
+        typed = self.registry.match(said.text, group=group) if said.text else None
+        if said.text is not None and not said.confirmed and typed is None and group:
+            return None
+        await uow.questions.forget(platform=msg.platform, chat_id=msg.chat_id, person_id=person.id)
+        if said.text is None:
+            return msg, Match(voice.REFUSED_COMMAND, "", "")
+        heard = dataclasses.replace(
+            msg, text=said.text, action=None, voice=asked.photo, voice_state=voice.CONFIRMED
+        )
+        return heard, typed or Match(voice.NO_COMMAND, "", said.text)
+
     async def _handle(self, msg: Incoming) -> bool:
         # before anything looks at them: invisible characters could reorder or hide text
         msg = dataclasses.replace(
@@ -406,25 +431,11 @@ class App:
                     now=self.clock.now(),
                 )
             if asked is not None and asked.kind == voice.CONFIRM and person is not None:
-                # the answer to a voice message read back: 是, 取消, or a typed correction
-                said = voice.answer(asked, text)
-                typed = self.registry.match(said.text, group=group) if said.text else None
-                if said.text is None or said.confirmed or typed is not None or not group:
-                    await uow.questions.forget(
-                        platform=msg.platform, chat_id=msg.chat_id, person_id=person.id
-                    )
-                    if said.text is None:
-                        match = Match(voice.REFUSED_COMMAND, "", "")
-                    else:  # handled exactly as if typed, the clip kept with it
-                        text = said.text
-                        msg = dataclasses.replace(
-                            msg,
-                            text=text,
-                            action=None,
-                            voice=asked.photo,
-                            voice_state=voice.CONFIRMED,
-                        )
-                        match = typed or Match(voice.NO_COMMAND, "", text)
+                answered = await self._voice_answer(uow, msg, person, asked, text, group)
+                if answered is not None:
+                    msg, match = answered
+                    if msg.voice_state == voice.CONFIRMED:
+                        text = msg.text
             elif match is None and person is not None:
                 # no command: perhaps the answer to a question the bot asked this person here
                 cmd = self.registry.continuation(asked.kind) if asked else None

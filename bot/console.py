@@ -70,27 +70,37 @@ async def run_console(
             await app.voice.settle()
         await app.sender.drain()
         async for line in lines:
-            if echo and line.strip():
-                out.write(f"» {line.rstrip()}\n")
-            parsed = adapter.parse(line)
-            if parsed is None:
+            if not await take_line(app, adapter, clock, line, out, echo=echo):
                 continue
-            if isinstance(parsed, str):
-                out.write(f"（{parsed}）\n")
-                continue
-            if isinstance(parsed, Tick):
-                local = (clock.now() + parsed.delta).astimezone(app.settings.timezone)
-                out.write(f"（时间前进到 {local:%Y-%m-%d %H:%M}）\n")
-                await app.advance(clock, parsed.delta)
-            else:
-                await app.handle(parsed)
-                await app.voice.settle()  # a voice line is answered before the next line
             await app.sender.drain()
             await _keep_time(db, clock)
             out.flush()
         await app.sender.drain()
         await _keep_time(db, clock)
     return 0
+
+
+async def take_line(
+    app: App, adapter: ConsoleAdapter, clock: ManualClock, line: str, out: TextIO, *, echo: bool
+) -> bool:
+    """One line typed in the console (`linli console`, `linli web`): a message, a /tick or a
+    note; whether it was a message or a tick (something may now be due to send)."""
+    if echo and line.strip():
+        out.write(f"» {line.rstrip()}\n")
+    parsed = adapter.parse(line)
+    if parsed is None:
+        return False
+    if isinstance(parsed, str):
+        out.write(f"（{parsed}）\n")
+        return False
+    if isinstance(parsed, Tick):
+        local = (clock.now() + parsed.delta).astimezone(app.settings.timezone)
+        out.write(f"（时间前进到 {local:%Y-%m-%d %H:%M}）\n")
+        await app.advance(clock, parsed.delta)
+    else:
+        await app.handle(parsed)
+        await app.voice.settle()  # a voice line is answered before the next line
+    return True
 
 
 async def _keep_time(db: Database, clock: ManualClock) -> None:

@@ -37,8 +37,25 @@ REPORT_FILED_UNKNOWN_BUILDING = (
 REPORT_TWO_BUILDINGS = "您提到了{first}和{second}，一条上报只能交给一栋楼的网格员，请每栋分别上报，例如「上报 {first} …」「上报 {second} …」。这条还没有上报。"
 REPORT_ASK_CONFIRM = "您是要上报隐患「{text}」吗？回复「是」就帮您上报；不是请忽略。"
 REPORT_NOT_FILED = "好的，没有上报。需要时请写「上报 楼栋 情况」。"
+# a yes to a question the bot asked (shall I report this? is this what you said?)
 YES_WORDS = frozenset(
-    {"是", "是的", "对", "对的", "好", "好的", "嗯", "要", "上报", "确认", "yes", "y", "1"}
+    {
+        "是",
+        "是的",
+        "对",
+        "对的",
+        "没错",
+        "好",
+        "好的",
+        "嗯",
+        "要",
+        "上报",
+        "确认",
+        "yes",
+        "y",
+        "ok",
+        "1",
+    }
 )
 REPORT_UNREACHABLE = "【提醒未送达】隐患上报 {number} 的提醒无法私信给{names}（未绑定账号或无法接收私信），请协助电话联系。发「无法联系」查看名单。"
 REPORT_URGENT_FIRE = "⚠️ 如有明火或浓烟，请立即拨打{line}，并从楼梯撤离，不要乘电梯！"

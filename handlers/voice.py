@@ -23,7 +23,6 @@ FAILED = "failed"  # the clip could not be fetched or decoded
 
 CONFIRM = "voice_confirm"  # the pending question's kind
 MAX_REFERENCE = 300  # pending_questions.photo
-YES = frozenset({"是", "是的", "对", "对的", "确认", "没错", "好", "好的", "嗯", "yes", "y", "ok"})
 NO = frozenset({"不是", "不对", "取消", "算了", "错了", "no", "n"})
 _TRIM = re.compile(r"[\s。.!！,，~～]+")
 
@@ -47,7 +46,7 @@ class Answer:
 def answer(question: PendingQuestion, reply: str) -> Answer:
     """是 → the transcript; 不是/取消 → nothing; anything else → the typed correction."""
     said = _TRIM.sub("", reply).lower()
-    if said in YES:
+    if said in texts.YES_WORDS:
         return Answer(question.text, True)
     if said in NO:
         return Answer(None, False)

@@ -197,28 +197,17 @@ class VoteRepository:
                 votes.c.proposal_id == proposal_id, votes.c.household_id == household_id
             )
         )
-        await self._conn.execute(
-            votes.insert().values(
-                proposal_id=proposal_id,
-                household_id=household_id,
-                choice=choice,
-                voter_id=voter_id,
-                proxy=proxy,
-                note=note,
-                at=at,
-            )
-        )
-        await self._conn.execute(
-            vote_history.insert().values(
-                proposal_id=proposal_id,
-                household_id=household_id,
-                choice=choice,
-                voter_id=voter_id,
-                proxy=proxy,
-                note=note,
-                at=at,
-            )
-        )
+        cast = {
+            "proposal_id": proposal_id,
+            "household_id": household_id,
+            "choice": choice,
+            "voter_id": voter_id,
+            "proxy": proxy,
+            "note": note,
+            "at": at,
+        }
+        await self._conn.execute(votes.insert().values(**cast))
+        await self._conn.execute(vote_history.insert().values(**cast))  # every vote kept
         return before
 
     async def vote_of(self, *, proposal_id: int, household_id: int) -> Vote | None:

@@ -10,11 +10,9 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import exc as sa_exc
-
 from bot.pacing import Pacer
 from handlers.chat import ChatKind, Incoming
-from storage import UNAVAILABLE
+from storage.errors import is_storage_failure
 from storage.outbox import Delivery
 
 log = logging.getLogger(__name__)
@@ -76,14 +74,6 @@ class Adapter(Protocol):
         ...
 
 
-def is_storage_failure(exc: BaseException) -> bool:
-    """Whether `exc` is the database refusing (disk full, read-only, connection lost, no
-    connection free): worth waiting for. Anything else will fail the same way every time."""
-    if isinstance(exc, (*UNAVAILABLE, sa_exc.TimeoutError, sa_exc.DisconnectionError)):
-        return True
-    return isinstance(exc, sa_exc.DBAPIError) and bool(exc.connection_invalidated)
-
-
 def describe(exc: BaseException) -> str:
     """One line for a dead letter: the exception's type and message."""
     text = str(exc).splitlines()[0] if str(exc) else ""
@@ -108,17 +98,9 @@ class DeadLetterSink(Protocol):
 class Intake(Protocol):
     """What an adapter may ask of the app beyond handing it messages."""
 
-    async def dead_letter(
-        self,
-        *,
-        platform: str,
-        stage: str,
-        ref: str,
-        reason: str,
-        raw: str,
-        exc: BaseException | None = None,
-    ) -> int | None:
-        """Set an inbound update aside (stored raw, logged once, counted); its number."""
+    @property
+    def dead_letter(self) -> DeadLetterSink:
+        """Where an update is set aside (stored raw, logged once, counted)."""
         ...
 
     def refusal(self, incoming: Incoming) -> str | None:

@@ -36,12 +36,12 @@ from bot.adapters.base import (
     Intake,
     describe,
     handle_until_done,
-    is_storage_failure,
     split_text,
 )
 from bot.config import TelegramConfig
 from bot.pacing import Limits, Pacer
 from handlers.chat import ChatKind, Incoming, strip_invisible
+from storage.errors import is_storage_failure
 from storage.outbox import Delivery
 
 log = logging.getLogger(__name__)

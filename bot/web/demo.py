@@ -10,9 +10,10 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import TextIO
 
-from bot.adapters.console import ConsoleAdapter, Tick
+from bot.adapters.console import ConsoleAdapter
 from bot.app import App
 from bot.config import Config
+from bot.console import take_line
 from bot.web.server import WebServer
 from handlers.clock import ManualClock
 from storage import Database
@@ -57,17 +58,7 @@ async def run_web_console(
             sender = asyncio.create_task(keep_delivering(), name="web-demo-sender")
             try:
                 async for line in lines:
-                    if echo and line.strip():
-                        out.write(f"» {line.rstrip()}\n")
-                    parsed = adapter.parse(line)
-                    if parsed is None:
-                        continue
-                    if isinstance(parsed, str):
-                        out.write(f"（{parsed}）\n")
-                    elif isinstance(parsed, Tick):
-                        await app.advance(clock, parsed.delta)
-                    else:
-                        await app.handle(parsed)
+                    await take_line(app, adapter, clock, line, out, echo=echo)
                     await deliver()
                 out.write("（输入已结束，工作台继续运行，Ctrl-C 退出）\n")
                 out.flush()
