@@ -665,17 +665,31 @@ async def recheck(ctx: Context) -> int:
     return done
 
 
-async def expire_building_questions(ctx: Context) -> int:
-    """A "which building?" left unanswered: the resident is told the report was not filed."""
+def _expired_text(kind: str, asked: str) -> str:
+    """What a resident is told when a question about their report ran out unanswered."""
+    if kind == ASK_CATEGORY:
+        building, _, _, _, _, text = asked.split("\t", 5)
+        return texts.REPORT_CATEGORY_EXPIRED.format(text=text, building=building)
+    return texts.REPORT_QUESTION_EXPIRED.format(text=asked)
+
+
+# the questions that hold a report back: when unanswered, the resident is told it was not
+# filed ("shall I report this?" is not among them: its answer may be silence)
+HELD_REPORTS = (ASK_BUILDING, ASK_CATEGORY)
+
+
+async def expire_report_questions(ctx: Context) -> int:
+    """A report's question left unanswered: the resident is told the report was not filed."""
     told = 0
-    for q in await ctx.uow.questions.expired(kind=ASK_BUILDING, now=ctx.now):
-        if not await ctx.uow.questions.drop(
-            platform=q.platform, chat_id=q.chat_id, person_id=q.person_id, kind=ASK_BUILDING
-        ):
-            continue
-        person = await ctx.uow.people.get(person_id=q.person_id)
-        await ctx.tell(person, texts.REPORT_QUESTION_EXPIRED.format(text=q.text))
-        told += 1
+    for kind in HELD_REPORTS:
+        for q in await ctx.uow.questions.expired(kind=kind, now=ctx.now):
+            if not await ctx.uow.questions.drop(
+                platform=q.platform, chat_id=q.chat_id, person_id=q.person_id, kind=kind
+            ):
+                continue
+            person = await ctx.uow.people.get(person_id=q.person_id)
+            await ctx.tell(person, _expired_text(kind, q.text))
+            told += 1
     return told
 
 
@@ -685,7 +699,7 @@ async def report_due(ctx: Context) -> int:
         await escalate_unacknowledged(ctx)
         + await chase_unresolved(ctx)
         + await recheck(ctx)
-        + await expire_building_questions(ctx)
+        + await expire_report_questions(ctx)
     )
 
 
@@ -693,7 +707,7 @@ async def next_report_wake(ctx: Context) -> datetime | None:
     """When the next report deadline (or unanswered question's end) falls, after now."""
     wakes = [
         await ctx.uow.reports.next_deadline(after=ctx.now),
-        await ctx.uow.questions.next_expiry(kind=ASK_BUILDING, after=ctx.now),
+        *[await ctx.uow.questions.next_expiry(kind=k, after=ctx.now) for k in HELD_REPORTS],
     ]
     return min((w for w in wakes if w is not None), default=None)
 

@@ -186,6 +186,7 @@ RESOLVE_ESCALATED_DOWN = "工单 {number} 超时未办结，已上报{level}（{
 REPORT_QUESTION_EXPIRED = (
     "您刚才的上报「{text}」没有说明在哪一栋，已超时未提交。请重新发送，例如：上报 3栋 {text}"
 )
+REPORT_CATEGORY_EXPIRED = "您刚才的上报「{text}」（{building}）没有选是哪一类，已超时未提交。请重新发送，例如：上报 {building} {text}"
 RECHECK = "【回头看 {number}】{place} {text}\n已于{resolved}办结，请到现场复查是否再次出现。"
 
 HISTORY_HEADER = "{number} {place} {category}：{text}\n状态：{status}"

@@ -325,3 +325,23 @@ def test_glued_commands_in_a_private_chat_are_meant_for_the_bot() -> None:
     assert found.command.name == "report" and found.args == "楼上天天半夜装修"
     assert REGISTRY.match("上报楼上天天半夜装修", group=True) is None
     assert REGISTRY.match("上报纸上说要降温了", group=False) is None  # still another word
+
+
+async def test_an_unanswered_category_question_ends_telling_the_resident(bot: Bot) -> None:
+    """Held back for the resident's choice, the report is not filed on a guess when the
+    question runs out; the resident hears so (as for "which building?")."""
+    await bot.say("何伟", "上报 2栋 电梯里有电瓶车 电梯也坏了")
+    said = await bot.tick(timedelta(minutes=11))
+    [told] = to(said, "何伟")
+    assert "没有选是哪一类，已超时未提交" in told.text and "上报 2栋" in told.text
+    assert await bot.say("何伟", "1") == []  # a late answer files nothing
+    async with bot.db.unit_of_work() as uow:
+        reporter = await uow.people.find_by_name(name="何伟")
+        assert reporter is not None
+        assert await uow.reports.active_of_reporter(person_id=reporter.id) == []
+
+
+async def test_an_unanswered_offer_to_report_ends_in_silence(bot: Bot) -> None:
+    """「不是请忽略」: not answering 'shall I report this?' is an answer; nobody is told."""
+    await bot.dm("王辉", "3栋电梯里停了电瓶车")
+    assert [s for s in await bot.tick(timedelta(minutes=11)) if s.where == "王辉"] == []
