@@ -94,7 +94,7 @@ def build_registry(settings: Settings) -> Registry:
     lexicon = reports.lexicon_of(settings.reports)
     aliases = settings.building_aliases
     registry = Registry(
-        settings.bot_names,
+        settings.community.bot_names,
         glued={"report": lambda rest: looks_like_report(rest, lexicon, aliases)},
     )
     registry.add(*reports.COMMANDS, *tickets.COMMANDS, *people.COMMANDS)

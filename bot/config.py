@@ -5,43 +5,17 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
-from handlers.announcements import quiet_hours
-from handlers.context import (
-    CanteenSettings,
-    Category,
-    EventSettings,
-    Group,
-    NetworkSettings,
-    NoticeSettings,
-    PriceTier,
-    ReportSettings,
-    Service,
-    Settings,
-)
-from handlers.days import WEEKDAY_SHORT as WEEKDAYS
 from handlers.places import find_place
 from handlers.schedules import ScheduleError, parse_schedule
-from handlers.understanding import categories
+from handlers.settings import Group, Policy, Role, Settings, Strict
 
-Role = Literal[
-    "resident",
-    "grid_worker",
-    "neighbor_lead",
-    "group_lead",
-    "volunteer",
-    "property",
-    "community",
-    "branch",
-    "canteen",
-    "admin",
-]
 PLATFORMS = ("console", "telegram", "wechat")
 CONSOLE_GROUP = "group"  # the console's one group chat
 
@@ -53,41 +27,6 @@ ENV_OVERRIDES = {
     "LINLI_WECHAT_TOKEN": ("wechat", "token"),
     "LINLI_WEB_SECRET": ("web", "secret"),
 }
-
-# the built-in categories: their rules (concepts combined, weighted) live in
-# handlers/understanding/lexicon.py; a config may add `keywords`, `rules` and concepts
-DEFAULT_CATEGORIES: list[dict[str, Any]] = [
-    {"name": "飞线充电"},
-    {"name": "电动车进楼"},
-    {"name": "消防通道占用"},
-    {"name": "楼道堆物"},
-    {"name": "电线老化", "also_roles": ["property"]},
-    {"name": "燃气隐患", "ack_minutes": 10},
-    {"name": "消防设施损坏"},
-    {"name": "高空抛物"},
-    {"name": "电梯故障", "also_roles": ["property"]},
-]
-DEFAULT_FIRE_WORDS = list(categories.DEFAULT_FIRE_WORDS)
-DEFAULT_GAS_WORDS = list(categories.DEFAULT_GAS_WORDS)
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class CommunityConfig(Strict):
-    name: str = Field(min_length=1)
-    timezone: str = "Asia/Shanghai"
-    bot_names: list[str] = ["小区助手"]
-
-    @field_validator("timezone")
-    @classmethod
-    def known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}") from None
-        return value
 
 
 class StorageConfig(Strict):
@@ -117,37 +56,6 @@ class GridConfig(Strict):
     name: str = Field(min_length=1)
     buildings: list[str]
     workers: list[str] = []
-
-
-class CategoryConfig(Strict):
-    name: str
-    keywords: list[str] = []  # literal words, each scoring 3
-    # concept (or word) combinations → weight, e.g. {"电动车+电梯" = 4}; empty: the built-in
-    # rules of a built-in category
-    rules: dict[str, float] = {}
-    ack_minutes: int | None = Field(default=None, gt=0)
-    resolve_hours: int | None = Field(default=None, gt=0)
-    also_roles: list[Role] = []
-
-
-class ReportsConfig(Strict):
-    ack_minutes: int = Field(default=30, gt=0)
-    urgent_ack_minutes: int = Field(default=5, gt=0)
-    resolve_hours: int = Field(default=24, gt=0)
-    fire_line: str = "119"
-    gas_line: str = "燃气抢修热线"
-    duplicate_window_hours: int = Field(default=24, ge=0)
-    resolve_grace_hours: int = Field(default=4, gt=0)
-    recheck_days: int = Field(default=7, gt=0)
-    recheck_categories: list[str] = ["飞线充电", "电动车进楼"]
-    question_minutes: int = Field(default=10, gt=0)
-    urgent_fire_words: list[str] = DEFAULT_FIRE_WORDS
-    urgent_gas_words: list[str] = DEFAULT_GAS_WORDS
-    urgent_gas_rules: list[str] = list(categories.DEFAULT_GAS_RULES)
-    not_urgent_words: list[str] = list(categories.DEFAULT_NOT_URGENT)
-    # extra words for the concepts of the categories' rules, or new concepts
-    concepts: dict[str, list[str]] = {}
-    categories: list[CategoryConfig] = [CategoryConfig(**c) for c in DEFAULT_CATEGORIES]
 
 
 class ConsoleConfig(Strict):
@@ -203,11 +111,10 @@ class VoiceConfig(Strict):
     prompt_words: list[str] = []  # added to the community's own words in the domain prompt
 
 
-class GroupConfig(Strict):
+class GroupConfig(Group):
     name: str = Field(min_length=1, max_length=100)
-    platform: Literal["telegram", "wechat"]
+    platform: Literal["telegram", "wechat"]  # the console's group is console.group
     chat_id: str = Field(min_length=1)
-    buildings: list[str] = []  # whose residents are in it; lets grid workers post events there
 
 
 class AnnouncementConfig(Strict):
@@ -218,37 +125,6 @@ class AnnouncementConfig(Strict):
     pin: bool = False
 
 
-class AnnouncementSettingsConfig(Strict):
-    grace_minutes: int = Field(default=60, ge=0)
-    quiet_hours: str | None = Field(default=None, pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")
-
-
-class PriceTierConfig(Strict):
-    label: str
-    min_age: int = Field(ge=0)
-    max_age: int = Field(ge=0)
-    price: str
-
-
-class CanteenConfig(Strict):
-    lunch_cutoff: str = Field(default="09:30", pattern=r"^\d{2}:\d{2}$")  # the same day
-    dinner_cutoff: str = Field(default="15:00", pattern=r"^\d{2}:\d{2}$")
-    days_ahead: int = Field(default=7, ge=0, le=60)
-    max_portions: int = Field(default=3, ge=1, le=20)
-    lunch_capacity: int | None = Field(default=None, ge=0)
-    dinner_capacity: int | None = Field(default=None, ge=0)
-    weekly_lunch: dict[str, str] = {}  # 周一 … 周日 → dishes
-    weekly_dinner: dict[str, str] = {}
-    price_tiers: list[PriceTierConfig] = []
-
-
-class EventsConfig(Strict):
-    day_before_at: str = Field(default="20:00", pattern=r"^\d{2}:\d{2}$")
-    remind_before_minutes: int = Field(default=120, ge=0)
-    max_guests: int = Field(default=5, ge=0, le=50)
-    digest_minutes: int = Field(default=60, gt=0)
-
-
 class HouseholdConfig(Strict):
     address: str  # 5栋1单元102
     members: list[str] = []  # names from [[people]]
@@ -256,18 +132,6 @@ class HouseholdConfig(Strict):
     reason: str | None = None  # 独居老人, 困境, 留守 …
     lead: str | None = None  # its 邻长 (a person with role neighbor_lead)
     area: float | None = Field(default=None, gt=0)  # floor area in m², for votes
-
-
-class ServiceConfig(Strict):
-    name: str = Field(min_length=1)
-    provider: str  # the person (volunteer team, partner) orders go to
-    ack_hours: int = Field(default=24, gt=0)
-
-
-class NetworkConfig(Strict):
-    duty_at: str = Field(default="09:00", pattern=r"^\d{2}:\d{2}$")  # Mondays
-    welfare_meal_days: int = Field(default=3, gt=0)
-    welfare_meal_min: int = Field(default=3, gt=0)
 
 
 class OpsConfig(Strict):
@@ -296,25 +160,16 @@ class WebConfig(Strict):
     layout_columns: int = Field(default=4, gt=0, le=20)  # 小区图: buildings per row
 
 
-class Config(Strict):
-    community: CommunityConfig
+class Config(Policy):
+    """The whole file: the policy handlers follow (handlers/settings.py), and the rest."""
+
     storage: StorageConfig = StorageConfig()
     buildings: list[str] = Field(min_length=1)
-    building_aliases: dict[str, str] = {}
     grids: list[GridConfig] = []
     people: list[PersonConfig] = []
-    reports: ReportsConfig = ReportsConfig()
-    max_text: int = Field(default=2000, gt=0)
     groups: list[GroupConfig] = []
     announcements: list[AnnouncementConfig] = []
-    announcement_settings: AnnouncementSettingsConfig = AnnouncementSettingsConfig()
-    canteen: CanteenConfig = CanteenConfig()
-    events: EventsConfig = EventsConfig()
     households: list[HouseholdConfig] = []
-    services: list[ServiceConfig] = []
-    network: NetworkConfig = NetworkConfig()
-    exports_dir: str = "exports"
-    retention_days: int = Field(default=365, gt=0)  # then closed reports lose the reporter
     ops: OpsConfig = OpsConfig()
     chats: ChatsConfig = ChatsConfig()
     web: WebConfig = WebConfig()
@@ -339,101 +194,21 @@ class Config(Strict):
 
     def chat_groups(self, platforms: tuple[str, ...]) -> tuple[Group, ...]:
         """The groups notices go to, on the platforms in use (the console's own group too)."""
-        found = [
-            Group(g.name, g.platform, g.chat_id, tuple(g.buildings))
-            for g in self.groups
-            if g.platform in platforms
-        ]
+        found: list[Group] = [g for g in self.groups if g.platform in platforms]
         if "console" in platforms:
             buildings = self.buildings if self.console.buildings is None else self.console.buildings
-            found.insert(0, Group(self.console.group, "console", CONSOLE_GROUP, tuple(buildings)))
+            console = Group(
+                name=self.console.group,
+                platform="console",
+                chat_id=CONSOLE_GROUP,
+                buildings=tuple(buildings),
+            )
+            found.insert(0, console)
         return tuple(found)
 
     def settings(self, *, platforms: tuple[str, ...]) -> Settings:
-        """The policy handlers follow."""
-        r = self.reports
-        quiet_start, quiet_end = quiet_hours(self.announcement_settings.quiet_hours)
-        c = self.canteen
-        weekly = {
-            (WEEKDAYS.index(day), meal): dishes
-            for meal, table in (("lunch", c.weekly_lunch), ("dinner", c.weekly_dinner))
-            for day, dishes in table.items()
-        }
-        capacity = {
-            meal: cap
-            for meal, cap in (("lunch", c.lunch_capacity), ("dinner", c.dinner_capacity))
-            if cap is not None
-        }
-        e = self.events
-        return Settings(
-            network=NetworkSettings(
-                duty_at=time.fromisoformat(self.network.duty_at),
-                services=tuple(Service(x.name, x.provider, x.ack_hours) for x in self.services),
-                welfare_meal_days=self.network.welfare_meal_days,
-                welfare_meal_min=self.network.welfare_meal_min,
-            ),
-            events=EventSettings(
-                day_before_at=time.fromisoformat(e.day_before_at),
-                remind_before_minutes=e.remind_before_minutes,
-                max_guests=e.max_guests,
-                digest_minutes=e.digest_minutes,
-            ),
-            exports_dir=self.exports_dir,
-            retention_days=self.retention_days,
-            canteen=CanteenSettings(
-                cutoffs={
-                    "lunch": time.fromisoformat(c.lunch_cutoff),
-                    "dinner": time.fromisoformat(c.dinner_cutoff),
-                },
-                days_ahead=c.days_ahead,
-                max_portions=c.max_portions,
-                capacity=capacity,
-                weekly_menu=weekly,
-                price_tiers=tuple(
-                    PriceTier(t.label, t.min_age, t.max_age, t.price) for t in c.price_tiers
-                ),
-            ),
-            groups=self.chat_groups(platforms),
-            notices=NoticeSettings(
-                grace_minutes=self.announcement_settings.grace_minutes,
-                quiet_start=quiet_start,
-                quiet_end=quiet_end,
-            ),
-            community=self.community.name,
-            timezone=ZoneInfo(self.community.timezone),
-            bot_names=tuple(self.community.bot_names),
-            platforms=platforms,
-            building_aliases=dict(self.building_aliases),
-            max_text=self.max_text,
-            reports=ReportSettings(
-                ack_minutes=r.ack_minutes,
-                urgent_ack_minutes=r.urgent_ack_minutes,
-                resolve_hours=r.resolve_hours,
-                categories=tuple(
-                    Category(
-                        c.name,
-                        tuple(c.keywords),
-                        c.ack_minutes,
-                        c.resolve_hours,
-                        tuple(c.also_roles),
-                        tuple(c.rules.items()),
-                    )
-                    for c in r.categories
-                ),
-                urgent_fire_words=tuple(r.urgent_fire_words),
-                urgent_gas_words=tuple(r.urgent_gas_words),
-                urgent_gas_rules=tuple(r.urgent_gas_rules),
-                not_urgent_words=tuple(r.not_urgent_words),
-                concepts={k: tuple(v) for k, v in r.concepts.items()},
-                fire_line=r.fire_line,
-                gas_line=r.gas_line,
-                duplicate_window_hours=r.duplicate_window_hours,
-                resolve_grace_hours=r.resolve_grace_hours,
-                recheck_days=r.recheck_days,
-                recheck_categories=tuple(r.recheck_categories),
-                question_minutes=r.question_minutes,
-            ),
-        )
+        """The policy handlers follow, on these platforms."""
+        return Settings.of(self, platforms=platforms, groups=self.chat_groups(platforms))
 
 
 @dataclass(frozen=True)
@@ -454,6 +229,8 @@ class ConfigError(Exception):
 def _path(loc: tuple[int | str, ...]) -> str:
     out = ""
     for part in loc:
+        if part == "[key]":  # a table's key, not its value, is wrong
+            continue
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out or "(top level)"
 
@@ -583,20 +360,6 @@ def check_references(cfg: Config) -> list[Problem]:
                         f"unknown group {name!r} (not in [[groups]])",
                     )
                 )
-    for key, table in (
-        ("weekly_lunch", cfg.canteen.weekly_lunch),
-        ("weekly_dinner", cfg.canteen.weekly_dinner),
-    ):
-        for day in table:
-            if day not in WEEKDAYS:
-                problems.append(
-                    Problem(f"canteen.{key}.{day}", "not a weekday (周一, 周二, … 周日)")
-                )
-    for key in ("lunch_cutoff", "dinner_cutoff"):
-        try:
-            time.fromisoformat(getattr(cfg.canteen, key))
-        except ValueError:
-            problems.append(Problem(f"canteen.{key}", "not a time of day (HH:MM)"))
     for i, g in enumerate(cfg.groups):
         for j, building in enumerate(g.buildings):
             if building not in known:

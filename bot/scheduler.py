@@ -36,7 +36,8 @@ class Scheduler:
         self.app = app
         tz = app.settings.timezone
         self.scheduler = AsyncIOScheduler(timezone=tz)
-        grace = int(timedelta(minutes=app.settings.notices.grace_minutes).total_seconds())
+        grace_minutes = app.settings.announcement_settings.grace_minutes
+        grace = int(timedelta(minutes=grace_minutes).total_seconds())
         self._grace = max(1, grace)
         self._held: dict[str, tuple[str | None, datetime | None]] = {}  # job id → its timing
         self._version: str | None = None  # the schedule version the jobs were built from

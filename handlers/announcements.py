@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from handlers import texts
-from handlers.context import Context, Group, UserError
+from handlers.context import Context, UserError
 from handlers.notice_library import LIBRARY, WEEKDAY_NAMES, in_season_after
 from handlers.registry import Command
 from handlers.schedules import Schedule, ScheduleError, next_fire, parse_schedule
+from handlers.settings import Group
 from storage import NotFound
 from storage.notices import ACTIVE, DELETED, DONE, PAUSED, Notice
 
@@ -31,8 +32,8 @@ def render(ctx: Context, template: str, at: datetime) -> str:
     """A notice's text with its placeholders filled in (no format strings: text is data)."""
     local = ctx.local(at)
     values = {
-        "{社区}": ctx.settings.community,
-        "{community}": ctx.settings.community,
+        "{社区}": ctx.settings.community.name,
+        "{community}": ctx.settings.community.name,
         "{日期}": f"{local.month}月{local.day}日",
         "{date}": f"{local:%Y-%m-%d}",
         "{星期}": WEEKDAY_NAMES[local.weekday()],
@@ -62,7 +63,7 @@ def describe_targets(notice: Notice) -> str:
 
 
 def _in_quiet(ctx: Context, at: datetime) -> bool:
-    q = ctx.settings.notices
+    q = ctx.settings.announcement_settings
     if q.quiet_start is None or q.quiet_end is None:
         return False
     t = ctx.local(at).time()
@@ -73,7 +74,7 @@ def _in_quiet(ctx: Context, at: datetime) -> bool:
 
 def _quiet_ended(ctx: Context, at: datetime) -> datetime:
     """When the quiet hours around `at` end (at itself when it is not in them)."""
-    q = ctx.settings.notices
+    q = ctx.settings.announcement_settings
     if not _in_quiet(ctx, at) or q.quiet_end is None:
         return at
     local = ctx.local(at)
@@ -89,7 +90,7 @@ def fmt_next(ctx: Context, at: datetime | None) -> str:
 
 async def post_due_notices(ctx: Context) -> int:
     """Post every occurrence that has come (claimed first, so each happens once)."""
-    grace = timedelta(minutes=ctx.settings.notices.grace_minutes)
+    grace = timedelta(minutes=ctx.settings.announcement_settings.grace_minutes)
     posted = 0
     for notice in await ctx.uow.notices.due(now=ctx.now):
         if _in_quiet(ctx, ctx.now):
@@ -199,7 +200,7 @@ async def add_notice(ctx: Context, args: str) -> None:
         targets=describe_targets(notice),
         pin=texts.NOTICE_PIN if pin else "",
     )
-    q = ctx.settings.notices
+    q = ctx.settings.announcement_settings
     if first is not None and q.quiet_start and q.quiet_end and _in_quiet(ctx, first):
         answer += texts.NOTICE_IN_QUIET.format(
             time=f"{ctx.local(first):%H:%M}",
@@ -398,10 +399,3 @@ COMMANDS = (
     ),
 )
 
-
-def quiet_hours(spec: str | None) -> tuple[time | None, time | None]:
-    """'22:00-07:00' → (22:00, 07:00); None → no quiet hours."""
-    if not spec:
-        return None, None
-    start, _, end = spec.partition("-")
-    return time.fromisoformat(start.strip()), time.fromisoformat(end.strip())

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
 
 from handlers import texts
 from handlers.chat import Button, ChatKind, Incoming
 from handlers.clock import Clock
+from handlers.settings import Group, Settings
 from storage.people import Person
 from storage.questions import PendingQuestion
 from storage.uow import UnitOfWork
@@ -25,120 +24,6 @@ class UserError(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-
-
-@dataclass(frozen=True)
-class Category:
-    """A kind of hazard: the words that name it and its deadlines."""
-
-    name: str
-    keywords: tuple[str, ...]
-    ack_minutes: int | None = None
-    resolve_hours: int | None = None
-    also_roles: tuple[str, ...] = ()  # roles told as well, e.g. 物业 for 电梯故障
-    rules: tuple[tuple[str, float], ...] = ()  # concept combinations; empty: the built-in ones
-
-
-@dataclass(frozen=True)
-class ReportSettings:
-    ack_minutes: int = 30
-    urgent_ack_minutes: int = 5
-    resolve_hours: int = 24
-    categories: tuple[Category, ...] = ()
-    urgent_fire_words: tuple[str, ...] = ()
-    urgent_gas_words: tuple[str, ...] = ()
-    urgent_gas_rules: tuple[str, ...] = ()
-    not_urgent_words: tuple[str, ...] = ()
-    concepts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    fire_line: str = "119"
-    gas_line: str = "燃气抢修电话"
-    duplicate_window_hours: int = 24
-    resolve_grace_hours: int = 4  # after the resolution reminder, until it escalates
-    recheck_days: int = 7
-    recheck_categories: tuple[str, ...] = ("飞线充电", "电动车进楼")
-    question_minutes: int = 10  # how long a question the bot asked waits for its answer
-
-
-@dataclass(frozen=True)
-class Group:
-    """A group chat the bot posts notices to."""
-
-    name: str
-    platform: str
-    chat_id: str
-    buildings: tuple[str, ...] = ()  # the buildings whose residents are in it, when known
-
-
-@dataclass(frozen=True)
-class NoticeSettings:
-    grace_minutes: int = 60  # an occurrence missed while down is posted this late at most
-    quiet_start: time | None = None  # no posting from quiet_start …
-    quiet_end: time | None = None  # … until quiet_end (may wrap past midnight)
-
-
-@dataclass(frozen=True)
-class PriceTier:
-    label: str
-    min_age: int
-    max_age: int
-    price: str
-
-
-@dataclass(frozen=True)
-class CanteenSettings:
-    cutoffs: Mapping[str, time] = field(
-        default_factory=lambda: {"lunch": time(9, 30), "dinner": time(15, 0)}
-    )
-    days_ahead: int = 7
-    max_portions: int = 3
-    capacity: Mapping[str, int] = field(default_factory=dict)  # meal → portions; absent: none
-    weekly_menu: Mapping[tuple[int, str], str] = field(default_factory=dict)  # (weekday, meal)
-    price_tiers: tuple[PriceTier, ...] = ()
-
-
-@dataclass(frozen=True)
-class EventSettings:
-    day_before_at: time = time(20, 0)  # the reminder the evening before
-    remind_before_minutes: int = 120  # and this long before the start
-    max_guests: int = 5
-    digest_minutes: int = 60  # the organiser's running count, at most this often
-
-
-@dataclass(frozen=True)
-class Service:
-    """A service residents can order (点单) and who provides it."""
-
-    name: str
-    provider: str  # a person's name
-    ack_hours: int = 24
-
-
-@dataclass(frozen=True)
-class NetworkSettings:
-    duty_at: time = time(9, 0)  # Mondays: each 邻长's list
-    services: tuple[Service, ...] = ()
-    welfare_meal_days: int = 3  # an elder who usually eats with us and stops this many days
-    welfare_meal_min: int = 3  # "usually": this many meals in the two weeks before
-
-
-@dataclass(frozen=True)
-class Settings:
-    """The policy handlers follow, taken from the config at start."""
-
-    community: str
-    timezone: ZoneInfo
-    bot_names: tuple[str, ...]
-    platforms: tuple[str, ...]  # enabled platforms, in the order people are reached
-    building_aliases: Mapping[str, str] = field(default_factory=dict)
-    max_text: int = 2000
-    reports: ReportSettings = field(default_factory=ReportSettings)
-    groups: tuple[Group, ...] = ()
-    notices: NoticeSettings = field(default_factory=NoticeSettings)
-    canteen: CanteenSettings = field(default_factory=CanteenSettings)
-    events: EventSettings = field(default_factory=EventSettings)
-    network: NetworkSettings = field(default_factory=NetworkSettings)
-    exports_dir: str = "exports"
-    retention_days: int = 365  # closed reports keep their reporter's identity this long
 
 
 _MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")  # a mainland mobile number

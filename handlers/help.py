@@ -45,7 +45,7 @@ def help_command(registry: Registry) -> Command:
     """The help command, listing what `registry` offers to each asker."""
 
     async def show_help(ctx: Context, args: str) -> None:
-        lines = [texts.HELP_HEADER.format(community=ctx.settings.community)]
+        lines = [texts.HELP_HEADER.format(community=ctx.settings.community.name)]
         lines += [f"· {c.summary}" for c in registry.visible_to(ctx.sender.roles) if c.summary]
         lines.append(texts.HELP_FOOTER)
         await ctx.reply(localise("\n".join(lines), await community_examples(ctx)))

@@ -49,7 +49,7 @@ def meal_name(meal: str) -> str:
 
 def cutoff_of(ctx: Context, day: date, meal: str) -> datetime:
     """When sign-ups for a meal close, in the community's time zone."""
-    return datetime.combine(day, ctx.settings.canteen.cutoffs[meal], tzinfo=ctx.settings.timezone)
+    return datetime.combine(day, ctx.settings.canteen.cutoff(meal), tzinfo=ctx.settings.timezone)
 
 
 def default_day(ctx: Context, meal: str) -> date:
@@ -146,9 +146,7 @@ def check_window(ctx: Context, day: date, meal: str) -> None:
 async def menu_of(ctx: Context, day: date, meal: str) -> str | None:
     """The menu set in chat for that meal, else the weekly table of the config."""
     set_in_chat = await ctx.uow.meals.menus_between(first=day, last=day)
-    return set_in_chat.get((day, meal)) or ctx.settings.canteen.weekly_menu.get(
-        (day.weekday(), meal)
-    )
+    return set_in_chat.get((day, meal)) or ctx.settings.canteen.weekly_menu(day, meal)
 
 
 def price_of(ctx: Context, person: Person) -> str:
@@ -211,7 +209,7 @@ async def sign_up(ctx: Context, args: str) -> None:
         if req.diner.id == ctx.sender.id:
             raise UserError(texts.MEAL_NO_ADDRESS_SELF)
         raise UserError(texts.MEAL_NO_ADDRESS_OTHER.format(name=req.diner.name))
-    capacity = canteen.capacity.get(req.meal)
+    capacity = canteen.capacity(req.meal)
     label = day_label(req.day, ctx.today)
     if capacity is not None:
         taken = await ctx.uow.meals.portions(day=req.day, meal=req.meal, excluding=req.diner.id)
@@ -309,18 +307,18 @@ async def show_menu(ctx: Context, args: str) -> None:
     lines = []
     for day in days:
         for meal in MEALS:
-            items = chat_menus.get((day, meal)) or canteen.weekly_menu.get((day.weekday(), meal))
+            items = chat_menus.get((day, meal)) or canteen.weekly_menu(day, meal)
             if items:
                 lines.append(
                     texts.MENU_LINE.format(
                         day=day_label(day, ctx.today), meal=meal_name(meal), items=items
                     )
                 )
-    head = texts.MENU_HEADER.format(community=ctx.settings.community)
+    head = texts.MENU_HEADER.format(community=ctx.settings.community.name)
     body = lines or [texts.MENU_NONE]
     tail = [
         texts.MENU_CUTOFFS.format(
-            lunch=f"{canteen.cutoffs['lunch']:%H:%M}", dinner=f"{canteen.cutoffs['dinner']:%H:%M}"
+            lunch=f"{canteen.lunch_cutoff:%H:%M}", dinner=f"{canteen.dinner_cutoff:%H:%M}"
         )
     ]
     if canteen.price_tiers:
@@ -424,7 +422,7 @@ def summary_text(ctx: Context, day: date, meal: str, rows: list[SummaryRow]) -> 
         texts.MEAL_SUMMARY_HEADER.format(
             day=day_label(day, ctx.today),
             meal=meal_name(meal),
-            cutoff=f"{ctx.settings.canteen.cutoffs[meal]:%H:%M}",
+            cutoff=f"{ctx.settings.canteen.cutoff(meal):%H:%M}",
             people=len(rows),
             portions=sum(r.portions for r in rows),
             dine=sum(r.portions for r in dine),
@@ -492,7 +490,7 @@ async def meal_status(ctx: Context, args: str) -> None:
             texts.MEAL_QUERY_UNCLEAR.format(words=req.note, usage="报餐统计 [明天] [午餐]")
         )
     rows = await summary_rows(ctx, req.day, req.meal)
-    capacity = ctx.settings.canteen.capacity.get(req.meal)
+    capacity = ctx.settings.canteen.capacity(req.meal)
     total = sum(r.portions for r in rows)
     await ctx.reply(
         texts.MEAL_STATUS_HEADER.format(

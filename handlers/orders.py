@@ -8,10 +8,11 @@ from datetime import datetime, timedelta
 
 from handlers import texts
 from handlers.chat import Button
-from handlers.context import Context, Service, UserError
+from handlers.context import Context, UserError
 from handlers.days import DayError, day_label, parse_day
 from handlers.places import find_place
 from handlers.registry import Command
+from handlers.settings import Service
 from storage import NotFound
 from storage.orders import ACKNOWLEDGED, OPEN, RESOLVED, ServiceOrder
 
@@ -20,11 +21,11 @@ RATINGS = texts.RATING_WORDS
 
 
 def catalogue(ctx: Context) -> str:
-    return "、".join(s.name for s in ctx.settings.network.services) or "（暂无）"
+    return "、".join(s.name for s in ctx.settings.services) or "（暂无）"
 
 
 def _service(ctx: Context, name: str) -> Service:
-    for service in ctx.settings.network.services:
+    for service in ctx.settings.services:
         if service.name == name:
             return service
     raise UserError(texts.ORDER_UNKNOWN.format(service=name, services=catalogue(ctx)))

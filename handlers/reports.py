@@ -9,9 +9,10 @@ from datetime import datetime, timedelta
 
 from handlers import texts, voice
 from handlers.chat import Button
-from handlers.context import Category, Context, ReportSettings, UserError
+from handlers.context import Context, UserError
 from handlers.places import Place, find_place, without
 from handlers.registry import Command
+from handlers.settings import Category, ReportSettings
 from handlers.understanding import Lexicon, ReportMeaning, read_report
 from handlers.understanding.lexicon import CATEGORY_RULES
 from storage.people import Person
@@ -66,7 +67,7 @@ def category_named(ctx: Context, name: str) -> Category:
     for category in ctx.settings.reports.categories:
         if category.name == name:
             return category
-    return Category(name, ())
+    return Category(name=name)
 
 
 def urgency(ctx: Context, text: str) -> str | None:

@@ -8,11 +8,12 @@ from datetime import datetime, timedelta
 
 from handlers import texts
 from handlers.chat import Button
-from handlers.context import Context, Group, UserError
+from handlers.context import Context, UserError
 from handlers.days import DayError, day_label, parse_day
 from handlers.exports import export_path, write_table
 from handlers.registry import Command
 from handlers.schedules import ScheduleError, parse_clock
+from handlers.settings import Group
 from handlers.understanding import SlotError, parse_rsvp
 from storage import NotFound
 from storage.events import CANCELLED, CLOSED, GOING, OPEN, WAITLIST, Draft, Event, Rsvp

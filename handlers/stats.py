@@ -180,7 +180,7 @@ def render(ctx: Context, month: Month, stats: PeriodStats) -> str:
     t = stats.total
     r = rates(t)
     lines = [
-        texts.STATS_HEADER.format(community=ctx.settings.community, month=month.label),
+        texts.STATS_HEADER.format(community=ctx.settings.community.name, month=month.label),
         texts.STATS_TOTALS.format(received=t.received, resolved=t.resolved, overdue=t.overdue),
         texts.STATS_RATES.format(
             response=pct(r["response"]),

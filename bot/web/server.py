@@ -272,7 +272,7 @@ class WebServer:
             nav=nav,
             path=request.path,
             flash=flash,
-            community=self.app.settings.community,
+            community=self.app.settings.community.name,
             **values,
         )
         return web.Response(status=status, text=body, content_type="text/html", charset="utf-8")
