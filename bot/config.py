@@ -462,6 +462,11 @@ def parse_config(text: str, file: str, environ: dict[str, str] | None = None) ->
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(file, [Problem("(syntax)", str(exc))]) from None
     _apply_env(raw, dict(os.environ) if environ is None else environ)
+    return validate_config(raw, file)
+
+
+def validate_config(raw: dict[str, Any], file: str) -> Config:
+    """Validate the file's tables; ConfigError lists every problem found."""
     try:
         cfg = Config.model_validate(raw)
     except ValidationError as exc:

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import copy
+import re
+import tomllib
+from datetime import date, time
+from typing import Any
+
 import pytest
+from pydantic import ValidationError
 
 from bot.cli import main
-from bot.config import ConfigError, load_config, parse_config
+from bot.config import ConfigError, load_config, parse_config, validate_config
+from handlers.settings import Settings
 from tests.fakes import EXAMPLE
 
 BASE = """
@@ -127,3 +135,160 @@ def test_check_config_command(capsys: pytest.CaptureFixture[str], tmp_path: obje
         assert f"{bad}: people[0].nonsense: unknown key" in err
     finally:
         bad.unlink()
+
+
+# Top-level keys of the file that the bot reads itself (storage, platforms, seeding the
+# database); every other key is policy and must reach the settings handlers are given.
+BOT_ONLY = {
+    "storage",
+    "buildings",
+    "grids",
+    "people",
+    "households",
+    "groups",
+    "announcements",
+    "ops",
+    "chats",
+    "web",
+    "console",
+    "telegram",
+    "wechat",
+    "voice",
+}
+DROP = object()  # the key left out
+# changed values for leaves a generic change would make invalid (a reference, a pattern)
+CHANGED: dict[str, Any] = {
+    "buildings": ["1栋", "2栋", "3栋", "4栋", "5栋", "6栋", "7栋", "8栋", "9栋"],
+    "community.timezone": "Asia/Tokyo",
+    "building_aliases.B3": "4栋",
+    "storage.url": "sqlite:///other.db",
+    "people[*].name": None,  # a name others refer to: its references change with it
+    "people[*].roles": lambda roles: [*roles, "admin"],
+    "people[*].address": "1栋1单元101",
+    "people[*].leader": lambda leader: "朱东" if leader == "张正芳" else "张正芳",
+    "grids[*].buildings": None,  # a building in another grid: covered by the buildings key
+    "grids[*].workers": [],
+    "households[*].address": "1栋1单元101",
+    "households[*].members": [],
+    "households[*].lead": DROP,  # the one 邻长 of the example: without one
+    "services[*].provider": "王辉",
+    "reports.recheck_categories": ["楼道堆物"],
+    "announcements[*].schedule": "每周六 19:00",
+    "chats.serve": "any",
+    "telegram.mode": "webhook",
+    "wechat.endpoint": "127.0.0.1:8789",
+}
+
+
+def _leaves(node: Any, path: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    """Every leaf key of a TOML table (a list of plain values is one leaf)."""
+    if isinstance(node, dict):
+        return [leaf for k, v in node.items() for leaf in _leaves(v, (*path, k))]
+    if isinstance(node, list) and node and all(isinstance(x, dict) for x in node):
+        return [leaf for i, v in enumerate(node) for leaf in _leaves(v, (*path, i))]
+    return [path]
+
+
+def _key(path: tuple[str | int, ...], star: bool = False) -> str:
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += "[*]" if star else f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out
+
+
+def _changed(path: tuple[str | int, ...], value: Any) -> Any:
+    for key in (_key(path), _key(path, star=True)):
+        if key in CHANGED:
+            new = CHANGED[key]
+            return new(value) if callable(new) else new
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int | float):
+        return value + 1
+    if isinstance(value, str) and re.fullmatch(r"\d{2}:\d{2}", value):
+        return f"{value[:3]}{(int(value[3:]) + 1) % 60:02d}"
+    if isinstance(value, str):
+        return value + "x"
+    if isinstance(value, list):
+        return [*value[1:], "新词"] if value else ["新词"]
+    raise AssertionError(f"{_key(path)}: no change known for {value!r}")
+
+
+def _at(node: Any, path: tuple[str | int, ...]) -> Any:
+    for part in path:
+        node = (
+            node[part] if isinstance(part, int) or isinstance(node, dict) else getattr(node, part)
+        )
+    return node
+
+
+def test_every_key_of_the_example_reaches_a_setting() -> None:
+    """Change each leaf of config.example.toml alone: what handlers are given (or, for the
+    bot's own sections, the loaded config) shows the new value. A key read into the model and
+    then dropped on the way to the handlers fails here."""
+    raw = tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))
+    # what the example leaves to the environment, so that enabling a platform is valid
+    raw["telegram"] |= {"token": "123:abc", "webhook_url": "https://bot.example.org/tg"}
+    raw["wechat"]["token"] = "secret"
+    platforms = ("console", "telegram", "wechat")
+    base = validate_config(copy.deepcopy(raw), "example")
+    settings = base.settings(platforms=platforms)
+    leaves = _leaves(raw)
+    assert len(leaves) > 100
+    checked = 0
+    for path in leaves:
+        new = _changed(path, _at(raw, path))
+        if new is None:
+            continue
+        changed = copy.deepcopy(raw)
+        if new is DROP:
+            del _at(changed, path[:-1])[path[-1]]
+        else:
+            _at(changed, path[:-1])[path[-1]] = new
+        cfg = validate_config(changed, "example")
+        top = str(path[0])
+        if top in Settings.model_fields:
+            before, after = settings, cfg.settings(platforms=platforms)
+        else:
+            assert top in BOT_ONLY, f"{top}: neither a setting nor one of the bot's own keys"
+            before, after = base, cfg
+        assert _at(after, path) != _at(before, path), f"{_key(path)} did not reach the settings"
+        checked += 1
+    assert checked > 100
+
+
+def test_settings_are_the_validated_models() -> None:
+    """Handlers read the very models the file was validated into: frozen, nothing copied."""
+    cfg = load_config(EXAMPLE, environ={})
+    settings = cfg.settings(platforms=("console",))
+    assert settings.reports is cfg.reports and settings.canteen is cfg.canteen
+    assert settings.canteen.weekly_menu(date(2026, 11, 30), "lunch") == "红烧鸡块 清炒白菜 米饭"
+    assert settings.canteen.cutoff("dinner") == time(15, 0)
+    assert settings.announcement_settings.quiet_start is None
+    with pytest.raises(ValidationError):
+        settings.reports.ack_minutes = 1  # type: ignore[misc]
+    assert [g.name for g in settings.groups] == ["香樟雅苑业主群"]
+
+
+@pytest.mark.parametrize(
+    ("table", "why"),
+    [
+        ('[canteen]\nlunch_cutoff = "25:00"\n', "canteen.lunch_cutoff: Value error, not a time"),
+        ("[network]\nduty_at = 9\n", "network.duty_at: Value error, not a time of day (HH:MM)"),
+        ('[events]\nday_before_at = "8:00"\n', "events.day_before_at: Value error, not a time"),
+        (
+            '[canteen]\nweekly_lunch = { "周八" = "饺子" }\n',
+            "canteen.weekly_lunch.周八: Value error, not a weekday (周一, 周二, … 周日)",
+        ),
+        (
+            '[announcement_settings]\nquiet_hours = "22:00-24:30"\n',
+            "announcement_settings.quiet_hours: Value error, not a time of day (HH:MM)",
+        ),
+    ],
+)
+def test_times_and_weekdays_are_checked_at_start(table: str, why: str) -> None:
+    [found] = problems(BASE + table)
+    assert found.startswith(why)
