@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, ValidationError, field_validator
 
 from handlers.places import find_place
-from handlers.schedules import ScheduleError, parse_schedule
 from handlers.settings import Group, Policy, Role, Settings, Strict
+from handlers.when import ScheduleError, parse_schedule
 
 PLATFORMS = ("console", "telegram", "wechat")
 CONSOLE_GROUP = "group"  # the console's one group chat

@@ -21,7 +21,7 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app import SCHEDULE_VERSION, App
-from handlers.schedules import cron_trigger
+from handlers.when import cron_trigger
 
 log = logging.getLogger(__name__)
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.config import Config
 from handlers.announcements import ROTATION_WORDS
 from handlers.places import find_place
-from handlers.schedules import ScheduleError, next_fire, parse_schedule
+from handlers.when import ScheduleError, next_fire, parse_schedule
 from storage import Database
 from storage.notices import DONE
 
@@ -95,9 +95,7 @@ async def seed_notices(db: Database, cfg: Config, *, at: datetime) -> None:
                 schedule, _ = parse_schedule(a.schedule, now=at, tz=tz)
                 first = next_fire(schedule, after=None, now=at, tz=tz)
             except ScheduleError:  # a one-off already in the past: nothing left to post
-                schedule, _ = parse_schedule(
-                    a.schedule, now=datetime(2000, 1, 1, tzinfo=UTC), tz=tz
-                )
+                schedule, _ = parse_schedule(a.schedule, now=at, tz=tz, past=True)
                 first = None
             text = a.text.strip()
             rotate = text in ROTATION_WORDS

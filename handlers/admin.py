@@ -7,9 +7,9 @@ import re
 
 from handlers import texts
 from handlers.context import Context, UserError
-from handlers.days import DayError, day_label, parse_day
 from handlers.places import find_place
 from handlers.registry import Command, Handler
+from handlers.when import DayError, day_label, parse_day
 from storage.people import Grid, Person
 
 ADMINS = frozenset({"admin"})

@@ -10,8 +10,8 @@ from handlers import texts
 from handlers.context import Context, UserError
 from handlers.notice_library import LIBRARY, WEEKDAY_NAMES, in_season_after
 from handlers.registry import Command
-from handlers.schedules import Schedule, ScheduleError, next_fire, parse_schedule
 from handlers.settings import Group
+from handlers.when import Schedule, ScheduleError, next_fire, parse_schedule
 from storage import NotFound
 from storage.notices import ACTIVE, DELETED, DONE, PAUSED, Notice
 
@@ -398,4 +398,3 @@ COMMANDS = (
         roles=ADMINS,
     ),
 )
-

@@ -12,12 +12,12 @@ from pathlib import Path
 from handlers import texts
 from handlers.chat import Button
 from handlers.context import Context, UserError
-from handlers.days import DayError, day_label, parse_day
 from handlers.exports import export_path, write_table
 from handlers.places import find_place
 from handlers.registry import Command
 from handlers.understanding import MealSlots, SlotError, parse_meal
 from handlers.understanding.slots import MEAL_WORDS
+from handlers.when import DayError, day_label, parse_day
 from storage.meals import MealSignup
 from storage.people import Person
 

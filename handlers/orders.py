@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 from handlers import texts
 from handlers.chat import Button
 from handlers.context import Context, UserError
-from handlers.days import DayError, day_label, parse_day
 from handlers.places import find_place
 from handlers.registry import Command
 from handlers.settings import Service
+from handlers.when import DayError, day_label, parse_day
 from storage import NotFound
 from storage.orders import ACKNOWLEDGED, OPEN, RESOLVED, ServiceOrder
 

@@ -9,12 +9,11 @@ from datetime import datetime, timedelta
 from handlers import texts
 from handlers.chat import Button
 from handlers.context import Context, UserError
-from handlers.days import DayError, day_label, parse_day
 from handlers.exports import export_path, write_table
 from handlers.registry import Command
-from handlers.schedules import ScheduleError, parse_clock
 from handlers.settings import Group
 from handlers.understanding import SlotError, parse_rsvp
+from handlers.when import DayError, ScheduleError, day_label, parse_clock, parse_day
 from storage import NotFound
 from storage.events import CANCELLED, CLOSED, GOING, OPEN, WAITLIST, Draft, Event, Rsvp
 

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
-from handlers.days import WEEKDAY_SHORT
 from handlers.understanding import categories
+from handlers.when import WEEKDAY_SHORT
 
 Role = Literal[
     "resident",
@@ -37,7 +37,7 @@ class Strict(BaseModel):
 
 
 def _time_of_day(value: Any) -> time:
-    """"HH:MM" (or a TOML time) → a time of day."""
+    """ "HH:MM" (or a TOML time) → a time of day."""
     if isinstance(value, time):
         return value
     if isinstance(value, str) and re.fullmatch(r"\d{2}:\d{2}", value):

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from bot.cli import main
 from bot.config import ConfigError, load_config, parse_config, validate_config
-from handlers.settings import Settings
+from handlers.settings import Policy, Settings
 from tests.fakes import EXAMPLE
 
 BASE = """
@@ -250,6 +250,8 @@ def test_every_key_of_the_example_reaches_a_setting() -> None:
             _at(changed, path[:-1])[path[-1]] = new
         cfg = validate_config(changed, "example")
         top = str(path[0])
+        before: Policy
+        after: Policy
         if top in Settings.model_fields:
             before, after = settings, cfg.settings(platforms=platforms)
         else:
@@ -269,7 +271,7 @@ def test_settings_are_the_validated_models() -> None:
     assert settings.canteen.cutoff("dinner") == time(15, 0)
     assert settings.announcement_settings.quiet_start is None
     with pytest.raises(ValidationError):
-        settings.reports.ack_minutes = 1  # type: ignore[misc]
+        settings.reports.ack_minutes = 1
     assert [g.name for g in settings.groups] == ["香樟雅苑业主群"]
 
 

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from bot.config import Config
 from handlers import texts
 from handlers.clock import ManualClock
-from handlers.days import parse_day
+from handlers.when import parse_day
 from storage import Database
 from tests.fakes import EXAMPLE, ROOT, Bot, config_from, example_raw, to
 

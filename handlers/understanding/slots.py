@@ -9,8 +9,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from handlers.days import DayError, parse_day
 from handlers.places import chinese_number
+from handlers.when import DayError, parse_day
 
 MEAL_WORDS = {
     "午餐": "lunch",
