@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import Field, ValidationError, field_validator
 
@@ -238,212 +237,137 @@ def _path(loc: tuple[int | str, ...]) -> str:
 def check_references(cfg: Config) -> list[Problem]:
     """Problems that span keys: unknown people and buildings, duplicates, a building twice."""
     problems: list[Problem] = []
+
+    def problem(path: str, reason: str) -> None:
+        problems.append(Problem(path, reason))
+
     names: dict[str, int] = {}
-    for i, person in enumerate(cfg.people):
-        if person.name in names:
-            problems.append(
-                Problem(
-                    f"people[{i}].name", f"{person.name!r} is already people[{names[person.name]}]"
-                )
-            )
-        names.setdefault(person.name, i)
-    seen_accounts: dict[str, str] = {}
-    for i, person in enumerate(cfg.people):
-        for j, account in enumerate(person.accounts):
-            if account in seen_accounts:
-                problems.append(
-                    Problem(
-                        f"people[{i}].accounts[{j}]",
-                        f"{account!r} already belongs to {seen_accounts[account]}",
-                    )
-                )
-            seen_accounts.setdefault(account, person.name)
+
+    def person(path: str, name: str, role: str | None = None) -> None:
+        if name not in names:
+            problem(path, f"unknown person {name!r} (not in [[people]])")
+        elif role is not None and role not in cfg.person(name).roles:
+            problem(path, f"{name!r} does not have the role {role}")
+
     known = set(cfg.buildings)
+
+    def building(path: str, name: str) -> bool:
+        if name not in known:
+            problem(path, f"unknown building {name!r} (not in buildings)")
+        return name in known
+
+    for i, p in enumerate(cfg.people):
+        if p.name in names:
+            problem(f"people[{i}].name", f"{p.name!r} is already people[{names[p.name]}]")
+        names.setdefault(p.name, i)
+    seen_accounts: dict[str, str] = {}
+    for i, p in enumerate(cfg.people):
+        for j, account in enumerate(p.accounts):
+            if account in seen_accounts:
+                problem(
+                    f"people[{i}].accounts[{j}]",
+                    f"{account!r} already belongs to {seen_accounts[account]}",
+                )
+            seen_accounts.setdefault(account, p.name)
     if len(known) != len(cfg.buildings):
-        problems.append(Problem("buildings", "a building is listed twice"))
+        problem("buildings", "a building is listed twice")
     alias_targets = set(cfg.building_aliases.values())
-    for i, building in enumerate(cfg.buildings):
+    for i, name in enumerate(cfg.buildings):
         # a report names a building as the parser reads it (１栋, 1号楼 → 1栋): any other
         # spelling here would send every report of that building to 社区 as unknown
-        place = find_place(building, {})
-        if place is not None and (
-            place.label != building or place.start or place.end < len(building)
-        ):
-            problems.append(
-                Problem(
-                    f"buildings[{i}]",
-                    f"{building!r} is not in the canonical form: write {place.label!r}",
-                )
+        place = find_place(name, {})
+        if place is not None and (place.label != name or place.start or place.end < len(name)):
+            problem(
+                f"buildings[{i}]", f"{name!r} is not in the canonical form: write {place.label!r}"
             )
-        elif place is None and building not in alias_targets:
-            problems.append(
-                Problem(
-                    f"buildings[{i}]",
-                    f"{building!r} cannot be recognised in a report: write it as N栋,"
-                    " or give it an entry in [building_aliases]",
-                )
+        elif place is None and name not in alias_targets:
+            problem(
+                f"buildings[{i}]",
+                f"{name!r} cannot be recognised in a report: write it as N栋,"
+                " or give it an entry in [building_aliases]",
             )
     owner: dict[str, str] = {}
     grid_names: set[str] = set()
     for i, grid in enumerate(cfg.grids):
         if grid.name in grid_names:
-            problems.append(Problem(f"grids[{i}].name", f"grid {grid.name!r} is defined twice"))
+            problem(f"grids[{i}].name", f"grid {grid.name!r} is defined twice")
         grid_names.add(grid.name)
-        for j, building in enumerate(grid.buildings):
-            if building not in known:
-                problems.append(
-                    Problem(
-                        f"grids[{i}].buildings[{j}]",
-                        f"unknown building {building!r} (not in buildings)",
-                    )
+        for j, name in enumerate(grid.buildings):
+            if building(f"grids[{i}].buildings[{j}]", name) and name in owner:
+                problem(
+                    f"grids[{i}].buildings[{j}]", f"{name!r} is already in grid {owner[name]!r}"
                 )
-            elif building in owner:
-                problems.append(
-                    Problem(
-                        f"grids[{i}].buildings[{j}]",
-                        f"{building!r} is already in grid {owner[building]!r}",
-                    )
-                )
-            owner.setdefault(building, grid.name)
+            owner.setdefault(name, grid.name)
         for j, worker in enumerate(grid.workers):
-            if worker not in names:
-                problems.append(
-                    Problem(
-                        f"grids[{i}].workers[{j}]", f"unknown person {worker!r} (not in [[people]])"
-                    )
-                )
-            elif "grid_worker" not in cfg.person(worker).roles:
-                problems.append(
-                    Problem(
-                        f"grids[{i}].workers[{j}]", f"{worker!r} does not have the role grid_worker"
-                    )
-                )
-    for alias, building in cfg.building_aliases.items():
-        if building not in known:
-            problems.append(
-                Problem(
-                    f"building_aliases.{alias}", f"unknown building {building!r} (not in buildings)"
-                )
-            )
+            person(f"grids[{i}].workers[{j}]", worker, "grid_worker")
+    for alias, name in cfg.building_aliases.items():
+        building(f"building_aliases.{alias}", name)
     if cfg.telegram.enabled and not cfg.telegram.token:
-        problems.append(
-            Problem(
-                "telegram.token", "required when telegram.enabled (or set LINLI_TELEGRAM_TOKEN)"
-            )
-        )
+        problem("telegram.token", "required when telegram.enabled (or set LINLI_TELEGRAM_TOKEN)")
     group_names = [g.name for g in cfg.groups] + [cfg.console.group]
     for i, g in enumerate(cfg.groups):
         if group_names.index(g.name) != i:
-            problems.append(Problem(f"groups[{i}].name", f"group {g.name!r} is defined twice"))
+            problem(f"groups[{i}].name", f"group {g.name!r} is defined twice")
     keys: set[str] = set()
     long_ago = datetime(2000, 1, 1, tzinfo=UTC)  # a one-off already past is no error here
     for i, a in enumerate(cfg.announcements):
         if a.key in keys:
-            problems.append(Problem(f"announcements[{i}].key", f"{a.key!r} is used twice"))
+            problem(f"announcements[{i}].key", f"{a.key!r} is used twice")
         keys.add(a.key)
         try:
-            _, rest = parse_schedule(a.schedule, now=long_ago, tz=ZoneInfo(cfg.community.timezone))
+            _, rest = parse_schedule(a.schedule, now=long_ago, tz=cfg.timezone)
             if rest.strip():
-                problems.append(
-                    Problem(
-                        f"announcements[{i}].schedule",
-                        f"unexpected {rest.strip()!r} after the time",
-                    )
+                problem(
+                    f"announcements[{i}].schedule", f"unexpected {rest.strip()!r} after the time"
                 )
         except ScheduleError as exc:
-            problems.append(Problem(f"announcements[{i}].schedule", str(exc)))
+            problem(f"announcements[{i}].schedule", str(exc))
         for j, name in enumerate(a.groups):
             if name not in group_names:
-                problems.append(
-                    Problem(
-                        f"announcements[{i}].groups[{j}]",
-                        f"unknown group {name!r} (not in [[groups]])",
-                    )
+                problem(
+                    f"announcements[{i}].groups[{j}]", f"unknown group {name!r} (not in [[groups]])"
                 )
     for i, g in enumerate(cfg.groups):
-        for j, building in enumerate(g.buildings):
-            if building not in known:
-                problems.append(
-                    Problem(
-                        f"groups[{i}].buildings[{j}]",
-                        f"unknown building {building!r} (not in buildings)",
-                    )
-                )
-    for j, building in enumerate(cfg.console.buildings or []):
-        if building not in known:
-            problems.append(
-                Problem(
-                    f"console.buildings[{j}]", f"unknown building {building!r} (not in buildings)"
-                )
-            )
-    for i, person in enumerate(cfg.people):
-        if person.leader is not None and person.leader not in names:
-            problems.append(
-                Problem(
-                    f"people[{i}].leader", f"unknown person {person.leader!r} (not in [[people]])"
-                )
-            )
+        for j, name in enumerate(g.buildings):
+            building(f"groups[{i}].buildings[{j}]", name)
+    for j, name in enumerate(cfg.console.buildings or []):
+        building(f"console.buildings[{j}]", name)
+    for i, p in enumerate(cfg.people):
+        if p.leader is not None:
+            person(f"people[{i}].leader", p.leader)
     leader_of = {p.name: p.leader for p in cfg.people}
     in_cycle: set[str] = set()
-    for i, person in enumerate(cfg.people):
-        chain = [person.name]
+    for i, p in enumerate(cfg.people):
+        chain = [p.name]
         while (up := leader_of.get(chain[-1])) is not None and up not in chain:
             chain.append(up)
-        if up is not None and up == person.name and person.name not in in_cycle:
+        if up is not None and up == p.name and p.name not in in_cycle:
             in_cycle.update(chain)
-            problems.append(
-                Problem(
-                    f"people[{i}].leader",
-                    "a cycle of leaders: " + " → ".join([*chain, person.name]),
-                )
-            )
+            problem(f"people[{i}].leader", "a cycle of leaders: " + " → ".join([*chain, p.name]))
     addresses: set[str] = set()
     for i, h in enumerate(cfg.households):
         place = find_place(h.address, cfg.building_aliases)
         if place is None or place.building not in known:
-            problems.append(
-                Problem(
-                    f"households[{i}].address",
-                    f"{h.address!r} is not in a building of the community",
-                )
+            problem(
+                f"households[{i}].address", f"{h.address!r} is not in a building of the community"
             )
         elif place.label in addresses:
-            problems.append(Problem(f"households[{i}].address", f"{h.address!r} is listed twice"))
+            problem(f"households[{i}].address", f"{h.address!r} is listed twice")
         else:
             addresses.add(place.label)
         for j, member in enumerate(h.members):
-            if member not in names:
-                problems.append(
-                    Problem(
-                        f"households[{i}].members[{j}]",
-                        f"unknown person {member!r} (not in [[people]])",
-                    )
-                )
-        if h.lead is not None and h.lead not in names:
-            problems.append(
-                Problem(f"households[{i}].lead", f"unknown person {h.lead!r} (not in [[people]])")
-            )
-        elif h.lead is not None and "neighbor_lead" not in cfg.person(h.lead).roles:
-            problems.append(
-                Problem(f"households[{i}].lead", f"{h.lead!r} does not have the role neighbor_lead")
-            )
+            person(f"households[{i}].members[{j}]", member)
+        if h.lead is not None:
+            person(f"households[{i}].lead", h.lead, "neighbor_lead")
     for i, service in enumerate(cfg.services):
-        if service.provider not in names:
-            problems.append(
-                Problem(
-                    f"services[{i}].provider",
-                    f"unknown person {service.provider!r} (not in [[people]])",
-                )
-            )
+        person(f"services[{i}].provider", service.provider)
     for i, tier in enumerate(cfg.canteen.price_tiers):
         if tier.min_age > tier.max_age:
-            problems.append(Problem(f"canteen.price_tiers[{i}]", "min_age is above max_age"))
+            problem(f"canteen.price_tiers[{i}]", "min_age is above max_age")
     if cfg.wechat.enabled and not cfg.wechat.token:
-        problems.append(
-            Problem("wechat.token", "required when wechat.enabled (or set LINLI_WECHAT_TOKEN)")
-        )
+        problem("wechat.token", "required when wechat.enabled (or set LINLI_WECHAT_TOKEN)")
     if cfg.telegram.enabled and cfg.telegram.mode == "webhook" and not cfg.telegram.webhook_url:
-        problems.append(Problem("telegram.webhook_url", "required in webhook mode"))
+        problem("telegram.webhook_url", "required in webhook mode")
     return problems
 
 

@@ -309,3 +309,51 @@ def test_settings_are_the_validated_models() -> None:
 def test_times_and_weekdays_are_checked_at_start(table: str, why: str) -> None:
     [found] = problems(BASE + table)
     assert found.startswith(why)
+
+
+def test_references_across_tables_are_checked() -> None:
+    text = (
+        BASE
+        + """
+[building_aliases]
+"B9" = "9栋"
+[console]
+buildings = ["8栋"]
+[[groups]]
+name = "业主群"
+platform = "telegram"
+chat_id = "-100"
+buildings = ["7栋"]
+[[announcements]]
+key = "k"
+schedule = "每周五 19:00"
+text = "提醒"
+groups = ["火星群"]
+[[households]]
+address = "1栋1单元101"
+members = ["王五"]
+lead = "李娜"
+[[households]]
+address = "2栋1单元101"
+lead = "赵六"
+[[services]]
+name = "理发"
+provider = "小林"
+[[canteen.price_tiers]]
+label = "老"
+min_age = 80
+max_age = 60
+price = "8元"
+"""
+    )
+    assert problems(text) == [
+        "building_aliases.B9: unknown building '9栋' (not in buildings)",
+        "announcements[0].groups[0]: unknown group '火星群' (not in [[groups]])",
+        "groups[0].buildings[0]: unknown building '7栋' (not in buildings)",
+        "console.buildings[0]: unknown building '8栋' (not in buildings)",
+        "households[0].members[0]: unknown person '王五' (not in [[people]])",
+        "households[0].lead: '李娜' does not have the role neighbor_lead",
+        "households[1].lead: unknown person '赵六' (not in [[people]])",
+        "services[0].provider: unknown person '小林' (not in [[people]])",
+        "canteen.price_tiers[0]: min_age is above max_age",
+    ]
