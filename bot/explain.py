@@ -7,7 +7,7 @@ from datetime import date
 
 from bot.app import build_registry
 from handlers import reports
-from handlers.context import Settings
+from handlers.settings import Settings
 from handlers.understanding import Understanding, understand
 
 

@@ -15,7 +15,8 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from bot.web import texts
 from handlers.clock import Clock
-from handlers.context import Context, Settings
+from handlers.context import Context
+from handlers.settings import Settings
 from storage import Database
 from storage.people import Person
 
