@@ -96,6 +96,7 @@ class Snapshot:
     version: str
     persons: dict[int, Person] = field(default_factory=dict)
     config_names: dict[int, str] = field(default_factory=dict)  # person id → config name
+    by_config_name: dict[str, int] = field(default_factory=dict)  # config name → person id
     names: dict[str, list[int]] = field(default_factory=dict)  # name → person ids, ascending
     stored_roles: dict[int, frozenset[str]] = field(default_factory=dict)  # as in person_roles
     accounts: dict[int, list[Account]] = field(default_factory=dict)  # by platform
@@ -112,6 +113,7 @@ class Snapshot:
         self.stored_roles[person.id] = stored_roles
         if row.config_name is not None:
             self.config_names[person.id] = row.config_name
+            self.by_config_name[row.config_name] = person.id
         ids = self.names.setdefault(person.name, [])
         if person.id not in ids:
             ids.append(person.id)

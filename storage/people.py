@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.directory import Account as Account
-from storage.directory import DirectoryView, Snapshot, person_of
+from storage.directory import DirectoryView, person_of
 from storage.directory import Grid as Grid
 from storage.directory import Person as Person
 from storage.errors import NotFound
@@ -44,7 +44,9 @@ class PeopleRepository:
         self._conn = conn
         self._dir = directory if directory is not None else DirectoryView(conn)
 
-    async def _person(self, where: sa.ColumnElement[bool], *, account: bool = False) -> Person | None:
+    async def _person(
+        self, where: sa.ColumnElement[bool], *, account: bool = False
+    ) -> Person | None:
         """One person from the database, found by `where` on people (or, with `account`,
         on their accounts): one statement, their row once per role. Kept in the snapshot
         if this unit of work may (it did not know them: added since it was loaded)."""
@@ -95,11 +97,11 @@ class PeopleRepository:
         """The person of that name (a config name first), or None."""
         snapshot = await self._dir.snapshot()
         if snapshot is not None:
-            ids = [pid for pid, cn in snapshot.config_names.items() if cn == name]
-            ids += snapshot.names.get(name, [])
-            if ids:
-                pid = min(ids, key=lambda i: (i not in snapshot.config_names, i))
-                return snapshot.persons[pid]
+            configured = snapshot.by_config_name.get(name)
+            ids = snapshot.names.get(name, []) + ([] if configured is None else [configured])
+            if ids:  # as the query below orders them: a config name first, then the oldest
+                first = min(ids, key=lambda i: (i not in snapshot.config_names, i))
+                return snapshot.persons[first]
         pid = await self._conn.scalar(
             sa.select(people.c.id)
             .where(sa.or_(people.c.config_name == name, people.c.name == name))

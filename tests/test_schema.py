@@ -56,8 +56,7 @@ ROWS = (
     " status, level, origin_platform, origin_chat, created_at, filed_by_id) VALUES (1, 1, '3栋',"
     " true, '飞线', '飞线充电', false, 'open', 0, 'console', 'group', '2026-11-26 01:00:00', 2)",
     "INSERT INTO report_events (report_id, kind, at) VALUES (1, 'filed', '2026-11-26 01:00:00')",
-    "INSERT INTO report_followers (report_id, person_id, at)"
-    " VALUES (1, 2, '2026-11-26 01:00:00')",
+    "INSERT INTO report_followers (report_id, person_id, at) VALUES (1, 2, '2026-11-26 01:00:00')",
 )
 
 
