@@ -161,10 +161,12 @@ async def statements(senders: int = 500) -> dict[str, Any]:
         event.listen(db.engine.sync_engine, "before_cursor_execute", counted)
         second: list[int] = []
         later: dict[str, list[int]] = {"上报": [], "报餐": [], "报名": []}
+        cpu = 0.0
         for i, (who, text) in enumerate(mix(4 * senders, random.Random(3))):
-            before = count
+            before, started = count, time.process_time()
             await app.handle(incoming(who, text, at=clock.now()))
             if i >= 2 * senders:
+                cpu += time.process_time() - started
                 later[text[:2]].append(count - before)
             elif i >= senders:
                 second.append(count - before)
@@ -175,6 +177,7 @@ async def statements(senders: int = 500) -> dict[str, Any]:
         "second_message": round(sum(second) / len(second), 2),
         "later_messages": len(every),
         "per_message": round(sum(every) / len(every), 2),
+        "cpu_ms_per_message": round(1000 * cpu / len(every), 2),
     }
     for kind, counts in later.items():
         out[kind] = round(sum(counts) / len(counts), 2)
