@@ -15,3 +15,15 @@ FORBIDDEN = "您的角色不能查看或操作此页面。"
 NOT_FOUND = "没有找到这个页面或记录。"
 TEXT_NEEDED = "请填写内容。"
 BAD_MONTH = "月份格式不对，已显示本月。"
+CONFIRM_NEEDED = "请先勾选确认。"
+CHOICE_NEEDED = "请选择要修改的内容。"
+PHOTO_WECHAT = (
+    "居民在微信中附了照片。系统只记下了微信消息的编号，没有保存图片，网页上不能显示；"
+    "请在群聊中查看。"
+)
+PHOTO_CONSOLE = "演示控制台中的照片（只有占位编号，没有图片内容）。"
+PHOTO_OFFLINE = (
+    "居民在{platform}中附了照片。系统只记下了{platform}的文件编号，"
+    "{platform}没有连接时网页上不能显示；请在聊天中查看。"
+)
+PHOTO_UNAVAILABLE = "照片暂时取不到，请稍后再试或在聊天中查看。"
