@@ -24,10 +24,10 @@ from bot.web import charts
 from bot.web import texts as web_texts
 from bot.web.actions import perform
 from bot.web.auth import (
-    WEB_ROLES,
     Session,
     Sessions,
     check_code,
+    check_link,
     is_staff,
     send_code,
     signing_secret,
@@ -36,6 +36,7 @@ from handlers import announcements, meals, rsvp, stats, texts, votes
 from handlers.context import Context, UserError
 from handlers.reports import OVERSEERS
 from handlers.tickets import may_act
+from handlers.web_login import LINK_PATH, URL_KEY, WEB_ROLES
 from storage import NotFound
 from storage.events import GOING, WAITLIST
 from storage.notices import ACTIVE as NOTICE_ACTIVE
@@ -138,6 +139,8 @@ class WebServer:
         r.add_get("/login", self.login_page)
         r.add_post("/login/code", self.login_code)
         r.add_post("/login/verify", self.login_verify)
+        r.add_get(LINK_PATH, self.link_page)
+        r.add_post(LINK_PATH, self.link_login)
         r.add_post("/logout", self.logout)
         r.add_get("/", self._page(WEB_ROLES, self.today))
         r.add_get("/reports", self._page(REPORT_ROLES, self.report_list))
@@ -170,11 +173,18 @@ class WebServer:
         site = web.TCPSite(self._runner, self.cfg.listen, self.cfg.port)
         await site.start()
         self.port = int(self._runner.addresses[0][1])
+        await self._announce(self.url)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         if self._runner is not None:
+            await self._announce("")
             await self._runner.cleanup()
+
+    async def _announce(self, url: str) -> None:
+        """Where the chat's 登录 points its links ("": the workbench is not served)."""
+        async with self.app.db.unit_of_work() as uow:
+            await uow.people.set_meta(key=URL_KEY, value=url)
 
     # -- plumbing
 
@@ -331,6 +341,21 @@ class WebServer:
             return self.render(request, "login.html", step="code", name=name, next=nxt)
         self._set_session(request, self.sessions.new(person.id))
         return redirect(nxt)
+
+    async def link_page(self, request: web.Request) -> web.StreamResponse:
+        """A 登录 link opened: one button that logs in. Opening the link changes nothing
+        (a chat app's link preview must not use it up), the button's form does."""
+        token = request.query.get("t", "")[:100]
+        return self.render(request, "login.html", step="link", token=token, name="", next="/")
+
+    async def link_login(self, request: web.Request) -> web.StreamResponse:
+        form: MultiDictProxy[Any] = request[FORM]
+        person = await check_link(self.app.db, self.app.clock, str(form.get("t", ""))[:100])
+        if person is None:
+            self._flash(request, web_texts.LINK_WRONG)
+            return redirect("/login")
+        self._set_session(request, self.sessions.new(person.id))
+        return redirect("/")
 
     async def logout(self, request: web.Request) -> web.StreamResponse:
         self._set_session(request, self.sessions.new().with_flash(web_texts.LOGGED_OUT))
