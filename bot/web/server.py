@@ -799,7 +799,7 @@ class WebServer:
                     {
                         "event": e,
                         "taken": sum(r.size for r in going),
-                        "waiting": len(waiting),
+                        "waiting": sum(r.size for r in waiting),
                         "roster": roster,
                     }
                 )
