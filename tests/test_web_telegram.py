@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any, cast
 
 from bot.config import WebConfig
 from bot.web import texts as web_texts
@@ -93,7 +94,8 @@ async def test_offline_telegram_photo_is_said_so(
     ):
         await tg.said(GROUP, WANGHUI, "王辉", "上报 3栋 楼道飞线充电", photo="ph-jpeg")
         v = await _login_by_link(tg, server, ZHUDONG, "朱东")
-        adapter = tg.app.adapters.pop("telegram")
+        adapters = cast(dict[str, Any], tg.app.adapters)  # running() hands App a dict
+        adapter = adapters.pop("telegram")
         try:
             page = await v.get("/reports/1")
             assert "<img" not in page.text
@@ -101,5 +103,5 @@ async def test_offline_telegram_photo_is_said_so(
             assert (await v.get("/reports/1/photo")).status == 404
             assert not [c for c in fake.calls if c.method in ("getFile", "download")]
         finally:
-            tg.app.adapters["telegram"] = adapter
+            adapters["telegram"] = adapter
             await v.close()
