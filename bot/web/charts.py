@@ -15,8 +15,8 @@ BLUE = "#0b5cad"
 AMBER = "#b06d00"
 GREY = "#8a93a3"
 FONT = 'font-family="sans-serif"'
-W, H = 640, 260  # the viewBox; the picture scales to its container
-LEFT, RIGHT, TOP, BOTTOM = 44, 12, 22, 40
+W, H = 480, 240  # the viewBox; the picture scales to its container
+LEFT, RIGHT, TOP, BOTTOM = 40, 8, 20, 30
 
 
 @dataclass(frozen=True)
@@ -53,14 +53,14 @@ def _frame(title: str, labels: Sequence[str], ticks: Sequence[tuple[float, str]]
             f'stroke="#e4e7ee" stroke-width="1"/>'
         )
         parts.append(
-            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" '
+            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="12" '
             f'fill="{GREY}" {FONT}>{escape(text)}</text>'
         )
     slot = plot_w / max(1, len(labels))
     for i, label in enumerate(labels):
         x = LEFT + slot * (i + 0.5)
         parts.append(
-            f'<text x="{x:.1f}" y="{H - BOTTOM + 18}" text-anchor="middle" font-size="12" '
+            f'<text x="{x:.1f}" y="{H - BOTTOM + 18}" text-anchor="middle" font-size="13" '
             f'fill="#1d2330" {FONT}>{escape(label)}</text>'
         )
     parts.append(
@@ -95,7 +95,7 @@ def bars(title: str, labels: Sequence[str], series: Sequence[Series]) -> Markup:
             )
             parts.append(
                 f'<text x="{x + (width - 2) / 2:.1f}" y="{y - 4:.1f}" text-anchor="middle" '
-                f'font-size="11" fill="{s.colour}" {FONT}>{value:g}</text>'
+                f'font-size="12" fill="{s.colour}" {FONT}>{value:g}</text>'
             )
     parts.append("</svg>")
     return Markup("".join(parts))
@@ -108,7 +108,10 @@ def lines(title: str, labels: Sequence[str], series: Sequence[Series]) -> Markup
     parts = _frame(title, labels, ticks)
     plot_h = H - TOP - BOTTOM
     slot = (W - LEFT - RIGHT) / max(1, len(labels))
-    for s in series:
+    # the first line widest, each next one narrower on top of it: rates that are equal
+    # (响应率 and 解决率 often are) stay visible as nested lines
+    for k, s in enumerate(series):
+        width = 2 + 2.5 * (len(series) - 1 - k)
         points: list[tuple[float, float, float]] = []
         runs: list[list[tuple[float, float]]] = [[]]
         for i, value in enumerate(s.values):
@@ -123,11 +126,12 @@ def lines(title: str, labels: Sequence[str], series: Sequence[Series]) -> Markup
             if len(run) > 1:
                 path = " ".join(f"{x:.1f},{y:.1f}" for x, y in run)
                 parts.append(
-                    f'<polyline points="{path}" fill="none" stroke="{s.colour}" stroke-width="2"/>'
+                    f'<polyline points="{path}" fill="none" stroke="{s.colour}" '
+                    f'stroke-width="{width}" stroke-linejoin="round"/>'
                 )
         for x, y, value in points:
             parts.append(
-                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{s.colour}">'
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{width / 2 + 2}" fill="{s.colour}">'
                 f"<title>{escape(f'{s.name} {value:.1%}')}</title></circle>"
             )
     parts.append("</svg>")
