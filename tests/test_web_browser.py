@@ -6,18 +6,24 @@ artefacts (LINLI_ARTEFACTS, default tmp/artefacts)."""
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from PIL import Image, ImageDraw
 from playwright.async_api import Browser, Page, ViewportSize, async_playwright
 
+from bot.config import WebConfig
 from bot.web.server import WebServer
 from handlers import texts
+from handlers.clock import ManualClock
+from tests.fake_telegram import FakeBotApi
 from tests.fakes import Bot, to
-from tests.web_support import code_sent_to, link_sent_to, workbench
+from tests.test_telegram import GROUP, WANGHUI, ZHUDONG, running
+from tests.web_support import LINK, code_sent_to, link_sent_to, workbench
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -317,3 +323,43 @@ async def test_the_stats_page_draws_its_trend_without_script(
     assert box is not None and box["width"] <= 390
     await _shoot(page, "phone-stats")
     await context.close()
+
+
+def _photo() -> bytes:
+    """A picture as a phone sends it: a JPEG (a stairwell wall and a cable across it)."""
+    picture = Image.new("RGB", (640, 480), (214, 206, 190))
+    draw = ImageDraw.Draw(picture)
+    draw.rectangle((0, 380, 640, 480), fill=(120, 110, 100))
+    draw.line((40, 60, 600, 300), fill=(20, 20, 20), width=8)
+    draw.rectangle((520, 260, 620, 420), fill=(60, 90, 160))
+    out = io.BytesIO()
+    picture.save(out, format="JPEG", quality=80)
+    return out.getvalue()
+
+
+async def test_a_telegram_photo_shows_on_the_report_page(
+    tmp_path: Path, fake: FakeBotApi, clock: ManualClock, browser: Browser
+) -> None:
+    fake.files["ph-wire"] = _photo()
+    async with (
+        running(tmp_path, fake, clock) as tg,
+        WebServer(tg.app, WebConfig(port=0, secret="test-secret")) as server,
+    ):
+        await tg.said(GROUP, WANGHUI, "王辉", "上报 3栋 楼道里有人飞线充电", photo="ph-wire")
+        for size, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+            # 朱东 writes 登录 to the bot on Telegram and opens the link on this device
+            await tg.said(ZHUDONG, ZHUDONG, "朱东", "登录")
+            m = LINK.search(fake.to_chat(ZHUDONG)[-1].params["text"])
+            assert m, fake.to_chat(ZHUDONG)[-1].params
+            context = await browser.new_context(viewport=viewport, locale="zh-CN")
+            page = await context.new_page()
+            await page.goto(m.group(1))
+            await page.click("button:text('登录工作台')")
+            await page.wait_for_url(server.url + "/")
+            await page.goto(server.url + "/reports/1")
+            img = page.locator("dd.photo img")
+            await img.wait_for()
+            assert await img.evaluate("el => el.complete && el.naturalWidth") == 640
+            assert "飞线充电" in await page.inner_text(".report-text")
+            await _shoot(page, f"{size}-report-photo")
+            await context.close()
