@@ -37,7 +37,7 @@ from handlers.context import Context, UserError
 from handlers.reports import OVERSEERS
 from handlers.tickets import may_act
 from handlers.web_login import LINK_PATH, URL_KEY, WEB_ROLES
-from storage import NotFound
+from storage import UNAVAILABLE, NotFound
 from storage.events import GOING, WAITLIST
 from storage.notices import ACTIVE as NOTICE_ACTIVE
 from storage.people import Person
@@ -177,9 +177,15 @@ class WebServer:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self._runner is not None:
-            await self._announce("")
+        if self._runner is None:
+            return
+        try:
             await self._runner.cleanup()
+        finally:
+            try:
+                await self._announce("")
+            except UNAVAILABLE:  # shutting down with the database gone: nothing to tell
+                log.warning("web: could not clear the workbench's address in the database")
 
     async def _announce(self, url: str) -> None:
         """Where the chat's 登录 points its links ("": the workbench is not served)."""
