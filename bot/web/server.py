@@ -58,6 +58,14 @@ EVENT_STATUS = {"open": "报名中", "closed": "报名已截止", "cancelled": "
 VOTE_ROLES = frozenset(OVERSEERS)
 STATUS_NAMES = {OPEN: "待接单", ACKNOWLEDGED: "处理中", RESOLVED: "已办结", "active": "未办结"}
 ACTIONS = {"ack": "接单", "resolve": "办结", "reassign": "转派", "note": "备注"}
+PEOPLE_VERBS = {  # (the form, its button) → the chat's admin command
+    ("role", "add"): "设置角色",
+    ("role", "remove"): "取消角色",
+    ("grid", "add"): "加入网格",
+    ("grid", "remove"): "移出网格",
+    ("leave", "add"): "请假",
+    ("leave", "end"): "销假",
+}
 TREND_MONTHS = 6  # the 统计 page's trend: the month asked for and the five before it
 MEAL_NAMES = {"lunch": "午餐", "dinner": "晚餐"}
 NAV = (  # (path, label, roles that see it)
@@ -900,20 +908,19 @@ class WebServer:
         op = str(form.get("op", ""))
         value = str(form.get("value", "")).strip()
         if not name or len(name) > 100 or any(c.isspace() for c in name):
-            self._flash(request, web_texts.NAME_MISSING)
+            self._flash(request, web_texts.PERSON_NEEDED)
             return redirect("/people")
-        command = None
         action = request.match_info["action"]
-        if action == "role" and value in texts.ROLE_NAMES and value != "resident":
-            verb = {"add": "设置角色", "remove": "取消角色"}.get(op)
-            command = verb and f"{verb} {name} {texts.ROLE_NAMES[value]}"
-        elif action == "grid" and value and not any(c.isspace() for c in value):
-            verb = {"add": "加入网格", "remove": "移出网格"}.get(op)
-            command = verb and f"{verb} {name} {value[:50]}"
-        elif action == "leave" and op == "end":
-            command = f"销假 {name}"
-        elif action == "leave" and op == "add" and _DAY.match(value):
-            command = f"请假 {name} 至 {value}"
+        verb = PEOPLE_VERBS.get((action, op))
+        command = ""
+        if action == "role" and verb and value in texts.ROLE_NAMES and value != "resident":
+            command = f"{verb} {name} {texts.ROLE_NAMES[value]}"
+        elif action == "grid" and verb and value and not any(c.isspace() for c in value):
+            command = f"{verb} {name} {value[:50]}"
+        elif action == "leave" and verb and op == "end":
+            command = f"{verb} {name}"
+        elif action == "leave" and verb and _DAY.match(value):
+            command = f"{verb} {name} 至 {value}"
         if not command:
             self._flash(request, web_texts.CHOICE_NEEDED)
             return redirect("/people")

@@ -19,6 +19,7 @@ TEXT_NEEDED = "请填写内容。"
 BAD_MONTH = "月份格式不对，已显示本月。"
 CONFIRM_NEEDED = "请先勾选确认。"
 CHOICE_NEEDED = "请选择要修改的内容。"
+PERSON_NEEDED = "请填写要修改的人员姓名（不含空格）。"
 PHOTO_WECHAT = (
     "居民在微信中附了照片。系统只记下了微信消息的编号，没有保存图片，网页上不能显示；"
     "请在群聊中查看。"
