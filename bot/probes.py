@@ -98,6 +98,13 @@ class StatementCount:
         event.listen(Engine, "before_cursor_execute", self._statement)
         event.listen(Engine, "commit", self._commit)
 
+    def stop(self) -> None:
+        from sqlalchemy import event
+        from sqlalchemy.engine import Engine
+
+        event.remove(Engine, "before_cursor_execute", self._statement)
+        event.remove(Engine, "commit", self._commit)
+
     def _statement(self, *_: Any) -> None:
         self.statements += 1
 
