@@ -27,6 +27,7 @@ import asyncio
 import contextlib
 import json
 import os
+import platform
 import re
 import sys
 import tempfile
@@ -41,6 +42,7 @@ from bot.probes import COUNT_STATEMENTS, LOOP_PROBE
 from tests.fake_telegram import Call, FakeBotApi
 
 ROOT = Path(__file__).parent.parent
+RESULTS = Path(__file__).parent / "results"
 GROUP = -1001
 # the demo community's grid workers, on Telegram (as tests/test_telegram.py binds them)
 ACCOUNTS = {"李娜": 101, "陈刚": 102, "王辉": 201, "张正芳": 301, "朱东": 401}
@@ -364,6 +366,12 @@ async def main(argv: list[str] | None = None) -> dict[str, Any]:
     sizes = args.sizes or ([1000] if args.quick else [1000, 10_000])
     idle_seconds = args.idle if args.idle is not None else (30.0 if args.quick else 60.0)
     out = await sitting(sizes, args.rounds, idle_seconds)
+    out["machine"] = f"{platform.machine()} {platform.python_version()}, {os.cpu_count()} cores"
+    out["when"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    out["load_average"] = [round(x, 1) for x in os.getloadavg()]
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "sidebyside.json").write_text(json.dumps(out, ensure_ascii=False, indent=2))
+    print(f"{out['machine']} — {out['when']} — load average {out['load_average']}")
     print(table(out))
     return out
 
