@@ -97,4 +97,5 @@ async def monthly(n: int) -> dict[str, Any]:
         "fill_seconds": round(filled, 1),
         "month_stats_ms": round(1000 * min(timings), 1),
         "loop_stall_max_ms": round(1000 * lag.worst, 1),
+        "loop_stall_on_cpu_ms": round(1000 * lag.worst_on_cpu, 1),
     }

@@ -24,6 +24,17 @@ async def test_the_loop_probe_sees_a_statement_that_holds_the_loop() -> None:
     assert lag.worst >= 0.08 - lag.interval
     assert lag.over_20ms >= 1
     assert max(lag.figures()["per_second_worst_ms"].values()) >= 75
+    assert lag.worst_on_cpu < 0.05  # time.sleep holds the loop, but not on the CPU
+
+
+async def test_the_loop_probe_tells_a_busy_loop_on_the_cpu() -> None:
+    async with LoopLag() as lag:
+        await asyncio.sleep(0.02)
+        end = time.thread_time() + 0.06
+        while time.thread_time() < end:  # a callback computing for 60 ms of CPU
+            pass
+        await asyncio.sleep(0.02)
+    assert lag.worst_on_cpu >= 0.06 - lag.interval
 
 
 async def test_the_statement_counter_counts_every_engines_statements(tmp_path: Path) -> None:
@@ -59,6 +70,8 @@ async def test_the_side_by_side_bench_runs_both_bots_end_to_end() -> None:
     for run in runs[1::2]:  # linli's probes were read
         assert run["statements_per_report"] > 1
         assert run["loop_stall_max_ms"] is not None
+        assert run["loop_stall_on_cpu_ms"] <= run["loop_stall_max_ms"]
+        assert any("INSERT INTO reports" in k for k in run["statements_by_kind"])
     assert out["idle"]["seconds"] > 1
     assert out["idle"]["statements_per_s"] >= 0
     assert "linli/plain" in sidebyside.table(out)
