@@ -233,6 +233,11 @@ async def run_bot(kind: str, n: int, pace: float | None) -> dict[str, Any]:
                 offering = asyncio.create_task(offer(fake, n, pace))
                 deadline = time.monotonic() + 120 + n / 10
                 while not arrivals.complete(n) and time.monotonic() < deadline:
+                    if proc.returncode is not None:
+                        raise RuntimeError(
+                            f"the {kind} bot died ({proc.returncode}):\n"
+                            + (tmp / f"{kind}.log").read_text(errors="replace")[-2000:]
+                        )
                     await asyncio.sleep(0.02)
                 cpu1, wall1 = cpu_seconds(proc.pid), time.time()
                 offered = await offering
