@@ -13,7 +13,7 @@ Per bot and run: reports/s end to end (N over the time from the first offer to t
 answer or alert at the fake), CPU per report (the bot process's user+sys CPU over that
 time, from /proc: handling, storing and both sends), alert latency p50/p99 (from the offer
 to the alert at the fake) at saturation (all N offered at once) and paced (100 a second),
-and linli's worst loop stall. The runs are interleaved (plain, linli, plain, linli) so
+each bot's worst loop stall. The runs are interleaved (plain, linli, plain, linli) so
 both see the same machine. Then `linli run` left idle: statements per second.
 
     .venv/bin/python -m bench.sidebyside            # 1,000 and 10,000 reports, 60 s idle
@@ -33,6 +33,7 @@ import re
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -159,7 +160,9 @@ def linli_config(tmp: Path, base_url: str) -> Path:
 
 
 @contextlib.asynccontextmanager
-async def bot_process(kind: str, tmp: Path, fake: FakeBotApi, arrivals: Arrivals) -> Any:
+async def bot_process(
+    kind: str, tmp: Path, fake: FakeBotApi, arrivals: Arrivals
+) -> AsyncIterator[asyncio.subprocess.Process]:
     """The bot as a process of its own, yielded once it polls the fake."""
     env = dict(os.environ)
     if kind == "plain":
