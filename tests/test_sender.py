@@ -63,10 +63,10 @@ async def test_a_crashing_adapter_does_not_stop_other_chats(bot: Bot) -> None:
 
     original = bot.adapter.send
 
-    async def flaky(delivery: object) -> None:
-        if getattr(delivery, "is_group", False):
+    async def flaky(message: object) -> None:
+        if getattr(message, "is_group", False):
             raise Boom("bug")
-        await original(delivery)  # type: ignore[arg-type]
+        await original(message)  # type: ignore[arg-type]
 
     bot.adapter.send = flaky  # type: ignore[method-assign]
     said = await bot.say("王辉", "上报 3栋 楼道飞线充电")
