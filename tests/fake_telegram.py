@@ -48,7 +48,7 @@ class FakeBotApi:
     on_call: Callable[[Call], None] | None = None
     # called as a send arrives, before it is timed: a test moves its clock there by the
     # time the request took to get here (which varies, as on a real network)
-    transit: Callable[[], None] | None = None
+    transit: Callable[[], object] | None = None
     port: int = 0
     _released: asyncio.Event = field(default_factory=asyncio.Event)
     _runner: web.AppRunner | None = None
