@@ -16,7 +16,7 @@ import aiohttp
 import pytest
 
 from bot.adapters.base import split_text
-from bot.adapters.telegram import MenuEntry, TelegramAdapter
+from bot.adapters.telegram import CHOICE, MenuEntry, TelegramAdapter
 from bot.app import App
 from handlers.chat import Incoming
 from handlers.clock import ManualClock
@@ -155,6 +155,26 @@ async def test_pressing_a_button_acts_and_edits_the_message(tg: Telegram) -> Non
     }
     await tg.app.sender.drain()
     assert "李娜接单" in tg.fake.to_chat(WANGHUI)[0].params["text"]
+
+
+async def test_pressing_one_answer_of_a_question_takes_all_its_answers_away(
+    tg: Telegram,
+) -> None:
+    await tg.said(GROUP, WANGHUI, "王辉", "上报 3栋 楼道飞线充电")
+    await tg.said(LINA, LINA, "李娜", "办结 H1 已清理")
+    [ask] = [c for c in tg.fake.to_chat(WANGHUI) if c.params.get("reply_markup")]
+    data = [b["callback_data"] for b in ask.params["reply_markup"]["inline_keyboard"][0]]
+    # the answers of one question are marked so in their callback data, not by their words
+    assert data == [CHOICE + a for a in ("满意 H1", "基本满意 H1", "不满意 H1")]
+    async with tg.app.db.unit_of_work() as uow:
+        wanghui = await uow.people.by_account(platform="telegram", native_id=str(WANGHUI))
+        assert wanghui is not None and await uow.reports.awaiting_rating(person_id=wanghui.id)
+    tg.fake.push_button(ask, WANGHUI, "王辉", data[1])
+    await until(lambda: bool(tg.fake.sent("editMessageText")))
+    [edit] = tg.fake.sent("editMessageText")
+    assert edit.params["text"].endswith("✅ 基本满意 H1") and "reply_markup" not in edit.params
+    async with tg.app.db.unit_of_work() as uow:  # handed on as typed: 基本满意 H1, rated
+        assert await uow.reports.awaiting_rating(person_id=wanghui.id) is None
 
 
 async def test_photo_is_forwarded_by_file_id(tg: Telegram) -> None:
