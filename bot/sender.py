@@ -30,6 +30,8 @@ from storage.uow import UnitOfWork
 log = logging.getLogger(__name__)
 
 MERGE_MAX = 50  # rows looked at when merging a group's queued answers
+# a private chat's rows sent in one go, one after the other, when its limits let them
+CHAT_RUN = 8
 
 # told when a platform refuses a person for good: (platform, chat id, person id, reason)
 Unreachable = Callable[[str, str, int | None, str], Awaitable[None]]
@@ -59,6 +61,7 @@ class _Send:
     adapter: Adapter
     slot: Slot | None
     started: datetime
+    tried: bool = False  # not when a send before it in its chat failed
     ok: bool = False
     failure: DeliveryFailed | None = None
     error: str = ""
@@ -123,7 +126,7 @@ class Sender:
         self._heartbeat = heartbeat_seconds
         self._dead_after = timedelta(seconds=dead_after)
         self._beaten = False
-        self._inflight: dict[tuple[str, str], asyncio.Task[_Send]] = {}
+        self._inflight: dict[tuple[str, str], asyncio.Task[list[_Send]]] = {}
         self._next_due: datetime | None = None
 
     async def recover(self) -> int:
@@ -220,7 +223,7 @@ class Sender:
 
     async def _start_due(
         self, skip: set[tuple[str, str]], *, look_ahead: bool = False
-    ) -> list[asyncio.Task[_Send]]:
+    ) -> list[asyncio.Task[list[_Send]]]:
         """In one transaction: the head row of each due chat within its limits and not in
         flight (nor in `skip`), claimed, with what merges into it; then start sending each
         (and add its chat to `skip`). With `look_ahead`, note when the next row falls due.
@@ -230,7 +233,7 @@ class Sender:
         free = self._concurrency - len(self._inflight)
         if free <= 0 and not look_ahead:
             return []
-        sends: list[_Send] = []
+        runs: list[list[_Send]] = []
         async with self._db.unit_of_work() as uow:
             rows = []
             if free > 0:
@@ -269,21 +272,77 @@ class Sender:
                     if adapter.pacer is not None and slot is not None:
                         adapter.pacer.cancel(slot)
                     continue
-                rows_ = await self._merge(uow, row, adapter, now)
-                sends.append(_Send((row.platform, row.chat_id), rows_, adapter, slot, now))
+                key = (row.platform, row.chat_id)
+                if row.is_group:
+                    merged = await self._merge(uow, row, adapter, now)
+                    runs.append([_Send(key, merged, adapter, slot, now)])
+                else:
+                    runs.append(await self._run_of(uow, row, adapter, slot, now))
             if look_ahead:
                 self._next_due = await uow.outbox.next_due_at(platforms=list(self._adapters))
         tasks = []
-        for send in sends:
-            task = asyncio.create_task(self._send(send), name=f"send {send.rows[0].id}")
-            self._inflight[send.key] = task
+        for run in runs:
+            key = run[0].key
+            task = asyncio.create_task(self._send_run(run), name=f"send {run[0].rows[0].id}")
+            self._inflight[key] = task
             task.add_done_callback(lambda _t: self._wake.set())  # its chat may go on
-            skip.add(send.key)
+            skip.add(key)
             tasks.append(task)
         return tasks
 
+    async def _run_of(
+        self, uow: UnitOfWork, head: Delivery, adapter: Adapter, slot: Slot | None, now: datetime
+    ) -> list[_Send]:
+        """A private chat's head row and the rows queued after it that its limits let go
+        now too (each its own message), claimed: sent one after the other in one go."""
+        run = [_Send((head.platform, head.chat_id), [head], adapter, slot, now)]
+        pacer = adapter.pacer
+        slots: list[Slot | None] = []
+        while len(slots) < CHAT_RUN - 1 and (
+            pacer is None or pacer.ready_at(head.chat_id, False, now) <= now
+        ):
+            slots.append(pacer.take(head.chat_id, False) if pacer is not None else None)
+        if slots:
+            queued = await uow.outbox.followers(
+                head=head, worker=self.worker, now=now, limit=len(slots)
+            )
+            got = set()
+            if queued:
+                got = set(
+                    await uow.outbox.claim(
+                        ids=[r.id for r in queued],
+                        worker=self.worker,
+                        now=now,
+                        until=now + self._lease,
+                    )
+                )
+            for row in queued:
+                if row.id not in got:
+                    break
+                run.append(_Send(run[0].key, [row], adapter, slots[len(run) - 1], now))
+            unused = sorted(got - {s.rows[0].id for s in run})
+            if unused:  # behind a row someone else took: not ours to keep
+                await uow.outbox.release(worker=self.worker, ids=unused)
+            for extra in slots[len(run) - 1 :]:
+                if pacer is not None and extra is not None:
+                    pacer.cancel(extra)
+        return run
+
+    async def _send_run(self, run: list[_Send]) -> list[_Send]:
+        """A chat's messages in order, until one fails (the rest wait behind it)."""
+        for send in run:
+            send.started = self._clock.now()
+            await self._send(send)
+            if not send.ok:
+                break
+        for send in run:
+            if not send.tried and send.slot is not None and send.adapter.pacer is not None:
+                send.adapter.pacer.cancel(send.slot)
+        return run
+
     async def _send(self, send: _Send) -> _Send:
         """Hand one message to its adapter; how it ended is recorded by _record."""
+        send.tried = True
         try:
             await send.adapter.send(outbound(send.rows))
         except DeliveryFailed as exc:
@@ -307,7 +366,9 @@ class Sender:
             return []
         for key in done:
             del self._inflight[key]
-        sends = [t.result() for t in done.values() if not t.cancelled()]
+        runs = [t.result() for t in done.values() if not t.cancelled()]
+        sends = [s for run in runs for s in run if s.tried]
+        untried = [r.id for run in runs for s in run if not s.tried for r in s.rows]
         now = self._clock.now()
         failed: list[tuple[_Send, datetime | None]] = []
         for send in sends:
@@ -333,6 +394,8 @@ class Sender:
                 sent = [r.id for s in sends if s.ok for r in s.rows]
                 if sent:
                     await uow.outbox.mark_sent(ids=sent, at=now)
+                if untried:  # behind a failed send: they wait for it, unclaimed
+                    await uow.outbox.release(worker=self.worker, ids=untried)
                 for send, retry_at in failed:
                     await uow.outbox.mark_failed(
                         delivery_id=send.rows[0].id,
@@ -377,8 +440,9 @@ class Sender:
         return retry_at
 
     async def deliver_due(self) -> int:
-        """Send to every chat that is due and within its limits, one message each, and wait
-        for those sends; return rows sent."""
+        """Send to every chat that is due and within its limits (what one round may send it:
+        a group one message, a private chat its queued rows its limits let go now), and
+        wait for those sends; return rows sent."""
         tried: set[tuple[str, str]] = set()
         sent = 0
         while started := await self._start_due(tried):
