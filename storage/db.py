@@ -15,9 +15,8 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Connection, event
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from storage import inline_sqlite
 from storage.uow import UnitOfWork
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -31,15 +30,18 @@ def _key(name: str) -> int:
 def async_url(url: str) -> str:
     """Map a plain storage URL (sqlite:///file.db, postgresql://…) to its async driver."""
     if url.startswith("sqlite:///"):
-        return inline_sqlite.NAME + ":///" + url.removeprefix("sqlite:///")
+        return "sqlite+aiosqlite:///" + url.removeprefix("sqlite:///")
     if url.startswith("postgresql://"):
         return "postgresql+asyncpg://" + url.removeprefix("postgresql://")
     return url
 
 
 def _sqlite_setup(engine: AsyncEngine) -> None:
-    # pysqlite's own transaction handling begins lazily and cannot do savepoints properly;
-    # take it over, and begin IMMEDIATE so two writers queue instead of deadlocking.
+    # sqlite3's own (legacy) transaction handling begins lazily and cannot do savepoints
+    # properly; SQLAlchemy's documented recipe for sqlite3 and aiosqlite ("Enabling
+    # Non-Legacy SQLite Transactional Modes") takes it over: isolation_level None, and BEGIN
+    # emitted from the engine's "begin" event — IMMEDIATE here, so that two writers queue
+    # for the write lock from the start instead of failing to upgrade a read lock.
     @event.listens_for(engine.sync_engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
@@ -56,6 +58,14 @@ def _sqlite_setup(engine: AsyncEngine) -> None:
 
 
 # Every Database on a SQLite file in this process, on this loop, takes turns on one lock.
+# Kept with aiosqlite for fairness, no longer for safety. aiosqlite runs each connection's
+# statements on a thread of its own, so a transaction waiting for SQLite's write lock waits
+# there, not on the loop's thread (the inline driver before it would have waited for ever
+# on a transaction of its own loop). But SQLite's busy handler is not fair and not prompt:
+# a waiting writer sleeps and polls (1, 2, 5 … 100 ms), and a loop of transactions (a burst
+# of messages) can take the lock again and again before it looks — the sender used to be
+# starved for a whole burst. An asyncio.Lock hands the file over in arrival order the
+# moment the previous transaction ends.
 _TURNS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = (
     weakref.WeakKeyDictionary()
 )
@@ -67,12 +77,11 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = create_async_engine(async_url(url))
-        # SQLite has one writer at a time, and its busy handler is not fair: a loop of
-        # transactions (a burst of messages) can starve another task (the sender) for the
-        # whole burst. Within the process, transactions take turns in arrival order — and
-        # must: SQLite runs on the loop's thread (storage.inline_sqlite), where waiting in
-        # the busy handler for a transaction of this same loop would wait for ever.
+        # SQLite has one writer at a time: within the process, transactions on the file take
+        # turns in arrival order (see _TURNS)
         self._file: str | None = None
+        # the connection of each task handling a batch (see batch())
+        self._batches: dict[asyncio.Task[Any], AsyncConnection] = {}
         if self.engine.dialect.name == "sqlite":
             _sqlite_setup(self.engine)
             self._file = str(Path(self.engine.url.database or "").resolve())
@@ -123,9 +132,35 @@ class Database:
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
-        """One transaction: committed when the block ends normally, rolled back otherwise."""
+        """One transaction: committed when the block ends normally, rolled back otherwise.
+        Inside a batch (of the same task), a savepoint of the batch's transaction instead:
+        rolled back alone when the block raises, committed with the batch."""
+        task = asyncio.current_task()
+        batch = self._batches.get(task) if task is not None else None
+        if batch is not None:
+            async with batch.begin_nested():
+                yield UnitOfWork(batch)
+            return
         async with self._turn(), self.engine.begin() as conn:
             yield UnitOfWork(conn)
+
+    @asynccontextmanager
+    async def batch(self) -> AsyncIterator[None]:
+        """One transaction for the units of work this task opens in the block (the messages
+        of one getUpdates batch): each is a savepoint, so one that fails is rolled back
+        alone; the batch is committed once when the block ends normally, and rolled back
+        whole when it raises (a database that refuses: none of it is kept, and the caller
+        hands the batch over again). Other tasks meanwhile have transactions of their own
+        (on SQLite, after the batch's turn)."""
+        task = asyncio.current_task()
+        if task is None or task in self._batches:
+            raise RuntimeError("a batch inside a batch")
+        async with self._turn(), self.engine.begin() as conn:
+            self._batches[task] = conn
+            try:
+                yield
+            finally:
+                del self._batches[task]
 
     def _turn(self) -> contextlib.AbstractAsyncContextManager[object]:
         """This transaction's turn on the SQLite file (any time, on PostgreSQL)."""
