@@ -8,6 +8,7 @@ import weakref
 import zlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,12 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Connection, event
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncTransaction,
+    create_async_engine,
+)
 
 from storage.uow import UnitOfWork
 
@@ -57,6 +63,30 @@ def _sqlite_setup(engine: AsyncEngine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+class _Turn:
+    """A SQLite file's turn: taken in arrival order; knows how many tasks wait for it."""
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self.waiting = 0
+
+    async def acquire(self) -> None:
+        self.waiting += 1
+        try:
+            await self._lock.acquire()
+        finally:
+            self.waiting -= 1
+
+    def release(self) -> None:
+        self._lock.release()
+
+    async def __aenter__(self) -> None:
+        await self.acquire()
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.release()
+
+
 # Every Database on a SQLite file in this process, on this loop, takes turns on one lock.
 # Kept with aiosqlite for fairness, no longer for safety. aiosqlite runs each connection's
 # statements on a thread of its own, so a transaction waiting for SQLite's write lock waits
@@ -64,11 +94,32 @@ def _sqlite_setup(engine: AsyncEngine) -> None:
 # on a transaction of its own loop). But SQLite's busy handler is not fair and not prompt:
 # a waiting writer sleeps and polls (1, 2, 5 … 100 ms), and a loop of transactions (a burst
 # of messages) can take the lock again and again before it looks — the sender used to be
-# starved for a whole burst. An asyncio.Lock hands the file over in arrival order the
-# moment the previous transaction ends.
-_TURNS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = (
+# starved for a whole burst. The turn hands the file over in arrival order the moment the
+# previous transaction ends, and tells a batch when someone waits (Database.batch).
+_TURNS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, _Turn]] = (
     weakref.WeakKeyDictionary()
 )
+
+
+@dataclass
+class _Batch:
+    """A batch's connection, its transaction and turn, and how many units of work are open."""
+
+    conn: AsyncConnection
+    transaction: AsyncTransaction
+    turn: _Turn | None
+    holding: bool = True  # the turn
+    depth: int = 0
+
+    async def give_way(self) -> None:
+        """Commit what is done, let the tasks waiting for the file go first, begin again."""
+        assert self.turn is not None
+        await self.transaction.commit()
+        self.turn.release()
+        self.holding = False
+        await self.turn.acquire()
+        self.holding = True
+        self.transaction = await self.conn.begin()
 
 
 class Database:
@@ -80,8 +131,8 @@ class Database:
         # SQLite has one writer at a time: within the process, transactions on the file take
         # turns in arrival order (see _TURNS)
         self._file: str | None = None
-        # the connection of each task handling a batch (see batch())
-        self._batches: dict[asyncio.Task[Any], AsyncConnection] = {}
+        # the batch each task is handling (see batch())
+        self._batches: dict[asyncio.Task[Any], _Batch] = {}
         if self.engine.dialect.name == "sqlite":
             _sqlite_setup(self.engine)
             self._file = str(Path(self.engine.url.database or "").resolve())
@@ -106,7 +157,7 @@ class Database:
         # the schema at head. PostgreSQL: an advisory lock held by this transaction;
         # SQLite: the transaction begins IMMEDIATE, so it holds the file's write lock
         # from before Alembic reads the version until it commits
-        async with self._turn(), self.engine.begin() as conn:
+        async with self._turn() or contextlib.nullcontext(), self.engine.begin() as conn:
             if self.engine.dialect.name == "postgresql":
                 await conn.execute(
                     sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _key("migrate")}
@@ -137,34 +188,68 @@ class Database:
         rolled back alone when the block raises, committed with the batch."""
         task = asyncio.current_task()
         batch = self._batches.get(task) if task is not None else None
-        if batch is not None:
-            async with batch.begin_nested():
-                yield UnitOfWork(batch)
+        if batch is None:
+            async with self._turn() or contextlib.nullcontext(), self.engine.begin() as conn:
+                yield UnitOfWork(conn)
             return
-        async with self._turn(), self.engine.begin() as conn:
-            yield UnitOfWork(conn)
+        if batch.depth == 0 and batch.turn is not None and batch.turn.waiting:
+            await batch.give_way()
+        batch.depth += 1
+        try:
+            savepoint = await batch.conn.begin_nested()
+            try:
+                yield UnitOfWork(batch.conn)
+            except BaseException:
+                # savepoints the block left open (it failed between one's beginning and its
+                # end) are rolled back first, innermost first, as SQLAlchemy expects
+                while (inner := batch.conn.get_nested_transaction()) is not None and (
+                    inner.sync_transaction is not savepoint.sync_transaction
+                ):
+                    await inner.rollback()
+                await savepoint.rollback()
+                raise
+            await savepoint.commit()
+        finally:
+            batch.depth -= 1
 
     @asynccontextmanager
     async def batch(self) -> AsyncIterator[None]:
         """One transaction for the units of work this task opens in the block (the messages
-        of one getUpdates batch): each is a savepoint, so one that fails is rolled back
-        alone; the batch is committed once when the block ends normally, and rolled back
-        whole when it raises (a database that refuses: none of it is kept, and the caller
-        hands the batch over again). Other tasks meanwhile have transactions of their own
-        (on SQLite, after the batch's turn)."""
+        of one getUpdates answer), each of them a savepoint: one that fails is rolled back
+        alone, and the rest is committed once, when the block ends normally; when it raises
+        (the database refuses), the batch is rolled back and the caller hands it over again.
+
+        Fairness: on SQLite, when another task of the process waits for its turn on the file
+        (the sender, say), the batch commits what it has done before its next unit of work,
+        lets it go first and then goes on — so a batch never holds anyone up for longer than
+        one message, as transactions of a message each did. What was committed early is
+        remembered as handled (the inbound table) and not handled again if the batch comes
+        back. Other tasks never join the batch: they have transactions of their own."""
         task = asyncio.current_task()
         if task is None or task in self._batches:
             raise RuntimeError("a batch inside a batch")
-        async with self._turn(), self.engine.begin() as conn:
-            self._batches[task] = conn
+        turn = self._turn()
+        async with self.engine.connect() as conn:
+            if turn is not None:
+                await turn.acquire()
+            batch = _Batch(conn, await conn.begin(), turn)
+            self._batches[task] = batch
             try:
                 yield
+            except BaseException:
+                if batch.transaction.is_active:
+                    await batch.transaction.rollback()
+                raise
+            else:
+                await batch.transaction.commit()
             finally:
                 del self._batches[task]
+                if turn is not None and batch.holding:
+                    turn.release()
 
-    def _turn(self) -> contextlib.AbstractAsyncContextManager[object]:
-        """This transaction's turn on the SQLite file (any time, on PostgreSQL)."""
+    def _turn(self) -> _Turn | None:
+        """The SQLite file's turn (None on PostgreSQL: any time)."""
         if self._file is None:
-            return contextlib.nullcontext()
+            return None
         turns = _TURNS.setdefault(asyncio.get_running_loop(), {})
-        return turns.setdefault(self._file, asyncio.Lock())
+        return turns.setdefault(self._file, _Turn())
