@@ -106,20 +106,33 @@ class _Batch:
     """A batch's connection, its transaction and turn, and how many units of work are open."""
 
     conn: AsyncConnection
-    transaction: AsyncTransaction
     turn: _Turn | None
-    holding: bool = True  # the turn
+    transaction: AsyncTransaction | None = None
+    holding: bool = False  # the turn
     depth: int = 0
+
+    async def begin(self) -> None:
+        """Take the turn on the file (SQLite) and begin a transaction."""
+        if self.turn is not None:
+            await self.turn.acquire()
+            self.holding = True
+        self.transaction = await self.conn.begin()
+
+    async def end(self, *, commit: bool) -> None:
+        """Commit or roll back what is done, and give up the turn."""
+        try:
+            if self.transaction is not None and self.transaction.is_active:
+                await (self.transaction.commit() if commit else self.transaction.rollback())
+        finally:
+            self.transaction = None
+            if self.turn is not None and self.holding:
+                self.turn.release()
+                self.holding = False
 
     async def give_way(self) -> None:
         """Commit what is done, let the tasks waiting for the file go first, begin again."""
-        assert self.turn is not None
-        await self.transaction.commit()
-        self.turn.release()
-        self.holding = False
-        await self.turn.acquire()
-        self.holding = True
-        self.transaction = await self.conn.begin()
+        await self.end(commit=True)
+        await self.begin()
 
 
 class Database:
@@ -228,24 +241,19 @@ class Database:
         task = asyncio.current_task()
         if task is None or task in self._batches:
             raise RuntimeError("a batch inside a batch")
-        turn = self._turn()
         async with self.engine.connect() as conn:
-            if turn is not None:
-                await turn.acquire()
-            batch = _Batch(conn, await conn.begin(), turn)
-            self._batches[task] = batch
+            batch = _Batch(conn, self._turn())
             try:
+                await batch.begin()  # may fail: the database refuses
+                self._batches[task] = batch
                 yield
             except BaseException:
-                if batch.transaction.is_active:
-                    await batch.transaction.rollback()
+                await batch.end(commit=False)
                 raise
             else:
-                await batch.transaction.commit()
+                await batch.end(commit=True)
             finally:
-                del self._batches[task]
-                if turn is not None and batch.holding:
-                    turn.release()
+                self._batches.pop(task, None)
 
     def _turn(self) -> _Turn | None:
         """The SQLite file's turn (None on PostgreSQL: any time)."""

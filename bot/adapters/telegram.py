@@ -342,14 +342,17 @@ class TelegramAdapter:
 
     async def _store_batch(self, batch: list[tuple[int, Incoming | None]]) -> None:
         """Hand plain messages to the bot in one transaction, then confirm them. While the
-        database refuses, the whole batch waits and is handed over again (nothing of it was
-        kept); if it fails otherwise as a whole, its messages are taken one at a time."""
+        database refuses, the batch waits and is handed over again whole (what of it was
+        committed before is known as seen, and not handled twice); if it fails otherwise as
+        a whole, its messages are taken one at a time."""
         if not batch:
             return
         messages = [m for _, m in batch if m is not None]
         delay = self._retry_delay
+        attempt = 0
         assert self._handle_batch is not None
         while messages:
+            attempt += 1
             try:
                 await self._handle_batch(messages)
                 break
@@ -359,10 +362,10 @@ class TelegramAdapter:
                     for incoming in messages:
                         await self._store(incoming, retry=True)
                     break
-                log.warning(
-                    "telegram: %d messages could not be stored yet (%s); again in %.1f s",
+                log.exception(
+                    "telegram: %d messages could not be stored (try %d); trying again in %.1f s",
                     len(messages),
-                    describe(exc),
+                    attempt,
                     delay,
                 )
             await asyncio.sleep(delay)
