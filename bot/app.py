@@ -325,8 +325,9 @@ class App:
     async def handle_batch(self, msgs: Sequence[Incoming]) -> list[bool]:
         """Handle the messages of one platform batch (a getUpdates answer) as handle() does,
         in one transaction, each in a savepoint of its own: one that fails is set aside and
-        the others kept. Raises only when the database refuses: then none of them is kept,
-        and the caller hands the whole batch over again."""
+        the others kept. Raises only when the database refuses: then what was not yet
+        committed is not kept, and the caller hands the whole batch over again (what was
+        committed — on SQLite a batch commits early to let the sender in — is seen before)."""
         async with self.db.batch():
             handled = [await self.handle(msg) for msg in msgs]
         self.sender.wake()  # what they queued is visible to the sender only now
