@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.probes import LoopLag
 from handlers.clock import ManualClock
 from handlers.context import Context
 from handlers.stats import Month, month_stats
@@ -81,49 +82,20 @@ async def monthly(n: int) -> dict[str, Any]:
             settings = cfg.settings(platforms=("console",))
             clock = ManualClock(datetime(2026, 11, 30, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
             timings = []
-            for _ in range(3):
-                async with db.unit_of_work() as uow:
-                    t0 = time.perf_counter()
-                    figures = await month_stats(
-                        Context(uow=uow, clock=clock, settings=settings), Month(2026, 11)
-                    )
-                    timings.append(time.perf_counter() - t0)
-            async with db.unit_of_work() as uow:  # once more, watching the loop
-                with LoopStall() as stall:
-                    await month_stats(
-                        Context(uow=uow, clock=clock, settings=settings), Month(2026, 11)
-                    )
+            async with LoopLag() as lag:  # how long the query holds the event loop
+                for _ in range(3):
+                    async with db.unit_of_work() as uow:
+                        t0 = time.perf_counter()
+                        figures = await month_stats(
+                            Context(uow=uow, clock=clock, settings=settings), Month(2026, 11)
+                        )
+                        timings.append(time.perf_counter() - t0)
+                await asyncio.sleep(0.02)  # the probe's tick after the last query
     return {
         "reports_in_database": n,
         "reports_in_month": figures.total.received,
         "fill_seconds": round(filled, 1),
         "month_stats_ms": round(1000 * min(timings), 1),
-        # the longest the event loop could not run anything else meanwhile
-        "loop_stall_max_ms": round(1000 * stall.worst, 1),
+        "loop_stall_max_ms": round(1000 * lag.worst, 1),
+        "loop_stall_on_cpu_ms": round(1000 * lag.worst_on_cpu, 1),
     }
-
-
-class LoopStall:
-    """The longest time between two turns of the event loop while the block runs: a
-    callback noting the time every millisecond (not at every turn: a loop that never
-    sleeps would keep the GIL from aiosqlite's thread, and slow what it measures)."""
-
-    def __init__(self) -> None:
-        self.worst = 0.0
-        self._last = 0.0
-        self._on = False
-
-    def __enter__(self) -> LoopStall:
-        self._on, self._last = True, time.perf_counter()
-        asyncio.get_running_loop().call_later(0.001, self._tick)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._on = False
-        self.worst = max(self.worst, time.perf_counter() - self._last)
-
-    def _tick(self) -> None:
-        if self._on:
-            now = time.perf_counter()
-            self.worst, self._last = max(self.worst, now - self._last), now
-            asyncio.get_running_loop().call_later(0.001, self._tick)
