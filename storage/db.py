@@ -208,10 +208,11 @@ class Database:
         if batch.depth == 0 and batch.turn is not None and batch.turn.waiting:
             await batch.give_way()
         batch.depth += 1
+        uow = UnitOfWork(batch.conn)
         try:
             savepoint = await batch.conn.begin_nested()
             try:
-                yield UnitOfWork(batch.conn)
+                yield uow
             except BaseException:
                 # savepoints the block left open (it failed between one's beginning and its
                 # end) are rolled back first, innermost first, as SQLAlchemy expects
@@ -224,6 +225,12 @@ class Database:
             await savepoint.commit()
         finally:
             batch.depth -= 1
+        if batch.depth == 0 and uow.directory.bumped:
+            # a change of the directory (its version bumped) is committed at once: the next
+            # message's view would otherwise keep, process-wide, a directory the batch might
+            # still roll back — and the version number would come again with other data
+            await batch.end(commit=True)
+            await batch.begin()
 
     @asynccontextmanager
     async def batch(self) -> AsyncIterator[None]:

@@ -86,6 +86,21 @@ async def test_units_of_work_in_a_batch_are_savepoints_of_one_transaction(bot: B
         assert sorted(kept) == ["1", "3"]
 
 
+async def test_a_change_of_the_directory_in_a_batch_is_committed_at_once(bot: Bot) -> None:
+    """The next message's view of the directory (kept process-wide, by version) must never
+    be one a rolled-back batch could undo."""
+    db, at = bot.db, bot.clock.now()
+    with transactions(db) as seen:
+        async with db.batch():
+            async with db.unit_of_work() as uow:
+                await uow.directory.changed()  # an admin's change: the version bumped
+            async with db.unit_of_work() as uow:  # a transaction of its own from here
+                assert await uow.inbound.remember(platform="t", message_id="1", at=at)
+            async with db.unit_of_work() as uow:
+                assert await uow.inbound.remember(platform="t", message_id="2", at=at)
+    assert seen == {"begin": 2, "savepoint": 3}
+
+
 async def test_another_task_has_a_transaction_of_its_own_during_a_batch(bot: Bot) -> None:
     """The sender, say, while a batch is being handled: not inside the batch (it would see,
     and commit or lose, the batch's work), but in a transaction of its own."""
