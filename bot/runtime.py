@@ -87,7 +87,12 @@ def _adapter(
             await app.platform_back("telegram")
 
         return TelegramAdapter(
-            cfg.telegram, app.handle, menu=menu, intake=app, on_online=telegram_back
+            cfg.telegram,
+            app.handle,
+            menu=menu,
+            intake=app,
+            on_online=telegram_back,
+            handle_batch=app.handle_batch,
         )
     if platform == "wechat":
         from bot.adapters.wechat import WechatAdapter
