@@ -7,7 +7,7 @@ import logging
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextvars import ContextVar
 from datetime import datetime, timedelta
 
@@ -322,6 +322,17 @@ class App:
             )
             handled = False
         self.intake.done(msg.platform, msg.message_id)
+        return handled
+
+    async def handle_batch(self, msgs: Sequence[Incoming]) -> list[bool]:
+        """Handle the messages of one platform batch (a getUpdates answer) as handle() does,
+        in one transaction, each in a savepoint of its own: one that fails is set aside and
+        the others kept. Raises only when the database refuses: then what was not yet
+        committed is not kept, and the caller hands the whole batch over again (what was
+        committed — on SQLite a batch commits early to let the sender in — is seen before)."""
+        async with self.db.batch():
+            handled = [await self.handle(msg) for msg in msgs]
+        self.sender.wake()  # what they queued is visible to the sender only now
         return handled
 
     def _serves(self, msg: Incoming, person: Person | None) -> bool:

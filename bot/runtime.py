@@ -87,7 +87,12 @@ def _adapter(
             await app.platform_back("telegram")
 
         return TelegramAdapter(
-            cfg.telegram, app.handle, menu=menu, intake=app, on_online=telegram_back
+            cfg.telegram,
+            app.handle,
+            menu=menu,
+            intake=app,
+            on_online=telegram_back,
+            handle_batch=app.handle_batch,
         )
     if platform == "wechat":
         from bot.adapters.wechat import WechatAdapter
@@ -98,7 +103,10 @@ def _adapter(
         async def online() -> None:
             await app.platform_back("wechat")
 
-        lease = Lease(app.db, SystemClock(), f"wechat:{cfg.wechat.endpoint}")
+        # held under the sender's name: one name per worker in the database
+        lease = Lease(
+            app.db, SystemClock(), f"wechat:{cfg.wechat.endpoint}", holder=app.sender.worker
+        )
         return WechatAdapter(
             cfg.wechat,
             app.handle,

@@ -248,6 +248,8 @@ def test_every_key_of_the_example_reaches_a_setting() -> None:
     # what the example leaves to the environment, so that enabling a platform is valid
     raw["telegram"] |= {"token": "123:abc", "webhook_url": "https://bot.example.org/tg"}
     raw["wechat"]["token"] = "secret"
+    for notice in raw["announcements"]:  # so that `rotate` may be turned off alone
+        notice.setdefault("text", "提醒")
     platforms = ("telegram", "wechat")  # settings.groups are then the [[groups]]
     base = validate_config(copy.deepcopy(raw), "example")
     settings = base.settings(platforms=platforms)
