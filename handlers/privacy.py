@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from handlers import texts
 from handlers.context import Context, UserError
+from handlers.feature import Due, Feature
 from handlers.registry import Command
 
 OUTBOX_KEEP_DAYS = 7
@@ -59,6 +60,19 @@ async def apply_retention(ctx: Context) -> int:
     )
 
 
+async def next_retention_wake(ctx: Context) -> datetime | None:
+    """When the oldest outbox row kept, or the earliest report still naming its reporter,
+    becomes old enough to go."""
+    sent, resolved = await ctx.uow.privacy.oldest_kept()
+    wakes = []
+    if sent is not None:
+        wakes.append(sent + timedelta(days=OUTBOX_KEEP_DAYS))
+    if resolved is not None:
+        wakes.append(resolved + timedelta(days=ctx.settings.retention_days))
+    # already old enough (a run is just ending): the next look is the next moment
+    return max(min(wakes), ctx.now + timedelta(seconds=1)) if wakes else None
+
+
 COMMANDS = (
     Command(
         name="mydata",
@@ -80,4 +94,9 @@ COMMANDS = (
         usage=texts.MYDATA_CONFIRM,
         private_only=True,
     ),
+)
+
+
+FEATURE = Feature(
+    name="privacy", commands=COMMANDS, due=(Due(apply_retention, next_retention_wake),)
 )
