@@ -17,6 +17,7 @@ from storage import Database
 
 log = logging.getLogger(__name__)
 
+
 async def run_communities(configs: list[Config]) -> int:
     """Several communities in one process: each with its own database, accounts and groups,
     so none sees another's reports; all in one event loop."""

@@ -74,6 +74,7 @@ class Sender:
         landing_window: float = 60.0,
         heartbeat_seconds: float = 1.0,
         dead_after: float = 6.0,
+        idle_look_seconds: float = 60.0,
     ) -> None:
         self._db = db
         self._clock = clock
@@ -94,6 +95,10 @@ class Sender:
         self._heartbeat = heartbeat_seconds
         self._dead_after = timedelta(seconds=dead_after)
         self._beaten = False
+        # nothing pending in the outbox at the last look (and nothing in flight): no beats,
+        # and the next look when woken or after `idle_look_seconds`
+        self._idle = False
+        self._idle_look = idle_look_seconds
         self._inflight: dict[tuple[str, str], asyncio.Task[int]] = {}
 
     async def recover(self) -> int:
@@ -389,11 +394,17 @@ class Sender:
                     failed.add(key)
 
     async def _beat(self) -> None:
+        """Beat while there is anything to send: a worker with nothing in flight holds no
+        claims, so no other worker needs to hear it is alive (taken for dead meanwhile, it
+        had nothing to free)."""
         while True:
-            try:
-                await self.heartbeat()
-            except Exception:
-                log.exception("heartbeat failed; trying again shortly")
+            if self._idle and not self._inflight:
+                self._beaten = False  # so the next beat does not warn that it was forgotten
+            else:
+                try:
+                    await self.heartbeat()
+                except Exception:
+                    log.exception("heartbeat failed; trying again shortly")
             await asyncio.sleep(self._heartbeat)
 
     async def run(self) -> None:
@@ -404,10 +415,12 @@ class Sender:
             while True:
                 self._wake.clear()  # before looking, so a row queued meanwhile wakes us again
                 nxt: datetime | None = None
+                looked = False
                 try:
                     await self._start_due(set())
                     async with self._db.unit_of_work() as uow:
                         nxt = await uow.outbox.next_due_at(platforms=list(self._adapters))
+                    looked = True
                 except Exception:
                     log.exception("outbox delivery failed; trying again shortly")
                 now = self._clock.now()
@@ -417,6 +430,11 @@ class Sender:
                 wait = self._heartbeat
                 if candidates:
                     wait = min(wait, max(0.01, (min(candidates) - now).total_seconds()))
+                # an empty outbox: woken when something is queued here; another worker's
+                # rows (should it die holding them) are looked at within `idle_look_seconds`
+                self._idle = looked and nxt is None and not self.next_ready and not self._inflight
+                if self._idle:
+                    wait = self._idle_look
                 # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
                 # cancellation that meets a wake-up, and this loop would never end
                 with contextlib.suppress(TimeoutError):
