@@ -97,7 +97,7 @@ class Sender:
         self._beaten = False
         # nothing pending in the outbox at the last look (and nothing in flight): no beats,
         # and the next look when woken or after `idle_look_seconds`
-        self._idle = False
+        self.idle = False
         self._idle_look = idle_look_seconds
         self._inflight: dict[tuple[str, str], asyncio.Task[int]] = {}
 
@@ -398,7 +398,7 @@ class Sender:
         claims, so no other worker needs to hear it is alive (taken for dead meanwhile, it
         had nothing to free)."""
         while True:
-            if self._idle and not self._inflight:
+            if self.idle and not self._inflight:
                 self._beaten = False  # so the next beat does not warn that it was forgotten
             else:
                 try:
@@ -432,8 +432,8 @@ class Sender:
                     wait = min(wait, max(0.01, (min(candidates) - now).total_seconds()))
                 # an empty outbox: woken when something is queued here; another worker's
                 # rows (should it die holding them) are looked at within `idle_look_seconds`
-                self._idle = looked and nxt is None and not self.next_ready and not self._inflight
-                if self._idle:
+                self.idle = looked and nxt is None and not self.next_ready and not self._inflight
+                if self.idle:
                     wait = self._idle_look
                 # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
                 # cancellation that meets a wake-up, and this loop would never end

@@ -1,9 +1,10 @@
-"""Feature manifests and the due sweep: every command comes from one manifest, a shared verb
-goes to the feature that owns the number, and an idle sweep touches no database."""
+"""Feature manifests and idling: every command comes from one manifest, a shared verb goes to
+the feature that owns the number, and an idle sweep or sender touches no database."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
@@ -12,9 +13,10 @@ from sqlalchemy import event
 
 from bot.app import DUE, FEATURES, build_registry
 from bot.scheduler import DueSweep, seconds_until
+from bot.sender import Sender
 from handlers.context import Context
 from handlers.registry import Command, Registry
-from tests.fakes import Bot
+from tests.fakes import Bot, incoming, until
 
 
 def test_every_command_and_due_job_comes_from_a_feature_manifest(bot: Bot) -> None:
@@ -129,3 +131,31 @@ async def test_an_idle_sweep_touches_no_database_until_a_message_wakes_it(bot: B
             assert statements == []
     finally:
         event.remove(bot.db.engine.sync_engine, "before_cursor_execute", count)
+
+
+async def test_an_idle_sender_neither_beats_nor_looks_until_something_is_queued(bot: Bot) -> None:
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        statements.append(statement)
+
+    # beats every millisecond while it has anything to send (as every second in `linli run`)
+    sender = Sender(
+        bot.db, bot.clock, bot.app.adapters, heartbeat_seconds=0.001, idle_look_seconds=3600
+    )
+    running = asyncio.create_task(sender.run())
+    event.listen(bot.db.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        await until(lambda: sender.idle)  # its first look found the outbox empty
+        statements.clear()
+        for _ in range(50):  # fifty heartbeat periods go by
+            await asyncio.sleep(0.001)
+        assert statements == []
+        await bot.app.handle(incoming("王辉", "帮助", at=bot.clock.now(), private=True))
+        sender.wake()  # as the app wakes its own sender
+        await until(lambda: len(bot.adapter.sent) == 1)
+    finally:
+        event.remove(bot.db.engine.sync_engine, "before_cursor_execute", count)
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
