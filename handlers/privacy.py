@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from handlers import texts
 from handlers.context import Context, UserError
@@ -10,6 +10,7 @@ from handlers.feature import Due, Feature
 from handlers.registry import Command
 
 OUTBOX_KEEP_DAYS = 7
+RETENTION_AT = time(3, 0)  # local: the nightly look at what has grown old
 STAFF_ROLES = tuple(role for role in texts.ROLE_NAMES if role != "resident")
 
 
@@ -61,16 +62,11 @@ async def apply_retention(ctx: Context) -> int:
 
 
 async def next_retention_wake(ctx: Context) -> datetime | None:
-    """When the oldest outbox row kept, or the earliest report still naming its reporter,
-    becomes old enough to go."""
-    sent, resolved = await ctx.uow.privacy.oldest_kept()
-    wakes = []
-    if sent is not None:
-        wakes.append(sent + timedelta(days=OUTBOX_KEEP_DAYS))
-    if resolved is not None:
-        wakes.append(resolved + timedelta(days=ctx.settings.retention_days))
-    # already old enough (a run is just ending): the next look is the next moment
-    return max(min(wakes), ctx.now + timedelta(seconds=1)) if wakes else None
+    """Nightly at 03:00: what has grown old enough goes then (within a day of its time: a
+    closer look would scan every closed report at every wake-up)."""
+    local = ctx.local(ctx.now)
+    at = datetime.combine(local.date(), RETENTION_AT, tzinfo=ctx.settings.timezone)
+    return at if at > ctx.now else at + timedelta(days=1)
 
 
 COMMANDS = (

@@ -145,21 +145,6 @@ class PrivacyRepository:
         )
         return int(result.rowcount or 0)
 
-    async def oldest_kept(self) -> tuple[datetime | None, datetime | None]:
-        """When the oldest delivered or dead outbox row was made, and when the earliest
-        report still carrying its reporter was resolved: what retention removes next."""
-        sent = await self._conn.scalar(
-            sa.select(sa.func.min(outbox.c.created_at)).where(outbox.c.status != "pending")
-        )
-        anonymous = sa.select(people.c.id).where(people.c.config_name == "__anonymous__")
-        resolved = await self._conn.scalar(
-            sa.select(sa.func.min(reports.c.resolved_at)).where(
-                reports.c.status == "resolved",
-                reports.c.reporter_id != sa.func.coalesce(anonymous.scalar_subquery(), -1),
-            )
-        )
-        return sent, resolved
-
     async def anonymise_closed_reports(self, *, before: datetime, anonymous_id: int) -> int:
         """Reports resolved before `before` lose their reporter's identity."""
         result = await self._conn.execute(
