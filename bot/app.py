@@ -39,6 +39,7 @@ from handlers import (
     tickets,
     voice,
     votes,
+    web_login,
 )
 from handlers.chat import ChatKind, Incoming, strip_invisible
 from handlers.clock import Clock, ManualClock
@@ -71,6 +72,7 @@ FEATURES: tuple[Feature, ...] = (
     votes.FEATURE,
     privacy.FEATURE,
     dead_letters.FEATURE,
+    web_login.FEATURE,
 )
 DUE: tuple[Due, ...] = tuple(due for feature in FEATURES for due in feature.due)
 
