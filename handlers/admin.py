@@ -7,6 +7,7 @@ import re
 
 from handlers import texts
 from handlers.context import Context, UserError
+from handlers.feature import Feature
 from handlers.places import find_place
 from handlers.registry import Command, Handler
 from handlers.when import DayError, day_label, parse_day
@@ -275,3 +276,6 @@ COMMANDS = (
         takes_args=False,
     ),
 )
+
+
+FEATURE = Feature(name="admin", commands=COMMANDS)

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from handlers import texts
 from handlers.context import Context, UserError
+from handlers.feature import Due, Feature
 from handlers.notice_library import LIBRARY, WEEKDAY_NAMES, in_season_after
 from handlers.registry import Command
 from handlers.settings import Group
@@ -397,4 +398,9 @@ COMMANDS = (
         usage="预览通知 A1",
         roles=ADMINS,
     ),
+)
+
+
+FEATURE = Feature(
+    name="announcements", commands=COMMANDS, due=(Due(post_due_notices, next_notice_wake),)
 )

@@ -13,6 +13,7 @@ from handlers import texts
 from handlers.chat import Button
 from handlers.context import Context, UserError
 from handlers.exports import export_path, write_table
+from handlers.feature import Due, Feature
 from handlers.places import find_place
 from handlers.registry import Command
 from handlers.understanding import MealSlots, SlotError, parse_meal
@@ -629,4 +630,9 @@ COMMANDS = (
         usage="导出报餐 [明天] [午餐]",
         roles=KITCHEN,
     ),
+)
+
+
+FEATURE = Feature(
+    name="meals", commands=COMMANDS, due=(Due(send_cutoff_summaries, next_cutoff_wake),)
 )

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from handlers import texts, voice
 from handlers.chat import Button
 from handlers.context import Context, UserError
+from handlers.feature import Due, Feature
 from handlers.places import Place, find_place, without
 from handlers.registry import Command
 from handlers.settings import Category, ReportSettings
@@ -779,3 +780,11 @@ CONTINUATIONS = {
         usage=texts.REPORT_ASK_CATEGORY,
     ),
 }
+
+
+FEATURE = Feature(
+    name="reports",
+    commands=COMMANDS,
+    continuations=CONTINUATIONS,
+    due=(Due(report_due, next_report_wake),),
+)

@@ -10,6 +10,7 @@ from handlers import texts
 from handlers.chat import Button
 from handlers.context import Context, UserError
 from handlers.exports import export_path, write_table
+from handlers.feature import Due, Feature
 from handlers.registry import Command
 from handlers.settings import Group
 from handlers.understanding import SlotError, parse_rsvp
@@ -732,3 +733,11 @@ CONTINUATIONS = {
         usage=texts.EVENT_USAGE,
     ),
 }
+
+
+FEATURE = Feature(
+    name="rsvp",
+    commands=COMMANDS,
+    continuations=CONTINUATIONS,
+    due=(Due(remind, next_event_wake),),
+)

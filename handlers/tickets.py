@@ -1,13 +1,17 @@
-"""Acting on reports: 接单, 办结, 转派, 备注, 工单, 我的, 我也遇到, 评议 and the history (H3)."""
+"""Acting on reports: 接单, 办结, 转派, 备注, 工单, 我的, 我也遇到, 评议 and the history (H3).
+
+接单, 办结 and 满意 are shared verbs: on an H-number or none they mean a report, here; on
+another feature's number that feature handles them (接单 S1 in handlers/orders.py)."""
 
 from __future__ import annotations
 
 import re
 from datetime import timedelta
 
-from handlers import orders, texts, votes
+from handlers import texts
 from handlers.chat import Button
 from handlers.context import Context, UserError
+from handlers.feature import Feature
 from handlers.places import find_place
 from handlers.registry import Command, Handler
 from handlers.reports import (
@@ -60,10 +64,7 @@ async def _actionable(ctx: Context, args: str, usage: str) -> tuple[Report, str]
 
 
 async def acknowledge(ctx: Context, args: str) -> None:
-    """接单 H1: the responder takes the report; its reporter is told. (接单 S1: an order.)"""
-    if m := orders.ORDER_NUMBER.match(args.strip()):
-        await orders.acknowledge(ctx, m.group(1))
-        return
+    """接单 H1: the responder takes the report; its reporter is told."""
     found, _ = await _actionable(ctx, args, texts.TICKET_USAGE.format(verb="接单"))
     if found.status == ACKNOWLEDGED:
         raise UserError(texts.ALREADY_ACKED.format(number=found.number))
@@ -94,9 +95,6 @@ async def acknowledge(ctx: Context, args: str) -> None:
 
 async def resolve(ctx: Context, args: str) -> None:
     """办结 H1 已清理: resolved; reporter and followers are told and asked to rate it."""
-    if m := orders.ORDER_NUMBER.match(args.strip()):
-        await orders.resolve(ctx, m.group(1), (m.group("rest") or "").strip())
-        return
     found, note = await _actionable(ctx, args, texts.RESOLVE_USAGE)
     if not note:  # the resident is told what was done: "（无）" tells them nothing
         raise UserError(texts.RESOLVE_NEED_NOTE.format(number=found.number))
@@ -224,12 +222,6 @@ def rating_handler(word: str) -> Handler:
 
 async def rate(ctx: Context, word: str, args: str) -> None:
     """满意 / 基本满意 / 不满意 [H1] [原因]: the resident's verdict; 不满意 reopens it."""
-    if m := orders.ORDER_NUMBER.match(args.strip()):
-        await orders.rate(ctx, m.group(1), word, (m.group("rest") or "").strip())
-        return
-    if m := votes.SUGGESTION_NUMBER.match(args.strip()):
-        await votes.rate_suggestion(ctx, m.group(1), word, (m.group("rest") or "").strip())
-        return
     if _NAMES_A_TICKET.match(args):
         found, reason = await _ticket(ctx, args, texts.TICKET_USAGE.format(verb=word))
         followers = await ctx.uow.reports.followers(report_id=found.id)
@@ -467,3 +459,5 @@ COMMANDS = (
         pattern=r"[Hh]\d{1,9}",
     ),
 )
+
+FEATURE = Feature(name="tickets", commands=COMMANDS)
