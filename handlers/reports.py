@@ -523,23 +523,17 @@ async def escalate_unacknowledged(ctx: Context) -> int:
         if not chain:
             continue  # the top of the chain has it already
         category = category_named(ctx, found.category)
-        updated = await ctx.uow.reports.update_if(
-            report_id=found.id,
-            expect={"level": found.level, "ack_due": found.ack_due, "status": found.status},
+        updated = await ctx.uow.reports.escalate(
+            seen=found,
             level=level,
             # the grid worker stays the assignee; the level above now oversees it too
             assignee_id=found.assignee_id or chain[0].id,
             ack_due=ctx.now + timedelta(minutes=ack_minutes(ctx, category, found.urgent)),
+            at=ctx.now,
+            level_name=texts.LEVEL_NAMES[level],
         )
         if updated is None:
             continue  # another worker escalated it a moment ago
-        await ctx.uow.reports.add_event(
-            report_id=found.id,
-            kind="escalated",
-            actor_id=None,
-            at=ctx.now,
-            note=texts.LEVEL_NAMES[level],
-        )
         deadline = ctx.fmt(found.ack_due) if found.ack_due else ""
         body = texts.ESCALATED_UP.format(
             number=found.number, deadline=deadline, alert=await alert_text(ctx, updated)
@@ -570,18 +564,11 @@ async def chase_unresolved(ctx: Context) -> int:
         assert found.assignee_id is not None and found.resolve_due is not None
         assignee = await ctx.uow.people.get(person_id=found.assignee_id)
         level, chain = await next_level(ctx, above=found.level, building=found.building)
-        expect = {"resolve_due": found.resolve_due, "resolve_reminded": found.resolve_reminded}
         if not found.resolve_reminded:
-            if not await ctx.uow.reports.update_if(
-                report_id=found.id,
-                expect=expect,
-                resolve_reminded=True,
-                resolve_due=ctx.now + grace,
+            if not await ctx.uow.reports.remind_overdue(
+                seen=found, grace_until=ctx.now + grace, at=ctx.now
             ):
-                continue
-            await ctx.uow.reports.add_event(
-                report_id=found.id, kind="resolve_overdue", actor_id=None, at=ctx.now, note=None
-            )
+                continue  # another worker reminded them a moment ago
             # at the top of the chain there is nobody to pass it to: no such promise
             await ctx.tell(
                 assignee,
@@ -597,25 +584,19 @@ async def chase_unresolved(ctx: Context) -> int:
             )
             done += 1
             continue
-        hours = resolve_hours(ctx, found.category)
-        updated = await ctx.uow.reports.update_if(
-            report_id=found.id,
-            expect=expect,
+        due = ctx.now + timedelta(hours=resolve_hours(ctx, found.category))
+        if not chain:  # nobody above: keep reminding at each deadline
+            await ctx.uow.reports.renew_overdue(seen=found, resolve_due=due)
+            continue
+        updated = await ctx.uow.reports.escalate_overdue(
+            seen=found,
             level=level,
-            resolve_reminded=False,
-            resolve_due=ctx.now + timedelta(hours=hours),
+            resolve_due=due,
+            at=ctx.now,
+            level_name=texts.LEVEL_NAMES[level],
         )
         if updated is None:
             continue  # another worker got there first
-        if not chain:
-            continue  # nobody above: keep reminding at each deadline
-        await ctx.uow.reports.add_event(
-            report_id=found.id,
-            kind="resolve_escalated",
-            actor_id=None,
-            at=ctx.now,
-            note=texts.LEVEL_NAMES[level],
-        )
         body = texts.RESOLVE_ESCALATED_UP.format(
             number=found.number,
             worker=assignee.name,
@@ -643,14 +624,9 @@ async def recheck(ctx: Context) -> int:
     found = await ctx.uow.reports.recheck_due_at(now=ctx.now)
     done = 0
     for r in found:
-        if not await ctx.uow.reports.update_if(
-            report_id=r.id, expect={"recheck_due": r.recheck_due}, recheck_due=None
-        ):
+        if not await ctx.uow.reports.take_recheck(seen=r, at=ctx.now):
             continue
         done += 1
-        await ctx.uow.reports.add_event(
-            report_id=r.id, kind="recheck", actor_id=None, at=ctx.now, note=None
-        )
         if r.assignee_id is not None:
             worker = await ctx.uow.people.get(person_id=r.assignee_id)
             await ctx.tell(
