@@ -125,16 +125,15 @@ def test_ratings_of_a_resolved_report() -> None:
     resident = ROLES["resident"]
     for rating in ("satisfied", "basic"):
         assert decide_report("resolved", resident, Verb.RATE, rating=rating) == Outcome.RATE
-    unhappy = dict(rating="unsatisfied")
-    assert decide_report("resolved", resident, Verb.RATE, **unhappy) == Refusal(
+    unhappy = "unsatisfied"
+    assert decide_report("resolved", resident, Verb.RATE, rating=unhappy) == Refusal(
         texts.RATING_NEED_REASON
     )
-    assert decide_report("resolved", resident, Verb.RATE, words="还在充电", **unhappy) == (
-        Outcome.REOPEN
-    )
+    reopened = decide_report("resolved", resident, Verb.RATE, words="还在充电", rating=unhappy)
+    assert reopened == Outcome.REOPEN
     # nobody had it (filed where nobody answers): the verdict is kept, nothing reopens
     unassigned = decide_report(
-        "resolved", resident, Verb.RATE, words="还在充电", assigned=False, **unhappy
+        "resolved", resident, Verb.RATE, words="还在充电", rating=unhappy, assigned=False
     )
     assert unassigned == Outcome.RATE
 
