@@ -9,7 +9,7 @@ CONFIG ?= config.example.toml
 PEER := tests/wechat_peer
 PEER_STAMP := $(PEER)/node_modules/.linli-installed
 
-.PHONY: run test lint typecheck check clean bench
+.PHONY: run test lint typecheck check clean bench bench-sbs
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -36,6 +36,10 @@ test: $(VOICE_STAMP) $(PEER_STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+
+# linli beside a plain bot, end to end (1,000 and 10,000 reports); QUICK=1: 1,000 only
+bench-sbs: $(STAMP)
+	$(BIN)/python -m bench.sidebyside $(if $(QUICK),--quick) $(if $(ROUNDS),--rounds $(ROUNDS))
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot handlers storage tests bench

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import footprint, inbound, outbound, stats_bench, voice, web_list
+from bench import footprint, inbound, outbound, sidebyside, stats_bench, voice, web_list
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -35,6 +35,10 @@ async def main(quick: bool) -> dict[str, Any]:
     print("scheduler and footprint …", flush=True)
     results["scheduler"] = await footprint.scheduler_alone(2000 if quick else 10_000)
     results["idle"] = await footprint.idle()
+    print("side by side with a plain bot, end to end …", flush=True)
+    results["sidebyside"] = await sidebyside.sitting(
+        [1000] if quick else [1000, 10_000], rounds=1, idle_seconds=30 if quick else 60
+    )
     if voice.available():
         print("voice …", flush=True)
         found = await voice.run(60 if quick else 150)
@@ -47,8 +51,10 @@ async def main(quick: bool) -> dict[str, Any]:
 def table(results: dict[str, Any]) -> str:
     lines = [f"linli benchmarks — {results['machine']} — {results['when']}"]
     for key, value in results.items():
-        if isinstance(value, dict):
+        if isinstance(value, dict) and key != "sidebyside":
             lines.append(f"{key:24} " + "  ".join(f"{k}={v}" for k, v in value.items()))
+    if "sidebyside" in results:
+        lines += ["", "end to end, beside a plain bot:", sidebyside.table(results["sidebyside"])]
     return "\n".join(lines)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.probes import LoopLag
 from handlers.clock import ManualClock
 from handlers.context import Context
 from handlers.stats import Month, month_stats
@@ -81,16 +82,20 @@ async def monthly(n: int) -> dict[str, Any]:
             settings = cfg.settings(platforms=("console",))
             clock = ManualClock(datetime(2026, 11, 30, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
             timings = []
-            for _ in range(3):
-                async with db.unit_of_work() as uow:
-                    t0 = time.perf_counter()
-                    figures = await month_stats(
-                        Context(uow=uow, clock=clock, settings=settings), Month(2026, 11)
-                    )
-                    timings.append(time.perf_counter() - t0)
+            async with LoopLag() as lag:  # how long the query holds the event loop
+                for _ in range(3):
+                    async with db.unit_of_work() as uow:
+                        t0 = time.perf_counter()
+                        figures = await month_stats(
+                            Context(uow=uow, clock=clock, settings=settings), Month(2026, 11)
+                        )
+                        timings.append(time.perf_counter() - t0)
+                await asyncio.sleep(0.02)  # the probe's tick after the last query
     return {
         "reports_in_database": n,
         "reports_in_month": figures.total.received,
         "fill_seconds": round(filled, 1),
         "month_stats_ms": round(1000 * min(timings), 1),
+        "loop_stall_max_ms": round(1000 * lag.worst, 1),
+        "loop_stall_on_cpu_ms": round(1000 * lag.worst_on_cpu, 1),
     }

@@ -39,6 +39,7 @@ from handlers import (
     tickets,
     voice,
     votes,
+    web_login,
 )
 from handlers.chat import ChatKind, Incoming, strip_invisible
 from handlers.clock import Clock, ManualClock
@@ -101,6 +102,7 @@ def build_registry(settings: Settings) -> Registry:
     registry.add(*announcements.COMMANDS, *meals.COMMANDS, *mine.COMMANDS, *rsvp.COMMANDS)
     registry.add(*stats.COMMANDS, *admin.COMMANDS, *network.COMMANDS, *orders.COMMANDS)
     registry.add(*votes.COMMANDS, *privacy.COMMANDS, *dead_letters.COMMANDS)
+    registry.add(*web_login.COMMANDS)
     registry.add(help_command(registry))
     for kind, cmd in {**reports.CONTINUATIONS, **rsvp.CONTINUATIONS}.items():
         registry.add_continuation(kind, cmd)

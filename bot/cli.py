@@ -304,6 +304,7 @@ def _migrate_data(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from bot import probes
     from bot.runtime import run_communities
 
     configs = [_load(path, None) for path in (args.config or [DEFAULT_CONFIG])]
@@ -316,6 +317,7 @@ def _run(args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, main.cancel)
+        probes.start_from_environment()  # a benchmark's loop-lag and statement probes
         try:
             return await run_communities(configs)
         except asyncio.CancelledError:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from storage.reports import ACKNOWLEDGED, ACTIVE, OPEN, Report
 from storage.schema import (
     buildings,
+    events,
     grid_workers,
     inserted_id,
     people,
@@ -302,6 +303,16 @@ class WorkbenchRepository:
             sa.select(buildings.c.name, buildings.c.grid_id).order_by(buildings.c.name)
         )
         return [(r[0], r[1]) for r in rows]
+
+    async def event_ids(self, *, since: datetime, limit: int = 100) -> list[int]:
+        """Events (open, closed or cancelled) that start after `since`, soonest first."""
+        ids = await self._conn.scalars(
+            sa.select(events.c.id)
+            .where(events.c.starts_at > since)
+            .order_by(events.c.starts_at, events.c.id)
+            .limit(limit)
+        )
+        return list(ids.all())
 
     async def proposal_ids(self, *, limit: int = 50) -> list[int]:
         """The latest proposals (表决), newest first."""

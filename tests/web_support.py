@@ -4,6 +4,7 @@ tests.fakes.Bot, and an HTTP client that logs in the way a person does."""
 from __future__ import annotations
 
 import contextlib
+import html
 import re
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ from tests.fakes import Bot, Said
 
 CODE = re.compile(r"登录验证码：(\d{6})")
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
+LINK = re.compile(r"(http://127\.0\.0\.1:\d+/login/link\?t=[0-9]+\.[A-Za-z0-9_-]+)")
+LINK_TOKEN = re.compile(r'name="t" value="([^"]*)"')
 
 
 @contextlib.asynccontextmanager
@@ -31,6 +34,14 @@ def code_sent_to(said: list[Said], name: str) -> str:
         if s.where == name and (m := CODE.search(s.text)):
             return m.group(1)
     raise AssertionError(f"no login code was sent to {name}: {said!r}")
+
+
+def link_sent_to(said: list[Said], name: str) -> str:
+    """The 登录 link in the private messages `name` was sent."""
+    for s in said:
+        if s.where == name and (m := LINK.search(s.text)):
+            return m.group(1)
+    raise AssertionError(f"no login link was sent to {name}: {said!r}")
 
 
 @dataclass
@@ -49,7 +60,7 @@ class Page:
 class Visitor:
     """One browser's worth of cookies, talking to the workbench."""
 
-    def __init__(self, server: WebServer, bot: Bot) -> None:
+    def __init__(self, server: WebServer, bot: Bot | None) -> None:
         self.server = server
         self.bot = bot
         # unsafe: keep cookies for an IP address host (127.0.0.1)
@@ -85,7 +96,17 @@ class Visitor:
 
     async def login(self, name: str) -> None:
         """Ask for a code, read it from the bot's private message, enter it."""
+        assert self.bot is not None, "a visitor without the fake chat logs in by a link"
         await self.ask_code(name)
         code = code_sent_to(await self.bot.flush(), name)
         page = await self.enter_code(name, code)
         assert page.status == 303, page.text
+
+    async def follow_link(self, url: str) -> Page:
+        """Open a 登录 link and press its button, as a person does; the page it ends on."""
+        assert url.startswith(self.server.url + "/login/link?"), url
+        opened = await self.get(url.removeprefix(self.server.url))
+        assert opened.status == 200, opened.text[:300]
+        m = LINK_TOKEN.search(opened.text)
+        assert m, "the link's page has no button with its token"
+        return await self.post("/login/link", {"t": html.unescape(m.group(1))}, csrf=opened.csrf)

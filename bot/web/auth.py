@@ -8,7 +8,7 @@ import hmac
 import logging
 import secrets
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -16,17 +16,19 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from bot.web import texts
 from handlers.clock import Clock
 from handlers.context import Context, Settings
-from storage import Database
+from handlers.web_login import (
+    CODE_MINUTES,
+    CODE_WINDOW,
+    MAX_CODES,
+    WEB_ROLES,
+    link_hash,
+)
+from storage import Database, NotFound
 from storage.people import Person
 
 log = logging.getLogger(__name__)
 
-CODE_MINUTES = 5  # a code is good this long, and once
-CODE_WINDOW = timedelta(minutes=15)
-MAX_CODES = 3  # codes one person may be sent within CODE_WINDOW
-MAX_ATTEMPTS = 5  # wrong guesses at one code before it is dead
-# who has a workbench at all (residents, 邻长, 物业 and volunteers work in the chat)
-WEB_ROLES = frozenset({"grid_worker", "community", "branch", "admin", "canteen"})
+MAX_ATTEMPTS = 5  # wrong guesses at one code (or link) before it is dead
 SECRET_KEY = "web_secret"  # where a generated signing secret is kept (meta table)
 
 
@@ -120,6 +122,38 @@ async def check_code(
             actor_id=person.id, action="web_login", detail=texts.AUDIT_LOGIN, at=now
         )
         return person
+
+
+async def check_link(db: Database, clock: Clock, token: str) -> Person | None:
+    """The staff member a 登录 link (「12.<token>」) was sent to, if it is their newest code,
+    unused, unexpired and not guessed at too often; the link is used up."""
+    pid, _, secret_part = token.strip().partition(".")
+    if not pid.isdigit() or len(pid) > 9 or not secret_part or len(secret_part) > 64:
+        return None
+    now = clock.now()
+    async with db.unit_of_work() as uow:
+        try:
+            person = await uow.people.get(person_id=int(pid))
+        except NotFound:
+            return None
+        if not is_staff(person):
+            return None
+        latest = await uow.workbench.latest_code(person_id=person.id)
+        if latest is None or not _usable(latest.used_at, latest.expires_at, latest.attempts, now):
+            return None
+        if not hmac.compare_digest(latest.code_hash, link_hash(person.id, secret_part)):
+            await uow.workbench.count_attempt(code_id=latest.id)
+            return None
+        if not await uow.workbench.use_code(code_id=latest.id, at=now):
+            return None
+        await uow.people.record_change(
+            actor_id=person.id, action="web_login", detail=texts.AUDIT_LOGIN_LINK, at=now
+        )
+        return person
+
+
+def _usable(used_at: datetime | None, expires_at: datetime, attempts: int, now: datetime) -> bool:
+    return used_at is None and expires_at > now and attempts < MAX_ATTEMPTS
 
 
 @dataclass(frozen=True)

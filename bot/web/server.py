@@ -20,13 +20,14 @@ from multidict import MultiDictProxy
 
 from bot.app import App
 from bot.config import WebConfig
+from bot.web import charts
 from bot.web import texts as web_texts
 from bot.web.actions import perform
 from bot.web.auth import (
-    WEB_ROLES,
     Session,
     Sessions,
     check_code,
+    check_link,
     is_staff,
     send_code,
     signing_secret,
@@ -35,7 +36,9 @@ from handlers import announcements, meals, rsvp, stats, texts, votes
 from handlers.context import Context, UserError
 from handlers.reports import OVERSEERS
 from handlers.tickets import may_act
-from storage import NotFound
+from handlers.web_login import LINK_PATH, URL_KEY, WEB_ROLES
+from storage import UNAVAILABLE, NotFound
+from storage.events import GOING, WAITLIST
 from storage.notices import ACTIVE as NOTICE_ACTIVE
 from storage.people import Person
 from storage.reports import ACKNOWLEDGED, OPEN, RESOLVED, Report
@@ -50,9 +53,20 @@ KITCHEN_ROLES = meals.KITCHEN | {"branch"}
 ADMIN_ROLES = frozenset({"admin"})
 NOTICE_ROLES = announcements.ADMINS
 EVENT_ROLES = rsvp.ORGANISERS
+ROSTER_ROLES = frozenset({"admin", "community", "branch"})  # every roster (rsvp._organised)
+EVENT_STATUS = {"open": "报名中", "closed": "报名已截止", "cancelled": "已取消"}
 VOTE_ROLES = frozenset(OVERSEERS)
 STATUS_NAMES = {OPEN: "待接单", ACKNOWLEDGED: "处理中", RESOLVED: "已办结", "active": "未办结"}
 ACTIONS = {"ack": "接单", "resolve": "办结", "reassign": "转派", "note": "备注"}
+PEOPLE_VERBS = {  # (the form, its button) → the chat's admin command
+    ("role", "add"): "设置角色",
+    ("role", "remove"): "取消角色",
+    ("grid", "add"): "加入网格",
+    ("grid", "remove"): "移出网格",
+    ("leave", "add"): "请假",
+    ("leave", "end"): "销假",
+}
+TREND_MONTHS = 6  # the 统计 page's trend: the month asked for and the five before it
 MEAL_NAMES = {"lunch": "午餐", "dinner": "晚餐"}
 NAV = (  # (path, label, roles that see it)
     ("/", "今日", WEB_ROLES),
@@ -73,6 +87,8 @@ CSP = (
 )
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Fetch = Callable[[str], Awaitable[bytes]]  # a platform file id → its bytes
+MAX_PHOTO = 20 * 1024 * 1024  # the Bot API's own download limit
 # what the middleware learns of a request, for its handler
 SESSION = web.RequestKey("session", Session)
 CHANGED = web.RequestKey("changed", bool)  # the session is to be sent back as a cookie
@@ -131,10 +147,13 @@ class WebServer:
         r.add_get("/login", self.login_page)
         r.add_post("/login/code", self.login_code)
         r.add_post("/login/verify", self.login_verify)
+        r.add_get(LINK_PATH, self.link_page)
+        r.add_post(LINK_PATH, self.link_login)
         r.add_post("/logout", self.logout)
         r.add_get("/", self._page(WEB_ROLES, self.today))
         r.add_get("/reports", self._page(REPORT_ROLES, self.report_list))
         r.add_get(r"/reports/{id:\d{1,9}}", self._page(REPORT_ROLES, self.report_page))
+        r.add_get(r"/reports/{id:\d{1,9}}/photo", self._page(REPORT_ROLES, self.report_photo))
         r.add_post(
             r"/reports/{id:\d{1,9}}/{action:ack|resolve|reassign|note}",
             self._page(REPORT_ROLES, self.report_action),
@@ -144,8 +163,12 @@ class WebServer:
         r.add_get("/stats/export", self._page(STATS_ROLES, self.stats_export))
         r.add_get("/canteen", self._page(KITCHEN_ROLES, self.canteen_page))
         r.add_get("/people", self._page(ADMIN_ROLES, self.people_page))
+        r.add_post("/people/{action:role|grid|leave}", self._page(ADMIN_ROLES, self.people_action))
         r.add_get("/events", self._page(EVENT_ROLES, self.events_page))
-        r.add_post(r"/events/{id:\d{1,9}}/close", self._page(EVENT_ROLES, self.event_close))
+        r.add_post(
+            r"/events/{id:\d{1,9}}/{action:close|cancel}",
+            self._page(EVENT_ROLES, self.event_action),
+        )
         r.add_get("/notices", self._page(NOTICE_ROLES, self.notices_page))
         r.add_get("/votes", self._page(VOTE_ROLES, self.votes_page))
         r.add_post(
@@ -158,11 +181,24 @@ class WebServer:
         site = web.TCPSite(self._runner, self.cfg.listen, self.cfg.port)
         await site.start()
         self.port = int(self._runner.addresses[0][1])
+        await self._announce(self.url)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self._runner is not None:
+        if self._runner is None:
+            return
+        try:
             await self._runner.cleanup()
+        finally:
+            try:
+                await self._announce("")
+            except UNAVAILABLE:  # shutting down with the database gone: nothing to tell
+                log.warning("web: could not clear the workbench's address in the database")
+
+    async def _announce(self, url: str) -> None:
+        """Where the chat's 登录 points its links ("": the workbench is not served)."""
+        async with self.app.db.unit_of_work() as uow:
+            await uow.people.set_meta(key=URL_KEY, value=url)
 
     # -- plumbing
 
@@ -319,6 +355,21 @@ class WebServer:
             return self.render(request, "login.html", step="code", name=name, next=nxt)
         self._set_session(request, self.sessions.new(person.id))
         return redirect(nxt)
+
+    async def link_page(self, request: web.Request) -> web.StreamResponse:
+        """A 登录 link opened: one button that logs in. Opening the link changes nothing
+        (a chat app's link preview must not use it up), the button's form does."""
+        token = request.query.get("t", "")[:100]
+        return self.render(request, "login.html", step="link", token=token, name="", next="/")
+
+    async def link_login(self, request: web.Request) -> web.StreamResponse:
+        form: MultiDictProxy[Any] = request[FORM]
+        person = await check_link(self.app.db, self.app.clock, str(form.get("t", ""))[:100])
+        if person is None:
+            self._flash(request, web_texts.LINK_WRONG)
+            return redirect("/login")
+        self._set_session(request, self.sessions.new(person.id))
+        return redirect("/")
 
     async def logout(self, request: web.Request) -> web.StreamResponse:
         self._set_session(request, self.sessions.new().with_flash(web_texts.LOGGED_OUT))
@@ -506,8 +557,60 @@ class WebServer:
                     if p.has_any("grid_worker", "property", *OVERSEERS)
                 ],
                 "overdue": _is_overdue(found, ctx.now),
+                "photo": self._photo_shown(found),
             }
         return self.render(request, "report.html", **values)
+
+    def _fetcher(self, report: Report) -> Fetch | None:
+        """How this server can get a report's photo bytes: through the running adapter of
+        the platform it came from, if that adapter can fetch files (Telegram's getFile)."""
+        if not report.photo or report.photo.startswith(("wechat-image:", "photo-")):
+            return None
+        fetch: Fetch | None = getattr(
+            self.app.adapters.get(report.origin_platform), "fetch_voice", None
+        )
+        return fetch
+
+    def _photo_shown(self, report: Report) -> str | None:
+        """What the page says of a report's photo: None (no photo), "image" (it is shown),
+        or the sentence why it cannot be."""
+        if not report.photo:
+            return None
+        if self._fetcher(report) is not None:
+            return "image"
+        if report.photo.startswith("wechat-image:"):
+            return web_texts.PHOTO_WECHAT
+        if report.photo.startswith("photo-"):
+            return web_texts.PHOTO_CONSOLE
+        return web_texts.PHOTO_OFFLINE.format(
+            platform=texts.PLATFORM_NAMES.get(report.origin_platform, report.origin_platform)
+        )
+
+    async def report_photo(self, request: web.Request) -> web.StreamResponse:
+        """The photo of a report, fetched from the platform when asked (only its file id
+        is kept); served only if it is a picture, never cached by the browser."""
+        person = _staff(request)
+        async with self.app.db.unit_of_work() as uow:
+            found = await self._visible_report(request, self._ctx(uow, person))
+        if isinstance(found, web.Response):
+            return found
+        fetch = self._fetcher(found)
+        if fetch is None or found.photo is None:
+            return self._error(request, 404, web_texts.NOT_FOUND)
+        try:
+            data = await fetch(found.photo)
+        except OSError as exc:
+            log.warning("web: the photo of %s could not be fetched: %s", found.number, exc)
+            return self._error(request, 404, web_texts.PHOTO_UNAVAILABLE)
+        kind = _image_type(data)
+        if kind is None:
+            log.warning("web: the photo of %s is no picture we serve", found.number)
+            return self._error(request, 404, web_texts.PHOTO_UNAVAILABLE)
+        return web.Response(
+            body=data,
+            content_type=kind,
+            headers={"Cache-Control": "private, no-store"},
+        )
 
     async def report_action(self, request: web.Request) -> web.StreamResponse:
         person = _staff(request)
@@ -557,28 +660,27 @@ class WebServer:
             ctx = self._ctx(uow, person)
             month = await self._month(request, ctx)
             period = await stats.month_stats(ctx, month)
-            # the trend counts the months before from the filing-time index alone (the
-            # month's full figures cost a few hundred ms over a million reports)
-            trend = [(month.label, period.total.received, period.total.resolved)]
-            m = month.previous
-            tz = self.app.settings.timezone
-            for _ in range(5):
-                f = ReportFilter(
-                    start=datetime.combine(m.first, time(0), tzinfo=tz),
-                    end=datetime.combine(m.next.first, time(0), tzinfo=tz),
-                )
-                received = await uow.workbench.count_reports(f, now=ctx.now)
-                resolved = await uow.workbench.count_reports(
-                    replace(f, status=RESOLVED), now=ctx.now
-                )
-                trend.append((m.label, received, resolved))
-                m = m.previous
-            trend.reverse()
+            # the trend: each month's figures exactly as chat 「统计 2026-10」 gives them
+            months = [month]
+            periods = [period]
+            for _ in range(TREND_MONTHS - 1):
+                months.append(months[-1].previous)
+                periods.append(await stats.month_stats(ctx, months[-1]))
+            months.reverse()
+            periods.reverse()
         data = stats.as_dict(month, period)
         weeks: dict[int, int] = defaultdict(int)
         for (week, _), n in period.by_week_category.items():
             weeks[week] += n
-        peak = max([1, *(r for _, r, _ in trend)])
+        week_labels = stats.week_labels(month)
+        per_week = [weeks.get(w, 0) for w in range(len(week_labels))]
+        labels = [f"{m.month}月" for m in months]
+        tallies = [p.total for p in periods]
+        rates = [stats.rates(t) for t in tallies]
+        trend = [
+            (m.label, t.received, t.resolved, r)
+            for m, t, r in zip(months, tallies, rates, strict=True)
+        ]
         return self.render(
             request,
             "stats.html",
@@ -587,9 +689,28 @@ class WebServer:
             pct=stats.pct,
             duration=stats.duration,
             trend=trend,
-            peak=peak,
-            weeks=[weeks.get(w, 0) for w in range(5)],
-            week_peak=max([1, *weeks.values()]),
+            week_chart=charts.bars(
+                f"{month.label} 各周受理",
+                week_labels,
+                [charts.Series("受理", charts.RED, per_week)],
+            ),
+            count_chart=charts.bars(
+                "近六个月受理与办结",
+                labels,
+                [
+                    charts.Series("受理", charts.RED, [t.received for t in tallies]),
+                    charts.Series("办结", charts.GREEN, [t.resolved for t in tallies]),
+                ],
+            ),
+            rate_chart=charts.lines(
+                "近六个月三率",
+                labels,
+                [
+                    charts.Series("响应率", charts.BLUE, [r["response"] for r in rates]),
+                    charts.Series("解决率", charts.GREEN, [r["resolution"] for r in rates]),
+                    charts.Series("满意率", charts.AMBER, [r["satisfaction"] for r in rates]),
+                ],
+            ),
             chat_text=stats.render(ctx, month, period),
         )
 
@@ -665,16 +786,48 @@ class WebServer:
         return redirect(back)
 
     async def events_page(self, request: web.Request) -> web.StreamResponse:
+        person = _staff(request)
         now = self.app.clock.now()
         async with self.app.db.unit_of_work() as uow:
             listed = []
-            for e in await uow.events.upcoming(now=now):
-                waiting = await uow.events.rsvps(event_id=e.id, status="waitlist")
-                listed.append((e, await uow.events.taken(event_id=e.id), len(waiting)))
-        return self.render(request, "events.html", events=listed)
+            for event_id in await uow.workbench.event_ids(since=now):
+                e = await uow.events.get(event_id=event_id)
+                going = await uow.events.rsvps(event_id=e.id, status=GOING)
+                waiting = await uow.events.rsvps(event_id=e.id, status=WAITLIST)
+                # the roster by the chat's rule (名单 E1): its organiser, community, branch
+                # and admins; the other grid workers see the numbers only
+                mine = e.created_by == person.id or person.has_any(*ROSTER_ROLES)
+                roster = None
+                if mine:
+                    roster = {
+                        "going": [
+                            ((await uow.people.get(person_id=r.person_id)).name, r.guests)
+                            for r in going
+                        ],
+                        "waiting": [
+                            ((await uow.people.get(person_id=r.person_id)).name, r.guests)
+                            for r in waiting
+                        ],
+                    }
+                listed.append(
+                    {
+                        "event": e,
+                        "taken": sum(r.size for r in going),
+                        "waiting": sum(r.size for r in waiting),
+                        "roster": roster,
+                    }
+                )
+        return self.render(request, "events.html", events=listed, event_status=EVENT_STATUS)
 
-    async def event_close(self, request: web.Request) -> web.StreamResponse:
-        return await self._command(request, f"关闭活动 E{int(request.match_info['id'])}", "/events")
+    async def event_action(self, request: web.Request) -> web.StreamResponse:
+        number = f"E{int(request.match_info['id'])}"
+        if request.match_info["action"] == "close":
+            return await self._command(request, f"关闭活动 {number}", "/events")
+        form: MultiDictProxy[Any] = request[FORM]
+        if form.get("confirm") != "1":  # cancelling tells everyone: asked for twice
+            self._flash(request, web_texts.CONFIRM_NEEDED)
+            return redirect("/events")
+        return await self._command(request, f"取消活动 {number}", "/events")
 
     async def notices_page(self, request: web.Request) -> web.StreamResponse:
         async with self.app.db.unit_of_work() as uow:
@@ -736,7 +889,42 @@ class WebServer:
             for c in await uow.people.changes(limit=50):
                 who = (await uow.people.get(person_id=c.actor_id)).name if c.actor_id else "配置"
                 changes.append((c, who))
-        return self.render(request, "people.html", staff=staff, grids=grids, changes=changes)
+        roles = [(key, label) for key, label in texts.ROLE_NAMES.items() if key != "resident"]
+        return self.render(
+            request,
+            "people.html",
+            staff=staff,
+            grids=grids,
+            changes=changes,
+            roles=roles,
+            today=ctx.today.isoformat(),
+        )
+
+    async def people_action(self, request: web.Request) -> web.StreamResponse:
+        """A change to a person: the chat's admin command (设置角色, 取消角色, 加入网格,
+        移出网格, 请假, 销假), run as the admin wrote it privately."""
+        form: MultiDictProxy[Any] = request[FORM]
+        name = str(form.get("name", "")).strip()
+        op = str(form.get("op", ""))
+        value = str(form.get("value", "")).strip()
+        if not name or len(name) > 100 or any(c.isspace() for c in name):
+            self._flash(request, web_texts.PERSON_NEEDED)
+            return redirect("/people")
+        action = request.match_info["action"]
+        verb = PEOPLE_VERBS.get((action, op))
+        command = ""
+        if action == "role" and verb and value in texts.ROLE_NAMES and value != "resident":
+            command = f"{verb} {name} {texts.ROLE_NAMES[value]}"
+        elif action == "grid" and verb and value and not any(c.isspace() for c in value):
+            command = f"{verb} {name} {value[:50]}"
+        elif action == "leave" and verb and op == "end":
+            command = f"{verb} {name}"
+        elif action == "leave" and verb and _DAY.match(value):
+            command = f"{verb} {name} 至 {value}"
+        if not command:
+            self._flash(request, web_texts.CHOICE_NEEDED)
+            return redirect("/people")
+        return await self._command(request, command, "/people")
 
 
 def _staff(request: web.Request) -> Person:
@@ -757,6 +945,20 @@ def _safe_next(target: str) -> str:
     if target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target[:500]
     return "/"
+
+
+def _image_type(data: bytes) -> str | None:
+    """The content type of a JPEG, PNG or WebP picture; None for anything else (a page, a
+    script) — the bytes come from outside and are served only as what they are."""
+    if len(data) > MAX_PHOTO:
+        return None
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
 
 
 def _is_overdue(report: Report, now: datetime) -> bool:
