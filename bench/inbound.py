@@ -143,3 +143,51 @@ async def ptb_dispatch(n: int) -> dict[str, Any]:
     await app.shutdown()
     await fake.stop()
     return {"updates": n, "seconds": round(elapsed, 3), "per_second": round(n / elapsed, 1)}
+
+
+async def statements(senders: int = 500) -> dict[str, Any]:
+    """SQL statements per handled message, counted at the driver, for the same mix: a
+    sender's second message (the first registered them), and the messages after that."""
+    from sqlalchemy import event
+
+    with tempfile.TemporaryDirectory() as tmp:
+        db, app, clock = await setup(Path(tmp) / "statements.db")
+        count = 0
+
+        def counted(*_: Any) -> None:
+            nonlocal count
+            count += 1
+
+        event.listen(db.engine.sync_engine, "before_cursor_execute", counted)
+        second: list[int] = []
+        later: dict[str, list[int]] = {"上报": [], "报餐": [], "报名": []}
+        cpu = 0.0
+        for i, (who, text) in enumerate(mix(4 * senders, random.Random(3))):
+            before, started = count, time.process_time()
+            await app.handle(incoming(who, text, at=clock.now()))
+            if i >= 2 * senders:
+                cpu += time.process_time() - started
+                later[text[:2]].append(count - before)
+            elif i >= senders:
+                second.append(count - before)
+        event.remove(db.engine.sync_engine, "before_cursor_execute", counted)
+        await db.close()
+    every = [c for counts in later.values() for c in counts]
+    out: dict[str, Any] = {
+        "second_message": round(sum(second) / len(second), 2),
+        "later_messages": len(every),
+        "per_message": round(sum(every) / len(every), 2),
+        "cpu_ms_per_message": round(1000 * cpu / len(every), 2),
+    }
+    for kind, counts in later.items():
+        out[kind] = round(sum(counts) / len(counts), 2)
+    return out
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    size = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+    print(json.dumps(asyncio.run(statements()), ensure_ascii=False))
+    print(json.dumps(asyncio.run(throughput(size)), ensure_ascii=False))

@@ -10,7 +10,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from handlers.announcements import quiet_hours
 from handlers.context import (
@@ -213,9 +220,18 @@ class GroupConfig(Strict):
 class AnnouncementConfig(Strict):
     key: str = Field(min_length=1, max_length=100)  # stable name, so edits keep its history
     schedule: str  # as in chat: 每周五 19:00, 2027-02-08 10:00, cron 0 19 * * 5, …
-    text: str = Field(min_length=1)  # or 消防轮播 to rotate through the built-in library
+    text: str = ""  # what is posted; may be left out with `rotate`
+    # post the built-in fire-safety library in turn instead of a text (a text 消防轮播 or
+    # 轮播, which older config files use for it, still means the same)
+    rotate: bool = False
     groups: list[str] = []  # group names; empty: every group
     pin: bool = False
+
+    @model_validator(mode="after")
+    def _says_something(self) -> AnnouncementConfig:
+        if not self.text.strip() and not self.rotate:
+            raise ValueError("an announcement needs a text, or rotate = true")
+        return self
 
 
 class AnnouncementSettingsConfig(Strict):

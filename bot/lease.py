@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import uuid
 from datetime import timedelta
 
+from bot.worker import worker_id
 from handlers.clock import Clock
 from storage import Database
 
@@ -21,7 +19,7 @@ class Lease:
         self._clock = clock
         self.name = name
         self.ttl = ttl
-        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.holder = holder or worker_id()
 
     async def acquire(self) -> bool:
         """Take or renew it; False while another worker holds it."""

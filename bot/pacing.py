@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections import deque
-from dataclasses import dataclass
+import bisect
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 
@@ -25,60 +24,80 @@ class Limits:
 
 
 class _Window:
+    """The sends of one window: those that ended (at the time their answer came), in
+    order, and those still in flight (which may reach the platform any time until then)."""
+
     def __init__(self, limit: int, seconds: float) -> None:
         self.limit = limit
         self.span = timedelta(seconds=seconds)
-        self.times: deque[datetime] = deque()
+        self.ended: list[datetime] = []  # sorted
+        self.flying = 0
 
     def ready_at(self, now: datetime) -> datetime:
-        while self.times and self.times[0] + self.span <= now:
-            self.times.popleft()
-        if len(self.times) < self.limit:
+        cut = bisect.bisect_right(self.ended, now - self.span)
+        del self.ended[:cut]
+        over = len(self.ended) + self.flying - self.limit + 1  # sends that must age out
+        if over <= 0:
             return now
-        return self.times[len(self.times) - self.limit] + self.span
+        if over > len(self.ended):  # only a send in flight could free the room: not
+            return now + self.span  # before it ends (which wakes the sender anyway)
+        return self.ended[over - 1] + self.span
 
-    def record(self, at: datetime) -> None:
-        self.times.append(at)
 
-    def cancel(self, at: datetime) -> None:
-        """Forget one send recorded at `at` (it did not happen after all)."""
-        with contextlib.suppress(ValueError):
-            self.times.remove(at)
+@dataclass(eq=False)
+class Slot:
+    """One send's place in the limits: taken when it starts, settled when it ends."""
+
+    windows: tuple[_Window, ...]
+    open: bool = field(default=True)
 
 
 class Pacer:
-    """Says when the next send to a chat is allowed; never sleeps itself."""
+    """Says when the next send to a chat is allowed; never sleeps itself.
+
+    A send counts from when it starts until its answer comes, and then at the moment the
+    answer came: the platform received it somewhere in between, so a window counted from
+    the end is never shorter than the platform's own (counted from the start, a send
+    that took longer to arrive than the one a window later got a 429)."""
 
     def __init__(self, limits: Limits | None = None) -> None:
         self.limits = limits or Limits()
         self._overall = _Window(self.limits.overall, self.limits.overall_window)
-        self._chats: dict[str, list[_Window]] = {}
+        self._chats: dict[str, tuple[_Window, ...]] = {}
 
-    def _chat(self, chat_id: str, is_group: bool) -> list[_Window]:
+    def _windows(self, chat_id: str, is_group: bool) -> tuple[_Window, ...]:
         windows = self._chats.get(chat_id)
         if windows is None:
             lim = self.limits
-            windows = [_Window(lim.private, lim.private_window)]
+            windows = (self._overall, _Window(lim.private, lim.private_window))
             if is_group:
-                windows.append(_Window(lim.group, lim.group_window))
+                windows += (_Window(lim.group, lim.group_window),)
             self._chats[chat_id] = windows
         return windows
 
     def ready_at(self, chat_id: str, is_group: bool, now: datetime) -> datetime:
         """The earliest moment a message to this chat keeps within every limit."""
-        return max(
-            self._overall.ready_at(now), *(w.ready_at(now) for w in self._chat(chat_id, is_group))
-        )
+        return max(w.ready_at(now) for w in self._windows(chat_id, is_group))
 
-    def record(self, chat_id: str, is_group: bool, at: datetime) -> None:
-        """A message to this chat goes out at `at` (recorded when it starts, so sends in
+    def take(self, chat_id: str, is_group: bool) -> Slot:
+        """A message to this chat starts now (taken before it is claimed, so the sends in
         flight at the same time count against the limits together)."""
-        self._overall.record(at)
-        for window in self._chat(chat_id, is_group):
-            window.record(at)
+        windows = self._windows(chat_id, is_group)
+        for window in windows:
+            window.flying += 1
+        return Slot(windows)
 
-    def cancel(self, chat_id: str, is_group: bool, at: datetime) -> None:
-        """A send recorded at `at` did not start after all."""
-        self._overall.cancel(at)
-        for window in self._chat(chat_id, is_group):
-            window.cancel(at)
+    def settle(self, slot: Slot, at: datetime) -> None:
+        """The send ended at `at` (answered, failed or timed out: it may have landed)."""
+        if slot.open:
+            slot.open = False
+            for window in slot.windows:
+                window.flying -= 1
+                bisect.insort(window.ended, at)
+
+    def cancel(self, slot: Slot) -> None:
+        """The send did not start after all."""
+        if slot.open:
+            slot.open = False
+            for window in slot.windows:
+                window.flying -= 1

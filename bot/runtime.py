@@ -98,7 +98,10 @@ def _adapter(
         async def online() -> None:
             await app.platform_back("wechat")
 
-        lease = Lease(app.db, SystemClock(), f"wechat:{cfg.wechat.endpoint}")
+        # held under the sender's name: one name per worker in the database
+        lease = Lease(
+            app.db, SystemClock(), f"wechat:{cfg.wechat.endpoint}", holder=app.sender.worker
+        )
         return WechatAdapter(
             cfg.wechat,
             app.handle,

@@ -99,7 +99,9 @@ async def seed_notices(db: Database, cfg: Config, *, at: datetime) -> None:
                 )
                 first = None
             text = a.text.strip()
-            rotate = text in ROTATION_WORDS
+            rotate = a.rotate or text in ROTATION_WORDS  # the word: older config files
+            if rotate:  # said so in the list of notices, as when made in chat
+                text = text or ROTATION_WORDS[0]
             existing = await uow.notices.by_config_key(key=a.key)
             if existing is None:
                 notice = await uow.notices.add(
@@ -116,12 +118,13 @@ async def seed_notices(db: Database, cfg: Config, *, at: datetime) -> None:
                     config_key=a.key,
                 )
             else:
-                same = (existing.text, existing.schedule, existing.pin, existing.targets) == (
-                    text,
-                    schedule.label,
-                    a.pin,
-                    tuple(sorted(set(a.groups))),
-                )
+                same = (
+                    existing.text,
+                    existing.rotate,
+                    existing.schedule,
+                    existing.pin,
+                    existing.targets,
+                ) == (text, rotate, schedule.label, a.pin, tuple(sorted(set(a.groups))))
                 if same:
                     continue  # unchanged: it keeps its state (next run, paused or not)
                 notice = await uow.notices.replace_definition(

@@ -1,38 +1,70 @@
-"""The Sender: delivers outbox rows through the adapters, paced, merged, retried with backoff."""
+"""The Sender: delivers outbox rows through the adapters, paced, merged, retried with backoff.
+
+A round takes the due rows of every chat it may send to in one transaction (claimed, with
+the group answers merged into them), sends them concurrently, and records the outcomes of
+the sends that ended together in one transaction."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
-import functools
 import logging
 import os
 import random
 import socket
-import uuid
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.adapters.base import Adapter, DeliveryFailed
+from bot.adapters.base import Adapter, DeliveryFailed, Outbound, Part
+from bot.backoff import SEND
 from bot.ops import Metrics
+from bot.pacing import Slot
+from bot.worker import parse_worker, worker_id
+from handlers.chat import Button
 from handlers.clock import Clock
 from storage import Database
 from storage.outbox import Delivery
+from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-MAX_BACKOFF = 300.0
 MERGE_MAX = 50  # rows looked at when merging a group's queued answers
+# a private chat's rows sent in one go, one after the other, when its limits let them
+CHAT_RUN = 8
 
 # told when a platform refuses a person for good: (platform, chat id, person id, reason)
 Unreachable = Callable[[str, str, int | None, str], Awaitable[None]]
 
 
-def backoff(attempts: int, rng: random.Random) -> float:
-    """Seconds to wait after the `attempts`-th failure: doubling, capped, with jitter."""
-    base: float = min(MAX_BACKOFF, 2.0**attempts)
-    return base * (1 + 0.25 * rng.random())
+def outbound(rows: list[Delivery]) -> Outbound:
+    """The message the adapter sends for these rows: one row, or a group's queued answers
+    merged (each keeps its @-mention, which the adapter writes in the platform's form)."""
+    head = rows[0]
+    return Outbound(
+        chat_id=head.chat_id,
+        is_group=head.is_group,
+        parts=tuple(Part(r.text, r.mention, r.mention_id) for r in rows),
+        buttons=tuple(Button(label, action, choice) for label, action, choice in head.buttons),
+        photo=head.photo,
+        document=head.document,
+        pin=head.pin,
+    )
+
+
+@dataclass
+class _Send:
+    """One message on its way: the rows it carries, and how it ended."""
+
+    key: tuple[str, str]
+    rows: list[Delivery]
+    adapter: Adapter
+    slot: Slot | None
+    started: datetime
+    tried: bool = False  # not when a send before it in its chat failed
+    ok: bool = False
+    failure: DeliveryFailed | None = None
+    error: str = ""
 
 
 def _rendered(row: Delivery) -> str:
@@ -84,7 +116,7 @@ class Sender:
         self._on_unreachable = on_unreachable
         self.next_ready: datetime | None = None  # when a paced chat may send again
         # several workers may share one outbox: each row is claimed by one of them first
-        self.worker = worker or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.worker = worker or worker_id()
         # a claim outlives no heartbeat: renewed with each beat while the worker lives
         self._lease = timedelta(seconds=lease_seconds)
         self._metrics = metrics
@@ -94,7 +126,8 @@ class Sender:
         self._heartbeat = heartbeat_seconds
         self._dead_after = timedelta(seconds=dead_after)
         self._beaten = False
-        self._inflight: dict[tuple[str, str], asyncio.Task[int]] = {}
+        self._inflight: dict[tuple[str, str], asyncio.Task[list[_Send]]] = {}
+        self._next_due: datetime | None = None
 
     async def recover(self) -> int:
         """Free the rows a crashed process on this machine was sending, rather than wait for
@@ -105,11 +138,10 @@ class Sender:
         freed = 0
         async with self._db.unit_of_work() as uow:
             for worker in await uow.outbox.claimants(now=self._clock.now()):
-                w_host, _, rest = worker.partition(":")
-                pid = rest.partition(":")[0]
-                if w_host != host or worker == self.worker or not pid.isdigit():
+                w_host, pid = parse_worker(worker)
+                if w_host != host or worker == self.worker or pid is None:
                     continue
-                if _alive(int(pid)):
+                if _alive(pid):
                     continue  # another bot here, or a recycled pid: the heartbeat decides
                 n = await uow.outbox.release(worker=worker)
                 log.warning("outbox: %d rows of the dead process %s freed", n, worker)
@@ -155,17 +187,17 @@ class Sender:
             and not row.maybe_sent
         )
 
-    async def _merge(self, row: Delivery, adapter: Adapter) -> list[Delivery]:
+    async def _merge(
+        self, uow: UnitOfWork, row: Delivery, adapter: Adapter, now: datetime
+    ) -> list[Delivery]:
         """A group's queued plain answers, to go out as one message (at least `row`, which
         this worker holds). Only rows nobody else holds are taken; any claimed and not
         used are freed at once."""
         if not self._mergeable(row):
             return [row]
-        now = self._clock.now()
-        async with self._db.unit_of_work() as uow:
-            queued = await uow.outbox.followers(
-                head=row, worker=self.worker, now=now, limit=MERGE_MAX - 1
-            )
+        queued = await uow.outbox.followers(
+            head=row, worker=self.worker, now=now, limit=MERGE_MAX - 1
+        )
         wanted, size = [], len(_rendered(row))
         for nxt in queued:
             if not self._mergeable(nxt) or size + 2 + len(_rendered(nxt)) > adapter.max_text:
@@ -174,115 +206,181 @@ class Sender:
             size += 2 + len(_rendered(nxt))
         if not wanted:
             return [row]
-        async with self._db.unit_of_work() as uow:
-            got = set(
-                await uow.outbox.claim(
-                    ids=[p.id for p in wanted],
-                    worker=self.worker,
-                    now=now,
-                    until=now + self._lease,
-                )
+        got = set(
+            await uow.outbox.claim(
+                ids=[p.id for p in wanted], worker=self.worker, now=now, until=now + self._lease
             )
-            merged = [row]
-            for part in wanted:
-                if part.id not in got:
-                    break
-                merged.append(part)
-            unused = sorted(got - {p.id for p in merged})
-            if unused:  # claimed behind a row someone else took: not ours to keep
-                await uow.outbox.release(worker=self.worker, ids=unused)
+        )
+        merged = [row]
+        for part in wanted:
+            if part.id not in got:
+                break
+            merged.append(part)
+        unused = sorted(got - {p.id for p in merged})
+        if unused:  # claimed behind a row someone else took: not ours to keep
+            await uow.outbox.release(worker=self.worker, ids=unused)
         return merged
 
-    @staticmethod
-    def _merged(parts: list[Delivery]) -> Delivery:
-        """One delivery carrying every part, in order; each part keeps its @-mention, which
-        the adapter writes in the platform's form (so a merged answer still notifies)."""
-        if len(parts) == 1:
-            return parts[0]
-        return dataclasses.replace(parts[0], parts=tuple(parts))
-
     async def _start_due(
-        self, skip: set[tuple[str, str]], *, chain: bool = True
-    ) -> list[tuple[tuple[str, str], asyncio.Task[int]]]:
-        """Claim the head row of each due chat within its limits and not in flight (nor in
-        `skip`), and start sending each; returns the sends started."""
+        self, skip: set[tuple[str, str]], *, look_ahead: bool = False
+    ) -> list[asyncio.Task[list[_Send]]]:
+        """In one transaction: the head row of each due chat within its limits and not in
+        flight (nor in `skip`), claimed, with what merges into it; then start sending each
+        (and add its chat to `skip`). With `look_ahead`, note when the next row falls due.
+        Returns the sends started."""
         now = self._clock.now()
         self.next_ready = None
         free = self._concurrency - len(self._inflight)
-        if free <= 0:
+        if free <= 0 and not look_ahead:
             return []
+        runs: list[list[_Send]] = []
         async with self._db.unit_of_work() as uow:
-            rows = await uow.outbox.due(
-                now=now, platforms=list(self._adapters), limit=self._batch, worker=self.worker
-            )
-        picked: list[Delivery] = []
-        for row in rows:
-            key = (row.platform, row.chat_id)
-            if key in self._inflight or key in skip:
-                continue
-            pacer = self._adapters[row.platform].pacer
-            if pacer is not None:
-                ready = pacer.ready_at(row.chat_id, row.is_group, now)
-                if ready > now:
-                    self.next_ready = min(ready, self.next_ready or ready)
-                    continue
-                pacer.record(row.chat_id, row.is_group, now)  # reserved while claiming
-            picked.append(row)
-            if len(picked) >= free:
-                break
-        if not picked:
-            return []
-        async with self._db.unit_of_work() as uow:
-            got = set(
-                await uow.outbox.claim(
-                    ids=[r.id for r in picked], worker=self.worker, now=now, until=now + self._lease
+            rows = []
+            if free > 0:
+                rows = await uow.outbox.due(
+                    now=now, platforms=list(self._adapters), limit=self._batch, worker=self.worker
                 )
-            )
+            picked: list[tuple[Delivery, Slot | None]] = []
+            for row in rows:
+                key = (row.platform, row.chat_id)
+                if key in self._inflight or key in skip:
+                    continue
+                pacer = self._adapters[row.platform].pacer
+                slot = None
+                if pacer is not None:
+                    ready = pacer.ready_at(row.chat_id, row.is_group, now)
+                    if ready > now:
+                        self.next_ready = min(ready, self.next_ready or ready)
+                        continue
+                    slot = pacer.take(row.chat_id, row.is_group)  # held while claiming
+                picked.append((row, slot))
+                if len(picked) >= free:
+                    break
+            got = set()
+            if picked:
+                got = set(
+                    await uow.outbox.claim(
+                        ids=[r.id for r, _ in picked],
+                        worker=self.worker,
+                        now=now,
+                        until=now + self._lease,
+                    )
+                )
+            for row, slot in picked:
+                adapter = self._adapters[row.platform]
+                if row.id not in got:  # another worker holds this chat's head row
+                    if adapter.pacer is not None and slot is not None:
+                        adapter.pacer.cancel(slot)
+                    continue
+                key = (row.platform, row.chat_id)
+                if row.is_group:
+                    merged = await self._merge(uow, row, adapter, now)
+                    runs.append([_Send(key, merged, adapter, slot, now)])
+                else:
+                    runs.append(await self._run_of(uow, row, adapter, slot, now))
+            if look_ahead:
+                self._next_due = await uow.outbox.next_due_at(platforms=list(self._adapters))
         tasks = []
-        for row in picked:
-            adapter = self._adapters[row.platform]
-            if row.id not in got:  # another worker holds this chat's head row
-                if adapter.pacer is not None:
-                    adapter.pacer.cancel(row.chat_id, row.is_group, now)
-                continue
-            key = (row.platform, row.chat_id)
-            task = asyncio.create_task(self._send(row, adapter, chain=chain), name=f"send {row.id}")
+        for run in runs:
+            key = run[0].key
+            task = asyncio.create_task(self._send_run(run), name=f"send {run[0].rows[0].id}")
             self._inflight[key] = task
-            task.add_done_callback(functools.partial(self._done, key))
+            task.add_done_callback(lambda _t: self._wake.set())  # its chat may go on
             skip.add(key)
-            tasks.append((key, task))
+            tasks.append(task)
         return tasks
 
-    def _done(self, key: tuple[str, str], _task: asyncio.Task[int]) -> None:
-        self._inflight.pop(key, None)
-        self._wake.set()  # the chat's next row may go now
+    async def _run_of(
+        self, uow: UnitOfWork, head: Delivery, adapter: Adapter, slot: Slot | None, now: datetime
+    ) -> list[_Send]:
+        """A private chat's head row and the rows queued after it that its limits let go
+        now too (each its own message), claimed: sent one after the other in one go."""
+        run = [_Send((head.platform, head.chat_id), [head], adapter, slot, now)]
+        pacer = adapter.pacer
+        slots: list[Slot | None] = []
+        while len(slots) < CHAT_RUN - 1 and (
+            pacer is None or pacer.ready_at(head.chat_id, False, now) <= now
+        ):
+            slots.append(pacer.take(head.chat_id, False) if pacer is not None else None)
+        if slots:
+            queued = await uow.outbox.followers(
+                head=head, worker=self.worker, now=now, limit=len(slots)
+            )
+            got = set()
+            if queued:
+                got = set(
+                    await uow.outbox.claim(
+                        ids=[r.id for r in queued],
+                        worker=self.worker,
+                        now=now,
+                        until=now + self._lease,
+                    )
+                )
+            for row in queued:
+                if row.id not in got:
+                    break
+                run.append(_Send(run[0].key, [row], adapter, slots[len(run) - 1], now))
+            unused = sorted(got - {s.rows[0].id for s in run})
+            if unused:  # behind a row someone else took: not ours to keep
+                await uow.outbox.release(worker=self.worker, ids=unused)
+            for extra in slots[len(run) - 1 :]:
+                if pacer is not None and extra is not None:
+                    pacer.cancel(extra)
+        return run
 
-    async def _send(self, row: Delivery, adapter: Adapter, *, chain: bool = True) -> int:
-        """Send a chat's head row (merged with what may join it), and with `chain` the
-        chat's next rows after it while they are due and within the limits, each claimed
-        in the transaction that records the one before as sent; return rows sent."""
-        sent = 0
-        head: Delivery | None = row
-        try:
-            while head is not None:
-                n, head = await self._send_parts(head, adapter, chain)
-                sent += n
-        except Exception:  # the database, most likely: the row stays claimed by this
-            # worker, which sees its own claims and tries it again on its next look
-            log.exception("sending outbox row %s failed", row.id)
-        return sent
+    async def _send_run(self, run: list[_Send]) -> list[_Send]:
+        """A chat's messages in order, until one fails (the rest wait behind it)."""
+        for send in run:
+            send.started = self._clock.now()
+            await self._send(send)
+            if not send.ok:
+                break
+        for send in run:
+            if not send.tried and send.slot is not None and send.adapter.pacer is not None:
+                send.adapter.pacer.cancel(send.slot)
+        return run
 
-    async def _send_parts(
-        self, row: Delivery, adapter: Adapter, chain: bool
-    ) -> tuple[int, Delivery | None]:
-        parts = await self._merge(row, adapter)
-        started = self._clock.now()
+    async def _send(self, send: _Send) -> _Send:
+        """Hand one message to its adapter; how it ended is recorded by _record."""
+        send.tried = True
         try:
-            await adapter.send(self._merged(parts))
+            await send.adapter.send(outbound(send.rows))
         except DeliveryFailed as exc:
+            send.failure = exc
+        except Exception as exc:  # an adapter bug must not stop delivery to other chats
+            log.exception("adapter %s raised on outbox row %s", send.key[0], send.rows[0].id)
+            send.error = repr(exc)
+        else:
+            send.ok = True
+        finally:
+            if send.slot is not None and send.adapter.pacer is not None:
+                # counted from its end: the platform got it somewhere before that
+                send.adapter.pacer.settle(send.slot, self._clock.now())
+        return send
+
+    async def _record(self) -> list[_Send]:
+        """Record the sends that ended, in one transaction: sent, or when to try again;
+        their chats may go on. Returns them."""
+        done = {key: task for key, task in self._inflight.items() if task.done()}
+        if not done:
+            return []
+        for key in done:
+            del self._inflight[key]
+        runs = [t.result() for t in done.values() if not t.cancelled()]
+        sends = [s for run in runs for s in run if s.tried]
+        untried = [r.id for run in runs for s in run if not s.tried for r in s.rows]
+        now = self._clock.now()
+        failed: list[tuple[_Send, datetime | None]] = []
+        for send in sends:
+            if send.ok:
+                self._count(send.key[0], "ok")
+                continue
+            exc = send.failure
             self._count(
-                row.platform,
-                "refused"
+                send.key[0],
+                "error"
+                if exc is None
+                else "refused"
                 if exc.permanent
                 else "retry_after"
                 if exc.retry_after is not None
@@ -290,83 +388,71 @@ class Sender:
                 if exc.maybe_sent
                 else "retry",
             )
-            await self._failed(parts, str(exc), exc, started)
-            if exc.unreachable and self._on_unreachable is not None:
+            failed.append((send, self._retry_at(send, now)))
+        try:
+            async with self._db.unit_of_work() as uow:
+                sent = [r.id for s in sends if s.ok for r in s.rows]
+                if sent:
+                    await uow.outbox.mark_sent(ids=sent, at=now)
+                if untried:  # behind a failed send: they wait for it, unclaimed
+                    await uow.outbox.release(worker=self.worker, ids=untried)
+                for send, retry_at in failed:
+                    await uow.outbox.mark_failed(
+                        delivery_id=send.rows[0].id,
+                        error=str(send.failure) if send.failure is not None else send.error,
+                        retry_at=retry_at,
+                        others=[p.id for p in send.rows[1:]],
+                        maybe_sent=send.failure is not None and send.failure.maybe_sent,
+                    )
+        except Exception:  # the database, most likely: the rows stay claimed by this
+            # worker, which sees its own claims and tries them again on its next look
+            log.exception("recording %d sends failed", len(sends))
+            return []
+        for send, _ in failed:
+            exc = send.failure
+            if exc is not None and exc.unreachable and self._on_unreachable is not None:
+                row = send.rows[0]
                 await self._on_unreachable(row.platform, row.chat_id, row.person_id, str(exc))
-            return 0, None
-        except Exception as exc:  # an adapter bug must not stop delivery to other chats
-            log.exception("adapter %s raised on outbox row %s", row.platform, row.id)
-            self._count(row.platform, "error")
-            await self._failed(parts, repr(exc), None, started)
-            return 0, None
-        self._count(row.platform, "ok")
-        now = self._clock.now()
-        pacer = adapter.pacer
-        follow = chain and (pacer is None or pacer.ready_at(row.chat_id, row.is_group, now) <= now)
-        if follow and pacer is not None:
-            pacer.record(row.chat_id, row.is_group, now)  # reserved while claiming
-        nxt: Delivery | None = None
-        async with self._db.unit_of_work() as uow:
-            await uow.outbox.mark_sent(ids=[p.id for p in parts], at=now)
-            if follow:
-                nxt = await uow.outbox.claim_next(
-                    platform=row.platform,
-                    chat_id=row.chat_id,
-                    worker=self.worker,
-                    now=now,
-                    until=now + self._lease,
-                )
-        if follow and nxt is None and pacer is not None:
-            pacer.cancel(row.chat_id, row.is_group, now)
-        return len(parts), nxt
+        return sends
 
-    async def deliver_due(self) -> int:
-        """Send to every chat that is due and within its limits, one message each, and wait
-        for those sends; return rows sent."""
-        tried: set[tuple[str, str]] = set()
-        sent = 0
-        while started := await self._start_due(tried, chain=False):
-            sent += sum(await asyncio.gather(*(task for _, task in started)))
-        return sent
-
-    def _count(self, platform: str, result: str) -> None:
-        if self._metrics is not None:
-            self._metrics.sends.labels(platform, result).inc()
-
-    async def _failed(
-        self,
-        parts: list[Delivery],
-        error: str,
-        exc: DeliveryFailed | None,
-        started: datetime,
-    ) -> None:
-        row = parts[0]
-        now = self._clock.now()
+    def _retry_at(self, send: _Send, now: datetime) -> datetime | None:
+        """When a failed send is tried again; None: never (refused for good)."""
+        row, exc = send.rows[0], send.failure
         retry_at: datetime | None = None
         maybe_sent = exc is not None and exc.maybe_sent
         if exc is None or not exc.permanent:
             retry_after = exc.retry_after if exc is not None else None
-            wait = retry_after if retry_after is not None else backoff(row.attempts, self._rng)
+            wait = (
+                retry_after if retry_after is not None else SEND.delay(row.attempts + 1, self._rng)
+            )
             retry_at = now + timedelta(seconds=wait)
             if maybe_sent:  # not again while the first request may still land
-                retry_at = max(retry_at, started + self._landing)
+                retry_at = max(retry_at, send.started + self._landing)
         log.warning(
             "outbox row %s to %s:%s not delivered (%s%s); %s",
             row.id,
             row.platform,
             row.chat_id,
-            error,
+            str(exc) if exc is not None else send.error,
             ", may still land" if maybe_sent else "",
             "giving up" if retry_at is None else f"retry at {retry_at.isoformat()}",
         )
-        async with self._db.unit_of_work() as uow:
-            await uow.outbox.mark_failed(
-                delivery_id=row.id,
-                error=error,
-                retry_at=retry_at,
-                others=[p.id for p in parts[1:]],
-                maybe_sent=maybe_sent,
-            )
+        return retry_at
+
+    async def deliver_due(self) -> int:
+        """Send to every chat that is due and within its limits (what one round may send it:
+        a group one message, a private chat its queued rows its limits let go now), and
+        wait for those sends; return rows sent."""
+        tried: set[tuple[str, str]] = set()
+        sent = 0
+        while started := await self._start_due(tried):
+            await asyncio.wait(started)
+            sent += sum(len(s.rows) for s in await self._record() if s.ok)
+        return sent
+
+    def _count(self, platform: str, result: str) -> None:
+        if self._metrics is not None:
+            self._metrics.sends.labels(platform, result).inc()
 
     async def drain(self) -> int:
         """Deliver until nothing more may go out now; return how many rows went out. Each
@@ -374,19 +460,16 @@ class Sender:
         a chat whose send failed waits for its retry, beyond this drain."""
         sent = 0
         failed: set[tuple[str, str]] = set()
-        mine: dict[asyncio.Task[int], tuple[str, str]] = {}
         while True:
-            for key, task in await self._start_due(set(failed)):
-                mine[task] = key
-            if not mine:
+            await self._start_due(set(failed))
+            if not self._inflight:
                 return sent
-            done, _ = await asyncio.wait(mine, return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                key = mine.pop(task)
-                n = task.result()
-                sent += n
-                if n == 0:
-                    failed.add(key)
+            await asyncio.wait(self._inflight.values(), return_when=asyncio.FIRST_COMPLETED)
+            for send in await self._record():
+                if send.ok:
+                    sent += len(send.rows)
+                else:
+                    failed.add(send.key)
 
     async def _beat(self) -> None:
         while True:
@@ -403,15 +486,16 @@ class Sender:
         try:
             while True:
                 self._wake.clear()  # before looking, so a row queued meanwhile wakes us again
-                nxt: datetime | None = None
+                self._next_due = None
                 try:
-                    await self._start_due(set())
-                    async with self._db.unit_of_work() as uow:
-                        nxt = await uow.outbox.next_due_at(platforms=list(self._adapters))
+                    await self._record()
+                    await self._start_due(set(), look_ahead=True)
                 except Exception:
                     log.exception("outbox delivery failed; trying again shortly")
                 now = self._clock.now()
-                candidates = [t for t in (nxt, self.next_ready) if t is not None and t > now]
+                candidates = [
+                    t for t in (self._next_due, self.next_ready) if t is not None and t > now
+                ]
                 # rows due now and not started are held: in flight here (their end wakes
                 # us), or by another worker (looked at again within a heartbeat)
                 wait = self._heartbeat

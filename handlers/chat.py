@@ -15,10 +15,15 @@ class ChatKind(StrEnum):
 
 @dataclass(frozen=True)
 class Button:
-    """An action offered to the reader; `action` is the text that typing would send."""
+    """An action offered to the reader; `action` is the text that typing would send.
+
+    `choice`: the message's buttons with this flag are the answers of one question (满意 /
+    基本满意 / 不满意): once one is pressed, none of them is offered any more. Any other
+    button goes alone when pressed (接单 leaves 办结)."""
 
     label: str
     action: str
+    choice: bool = False
 
 
 @dataclass(frozen=True)

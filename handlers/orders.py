@@ -149,7 +149,7 @@ async def resolve(ctx: Context, number: str, note: str) -> None:
         texts.ORDER_DONE_REQUESTER.format(
             number=order.number, service=order.service, note=note or texts.NO_NOTE
         ),
-        [Button(word, f"{word} {order.number}") for word in RATINGS],
+        [Button(word, f"{word} {order.number}", choice=True) for word in RATINGS],
     )
 
 

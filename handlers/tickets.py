@@ -131,7 +131,7 @@ async def resolve(ctx: Context, args: str) -> None:
     text = texts.RESOLVED_REPORTER.format(
         number=found.number, place=found.place, text=found.text, note=note
     )
-    buttons = [Button(word, f"{word} {found.number}") for word in RATINGS]
+    buttons = [Button(word, f"{word} {found.number}", choice=True) for word in RATINGS]
     told = await tell_residents(ctx, found, f"{text}\n{texts.RESOLVE_ASK_RATING}", buttons)
     # say that the reporter was told only when somebody was (not after 删除我的信息)
     reply = texts.RESOLVED_WORKER if told else texts.RESOLVED_WORKER_NOBODY

@@ -193,7 +193,7 @@ async def answer(ctx: Context, args: str) -> None:
             answer=reply,
             who=ctx.sender.name,
         ),
-        [Button(w, f"{w} {s.number}") for w in RATINGS],
+        [Button(w, f"{w} {s.number}", choice=True) for w in RATINGS],
     )
     await ctx.reply(texts.SUGGEST_ANSWERED.format(number=s.number))
 

@@ -4,10 +4,25 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import Insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.schema import claims
+
+
+async def insert_once(conn: AsyncConnection, insert: Insert) -> bool:
+    """Insert a row whose key says something happens once; False if it was there already
+    (taken by anyone, in any process). A savepoint keeps the transaction usable after the
+    refusal."""
+    savepoint = await conn.begin_nested()
+    try:
+        await conn.execute(insert)
+    except IntegrityError:
+        await savepoint.rollback()
+        return False
+    await savepoint.commit()
+    return True
 
 
 class ClaimRepository:
@@ -16,11 +31,4 @@ class ClaimRepository:
 
     async def claim(self, *, name: str, at: datetime) -> bool:
         """Take `name` for this transaction; False if anyone took it before."""
-        savepoint = await self._conn.begin_nested()
-        try:
-            await self._conn.execute(claims.insert().values(name=name, at=at))
-        except IntegrityError:
-            await savepoint.rollback()
-            return False
-        await savepoint.commit()
-        return True
+        return await insert_once(self._conn, claims.insert().values(name=name, at=at))

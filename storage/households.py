@@ -8,6 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.directory import DirectoryView
 from storage.schema import household_members, households, inserted_id, people, visits
 
 
@@ -32,8 +33,9 @@ class Visit:
 
 
 class HouseholdRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: AsyncConnection, directory: DirectoryView | None = None) -> None:
         self._conn = conn
+        self._dir = directory if directory is not None else DirectoryView(conn)
 
     async def upsert(
         self,
@@ -145,6 +147,7 @@ class HouseholdRepository:
         await self._conn.execute(
             people.update().where(people.c.id == person_id).values(leader_id=leader_id)
         )
+        await self._dir.changed()
 
     async def leader_of(self, *, person_id: int) -> int | None:
         leader: int | None = await self._conn.scalar(

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.claims import insert_once
 from storage.errors import NotFound
 from storage.schema import inserted_id, notice_occurrences, notice_targets, notices
 
@@ -228,18 +228,12 @@ class NoticeRepository:
         self, *, notice_id: int, scheduled_at: datetime, outcome: str, at: datetime
     ) -> bool:
         """Take an occurrence for this process; False if it was already taken (by anyone)."""
-        savepoint = await self._conn.begin_nested()
-        try:
-            await self._conn.execute(
-                notice_occurrences.insert().values(
-                    notice_id=notice_id, scheduled_at=scheduled_at, outcome=outcome, at=at
-                )
-            )
-        except IntegrityError:
-            await savepoint.rollback()
-            return False
-        await savepoint.commit()
-        return True
+        return await insert_once(
+            self._conn,
+            notice_occurrences.insert().values(
+                notice_id=notice_id, scheduled_at=scheduled_at, outcome=outcome, at=at
+            ),
+        )
 
     async def occurrences(self, *, notice_id: int) -> list[tuple[datetime, str]]:
         """(scheduled time, outcome) of every claimed occurrence, oldest first."""

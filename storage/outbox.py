@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,13 +19,16 @@ DEAD = "dead"  # refused for good by the platform (blocked, never started)
 
 @dataclass(frozen=True)
 class Delivery:
+    """One outbox row. Its buttons: (label, action, choice), `choice` set on the answers
+    of one question (only one of them may be pressed)."""
+
     id: int
     platform: str
     chat_id: str
     is_group: bool
     person_id: int | None
     text: str
-    buttons: tuple[tuple[str, str], ...]
+    buttons: tuple[tuple[str, str, bool], ...]
     photo: str | None
     mention: str | None
     attempts: int
@@ -33,14 +36,6 @@ class Delivery:
     pin: bool = False
     document: str | None = None
     mention_id: str | None = None  # the platform's id of the person `mention` names
-    # several queued group answers sent as one message: these rows, this one first; each
-    # keeps its own mention, which the adapter renders (a merged answer still notifies)
-    parts: tuple[Delivery, ...] = ()
-
-    def pieces(self) -> tuple[Delivery, ...]:
-        """The answers this message carries: its parts when merged, else itself."""
-        return self.parts or (self,)
-
     maybe_sent: bool = False  # an earlier try got no answer and may have landed
 
 
@@ -55,7 +50,7 @@ class OutboxRepository:
         chat_id: str,
         is_group: bool,
         text: str,
-        buttons: list[tuple[str, str]],
+        buttons: Sequence[tuple[str, str] | tuple[str, str, bool]],
         photo: str | None,
         mention: str | None,
         person_id: int | None,
@@ -72,7 +67,8 @@ class OutboxRepository:
                 is_group=is_group,
                 person_id=person_id,
                 text=text,
-                buttons=[list(b) for b in buttons],
+                # [label, action], or [label, action, true] for the answers of one question
+                buttons=[list(b) if len(b) == 3 and b[2] else list(b[:2]) for b in buttons],
                 photo=photo,
                 mention=mention,
                 mention_id=mention_id,
@@ -241,7 +237,7 @@ class OutboxRepository:
                 is_group=r.is_group,
                 person_id=r.person_id,
                 text=r.text,
-                buttons=tuple((label, action) for label, action in r.buttons),
+                buttons=tuple((b[0], b[1], bool(b[2:] and b[2])) for b in r.buttons),
                 photo=r.photo,
                 mention=r.mention,
                 mention_id=r.mention_id,

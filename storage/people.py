@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.directory import Account as Account
+from storage.directory import DirectoryView, person_of
+from storage.directory import Grid as Grid
+from storage.directory import Person as Person
 from storage.errors import NotFound
 from storage.schema import (
     accounts,
@@ -24,39 +29,6 @@ from storage.schema import (
 
 
 @dataclass(frozen=True)
-class Person:
-    id: int
-    name: str
-    address: str | None
-    phone: str | None
-    elderly: bool
-    lives_alone: bool
-    roles: frozenset[str]
-    birth_year: int | None = None
-
-    def has_any(self, *roles: str) -> bool:
-        """Whether the person holds at least one of `roles`."""
-        return not self.roles.isdisjoint(roles)
-
-
-@dataclass(frozen=True)
-class Account:
-    platform: str
-    native_id: str
-    person_id: int
-    display_name: str
-    unreachable_since: datetime | None = None
-    unreachable_reason: str | None = None
-
-
-@dataclass(frozen=True)
-class Grid:
-    id: int
-    name: str
-    backup_id: int | None = None
-
-
-@dataclass(frozen=True)
 class Change:
     actor_id: int | None
     action: str
@@ -65,36 +37,71 @@ class Change:
 
 
 class PeopleRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
+    """The directory: read from the process's snapshot (storage.directory), written to the
+    database with the directory's version bumped in the same transaction."""
+
+    def __init__(self, conn: AsyncConnection, directory: DirectoryView | None = None) -> None:
         self._conn = conn
+        self._dir = directory if directory is not None else DirectoryView(conn)
+
+    async def _person(
+        self, where: sa.ColumnElement[bool], *, account: bool = False
+    ) -> Person | None:
+        """One person from the database, found by `where` on people (or, with `account`,
+        on their accounts): one statement, their row once per role. Kept in the snapshot
+        if this unit of work may (it did not know them: added since it was loaded)."""
+        query = sa.select(people, person_roles.c.role).outerjoin(
+            person_roles, person_roles.c.person_id == people.c.id
+        )
+        if account:
+            query = query.add_columns(
+                accounts.c.platform,
+                accounts.c.native_id,
+                accounts.c.display_name,
+                accounts.c.unreachable_since,
+                accounts.c.unreachable_reason,
+            ).join(accounts, accounts.c.person_id == people.c.id)
+        rows = (await self._conn.execute(query.where(where))).all()
+        if not rows:
+            return None
+        row = rows[0]
+        stored = frozenset(r.role for r in rows if r.role is not None)
+        snapshot = await self._dir.known()
+        if snapshot is None:
+            return person_of(row, stored)
+        person = snapshot.keep(row, stored)
+        if account:
+            snapshot.keep_account(
+                Account(
+                    row.platform,
+                    row.native_id,
+                    row.id,
+                    row.display_name,
+                    row.unreachable_since,
+                    row.unreachable_reason,
+                )
+            )
+        return person
 
     async def get(self, *, person_id: int) -> Person:
         """The person with this id; NotFound otherwise."""
-        # one statement: the person's row once per role (once with NULL if none)
-        rows = (
-            await self._conn.execute(
-                sa.select(people, person_roles.c.role)
-                .outerjoin(person_roles, person_roles.c.person_id == people.c.id)
-                .where(people.c.id == person_id)
-            )
-        ).all()
-        if not rows:
+        snapshot = await self._dir.snapshot()
+        found = snapshot.persons.get(person_id) if snapshot else None
+        if found is None:
+            found = await self._person(people.c.id == person_id)
+        if found is None:
             raise NotFound(f"person {person_id}")
-        row = rows[0]
-        roles = {r.role for r in rows if r.role is not None}
-        return Person(
-            id=row.id,
-            name=row.name,
-            address=row.address,
-            phone=row.phone,
-            elderly=row.elderly,
-            lives_alone=row.lives_alone,
-            roles=frozenset(roles) | {"resident"},
-            birth_year=row.birth_year,
-        )
+        return found
 
     async def find_by_name(self, *, name: str) -> Person | None:
         """The person of that name (a config name first), or None."""
+        snapshot = await self._dir.snapshot()
+        if snapshot is not None:
+            configured = snapshot.by_config_name.get(name)
+            ids = snapshot.names.get(name, []) + ([] if configured is None else [configured])
+            if ids:  # as the query below orders them: a config name first, then the oldest
+                first = min(ids, key=lambda i: (i not in snapshot.config_names, i))
+                return snapshot.persons[first]
         pid = await self._conn.scalar(
             sa.select(people.c.id)
             .where(sa.or_(people.c.config_name == name, people.c.name == name))
@@ -105,17 +112,21 @@ class PeopleRepository:
 
     async def by_account(self, *, platform: str, native_id: str) -> Person | None:
         """The person behind a platform account, or None if never seen."""
-        pid = await self._conn.scalar(
-            sa.select(accounts.c.person_id).where(
-                accounts.c.platform == platform, accounts.c.native_id == native_id
-            )
+        snapshot = await self._dir.snapshot()
+        if snapshot is not None:
+            account = snapshot.by_account.get((platform, native_id))
+            if account is not None and account.person_id in snapshot.persons:
+                return snapshot.persons[account.person_id]
+        return await self._person(
+            sa.and_(accounts.c.platform == platform, accounts.c.native_id == native_id),
+            account=True,
         )
-        return None if pid is None else await self.get(person_id=pid)
 
     async def register(
         self, *, platform: str, native_id: str, display_name: str, at: datetime
     ) -> Person:
         """Create a resident for an account seen for the first time."""
+        self._dir.added()  # a new person: no version bump (see storage.directory)
         pid = inserted_id(
             await self._conn.execute(
                 people.insert().values(
@@ -132,10 +143,17 @@ class PeopleRepository:
 
     async def accounts_of(self, *, person_id: int) -> list[Account]:
         """Every platform account of a person."""
+        snapshot = await self._dir.snapshot()
+        if snapshot is not None and person_id in snapshot.accounts:
+            return list(snapshot.accounts[person_id])
         rows = await self._conn.execute(
             accounts.select().where(accounts.c.person_id == person_id).order_by(accounts.c.platform)
         )
-        return [Account(**r._asdict()) for r in rows]
+        found = [Account(**r._asdict()) for r in rows]
+        snapshot = await self._dir.known()
+        if snapshot is not None and person_id in snapshot.persons:
+            snapshot.keep_accounts(person_id, found)
+        return found
 
     async def mark_unreachable(
         self, *, platform: str, native_id: str, reason: str, at: datetime
@@ -155,10 +173,16 @@ class PeopleRepository:
             .where(accounts.c.platform == platform, accounts.c.native_id == native_id)
             .values(unreachable_since=at, unreachable_reason=reason[:200])
         )
+        await self._dir.changed()
         return Account(**row._asdict())
 
     async def mark_reachable(self, *, platform: str, native_id: str) -> bool:
         """The account wrote to the bot privately: it can be messaged again."""
+        snapshot = await self._dir.snapshot()
+        if snapshot is not None:
+            account = snapshot.by_account.get((platform, native_id))
+            if account is not None and account.unreachable_since is None:
+                return False  # reachable as of this transaction's version: nothing to do
         result = await self._conn.execute(
             accounts.update()
             .where(
@@ -168,10 +192,19 @@ class PeopleRepository:
             )
             .values(unreachable_since=None, unreachable_reason=None)
         )
+        if result.rowcount:
+            await self._dir.changed()
         return bool(result.rowcount)
 
     async def staff(self) -> list[Person]:
         """Everyone holding a role beyond resident, in a stable order."""
+        snapshot = await self._dir.snapshot()
+        if snapshot is not None:
+            return [
+                snapshot.persons[pid]
+                for pid, roles in sorted(snapshot.stored_roles.items())
+                if roles - {"resident"}
+            ]
         ids = await self._conn.scalars(
             sa.select(person_roles.c.person_id)
             .where(person_roles.c.role != "resident")
@@ -185,9 +218,17 @@ class PeopleRepository:
         await self._conn.execute(
             people.update().where(people.c.id == person_id).values(address=address)
         )
+        await self._dir.changed()
 
     async def with_role(self, *, role: str) -> list[Person]:
         """Everyone holding `role`, in a stable order."""
+        snapshot = await self._dir.snapshot()
+        if snapshot is not None:
+            return [
+                snapshot.persons[pid]
+                for pid, roles in sorted(snapshot.stored_roles.items())
+                if role in roles
+            ]
         ids = await self._conn.scalars(
             sa.select(person_roles.c.person_id)
             .where(person_roles.c.role == role)
@@ -209,6 +250,7 @@ class PeopleRepository:
         birth_year: int | None = None,
     ) -> int:
         """Make the database agree with one [[people]] entry of the config; return its id."""
+        await self._dir.changed()
         values: dict[str, object] = dict(
             name=name, elderly=elderly, lives_alone=lives_alone, birth_year=birth_year
         )
@@ -244,6 +286,7 @@ class PeopleRepository:
 
     async def set_grids(self, *, layout: dict[str, tuple[list[str], list[int]]]) -> None:
         """Replace grids with `{grid: (buildings, worker ids)}`; unknown buildings stay gridless."""
+        await self._dir.changed()
         await self._conn.execute(grid_workers.delete())
         await self._conn.execute(buildings.update().values(grid_id=None))
         for grid_name, (names, worker_ids) in layout.items():
@@ -260,17 +303,26 @@ class PeopleRepository:
     async def add_buildings(self, *, names: list[str]) -> None:
         """Make sure each building exists."""
         existing = set(await self._conn.scalars(sa.select(buildings.c.name)))
-        for name in names:
-            if name not in existing:
-                await self._conn.execute(buildings.insert().values(name=name, grid_id=None))
+        missing = [name for name in names if name not in existing]
+        for name in missing:
+            await self._conn.execute(buildings.insert().values(name=name, grid_id=None))
+        if missing:
+            await self._dir.changed()
 
     async def building_exists(self, *, name: str) -> bool:
         """Whether the community has this building."""
+        snapshot = await self._dir.snapshot()
+        if snapshot is not None:
+            return name in snapshot.buildings
         found = await self._conn.scalar(sa.select(buildings.c.name).where(buildings.c.name == name))
         return found is not None
 
     async def grid_of_building(self, *, name: str) -> Grid | None:
         """The grid a building belongs to, or None."""
+        snapshot = await self._dir.snapshot()
+        if snapshot is not None:
+            gid = snapshot.buildings.get(name)
+            return None if gid is None else snapshot.grids.get(gid)
         row = (
             await self._conn.execute(
                 sa.select(grids.c.id, grids.c.name, grids.c.backup_id)
@@ -282,6 +334,9 @@ class PeopleRepository:
 
     async def workers_of_grid(self, *, grid_id: int) -> list[Person]:
         """The grid workers of a grid, in a stable order."""
+        snapshot = await self._dir.snapshot()
+        if snapshot is not None:
+            return [snapshot.persons[pid] for pid in snapshot.workers.get(grid_id, [])]
         ids = await self._conn.scalars(
             sa.select(grid_workers.c.person_id)
             .where(grid_workers.c.grid_id == grid_id)
@@ -292,22 +347,36 @@ class PeopleRepository:
     # --- admin in chat ----------------------------------------------------------------------
 
     async def grid_named(self, *, name: str) -> Grid | None:
+        snapshot = await self._dir.snapshot()
+        if snapshot is not None:
+            return next((g for g in snapshot.grids.values() if g.name == name), None)
         row = (await self._conn.execute(grids.select().where(grids.c.name == name))).first()
         return None if row is None else Grid(row.id, row.name, row.backup_id)
 
     async def all_grids(self) -> list[Grid]:
+        snapshot = await self._dir.snapshot()
+        if snapshot is not None:
+            return list(snapshot.grids.values())
         rows = await self._conn.execute(grids.select().order_by(grids.c.id))
         return [Grid(r.id, r.name, r.backup_id) for r in rows]
 
     async def all_buildings(self) -> list[str]:
         """Every building of the community, 1栋 before 10栋."""
-        names = await self._conn.scalars(sa.select(buildings.c.name))
+        snapshot = await self._dir.snapshot()
+        if snapshot is not None:
+            names: Iterable[str] = snapshot.buildings
+        else:
+            names = await self._conn.scalars(sa.select(buildings.c.name))
         return sorted(names, key=lambda n: (len(n), n))
 
     async def buildings_of_grid(self, *, grid_id: int) -> list[str]:
-        names = await self._conn.scalars(
-            sa.select(buildings.c.name).where(buildings.c.grid_id == grid_id)
-        )
+        snapshot = await self._dir.snapshot()
+        if snapshot is not None:
+            names: Iterable[str] = [b for b, g in snapshot.buildings.items() if g == grid_id]
+        else:
+            names = await self._conn.scalars(
+                sa.select(buildings.c.name).where(buildings.c.grid_id == grid_id)
+            )
         return sorted(names, key=lambda n: (len(n), n))
 
     async def add_role(self, *, person_id: int, role: str) -> bool:
@@ -315,6 +384,7 @@ class PeopleRepository:
         if role in (await self.get(person_id=person_id)).roles and role != "resident":
             return False
         await self._conn.execute(person_roles.insert().values(person_id=person_id, role=role))
+        await self._dir.changed()
         return True
 
     async def remove_role(self, *, person_id: int, role: str) -> bool:
@@ -324,17 +394,26 @@ class PeopleRepository:
                 person_roles.c.person_id == person_id, person_roles.c.role == role
             )
         )
+        if result.rowcount:
+            await self._dir.changed()
         return bool(result.rowcount)
 
     async def add_worker(self, *, grid_id: int, person_id: int) -> bool:
-        exists = await self._conn.scalar(
-            sa.select(sa.func.count())
-            .select_from(grid_workers)
-            .where(grid_workers.c.grid_id == grid_id, grid_workers.c.person_id == person_id)
-        )
+        snapshot = await self._dir.snapshot()
+        if snapshot is not None:
+            exists = person_id in snapshot.workers.get(grid_id, [])
+        else:
+            exists = bool(
+                await self._conn.scalar(
+                    sa.select(sa.func.count())
+                    .select_from(grid_workers)
+                    .where(grid_workers.c.grid_id == grid_id, grid_workers.c.person_id == person_id)
+                )
+            )
         if exists:
             return False
         await self._conn.execute(grid_workers.insert().values(grid_id=grid_id, person_id=person_id))
+        await self._dir.changed()
         return True
 
     async def remove_worker(self, *, grid_id: int, person_id: int) -> bool:
@@ -343,30 +422,41 @@ class PeopleRepository:
                 grid_workers.c.grid_id == grid_id, grid_workers.c.person_id == person_id
             )
         )
+        if result.rowcount:
+            await self._dir.changed()
         return bool(result.rowcount)
 
     async def move_building(self, *, name: str, grid_id: int) -> None:
         await self._conn.execute(
             buildings.update().where(buildings.c.name == name).values(grid_id=grid_id)
         )
+        await self._dir.changed()
 
     async def set_backup(self, *, grid_id: int, person_id: int | None) -> None:
         await self._conn.execute(
             grids.update().where(grids.c.id == grid_id).values(backup_id=person_id)
         )
+        await self._dir.changed()
 
     async def set_leave(self, *, person_id: int, until: date, by: int, at: datetime) -> None:
         await self._conn.execute(leaves.delete().where(leaves.c.person_id == person_id))
         await self._conn.execute(
             leaves.insert().values(person_id=person_id, until=until, set_by=by, at=at)
         )
+        await self._dir.changed()
 
     async def end_leave(self, *, person_id: int) -> bool:
         result = await self._conn.execute(leaves.delete().where(leaves.c.person_id == person_id))
+        if result.rowcount:
+            await self._dir.changed()
         return bool(result.rowcount)
 
     async def away_until(self, *, person_id: int, today: date) -> date | None:
         """The last day of a person's leave, if they are away today."""
+        snapshot = await self._dir.snapshot()
+        if snapshot is not None:
+            last = snapshot.leaves.get(person_id)
+            return last if last is not None and last >= today else None
         until: date | None = await self._conn.scalar(
             sa.select(leaves.c.until).where(
                 leaves.c.person_id == person_id, leaves.c.until >= today

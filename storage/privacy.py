@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.directory import DirectoryView
 from storage.schema import (
     accounts,
     admin_changes,
@@ -34,8 +35,9 @@ class Kept:
 
 
 class PrivacyRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: AsyncConnection, directory: DirectoryView | None = None) -> None:
         self._conn = conn
+        self._dir = directory if directory is not None else DirectoryView(conn)
 
     async def counts(self, *, person_id: int) -> Kept:
         async def count(table: sa.Table, column: sa.Column[int]) -> int:
@@ -109,6 +111,7 @@ class PrivacyRepository:
                 leader_id=None,
             )
         )
+        await self._dir.changed()
 
     async def anonymous_person(self, *, label: str, at: datetime) -> int:
         """The one shared anonymous person that old reports are given to."""
@@ -117,6 +120,7 @@ class PrivacyRepository:
         )
         if pid is not None:
             return int(pid)
+        self._dir.added()  # a new person: no version bump (see storage.directory)
         savepoint = await self._conn.begin_nested()
         try:  # two workers may create it at the same moment: one wins, both use it
             await self._conn.execute(

@@ -110,7 +110,9 @@ reports = sa.Table(
     sa.Column("resolved_at", UtcDateTime),
     sa.Column("resolution", sa.Text),
     sa.Column("filed_by_id", sa.Integer, sa.ForeignKey("people.id")),
-    sa.Column("resolve_reminded", sa.Boolean, nullable=False, default=False),
+    sa.Column(
+        "resolve_reminded", sa.Boolean, nullable=False, default=False, server_default=sa.false()
+    ),
     sa.Column("recheck_due", UtcDateTime),
     # the monthly statistics are read from this index alone (migration 0012)
     sa.Index(
@@ -182,7 +184,7 @@ outbox = sa.Table(
     sa.Column("photo", sa.String(300)),
     sa.Column("mention", sa.String(100)),
     sa.Column("mention_id", sa.String(100)),  # the mentioned person's platform id
-    sa.Column("pin", sa.Boolean, nullable=False, default=False),
+    sa.Column("pin", sa.Boolean, nullable=False, default=False, server_default=sa.false()),
     sa.Column("document", sa.String(500)),  # a file to send (an export), by path
     sa.Column("status", sa.String(20), nullable=False),
     sa.Column("attempts", sa.Integer, nullable=False, default=0),
@@ -284,7 +286,8 @@ events = sa.Table(
     sa.Column("status", sa.String(20), nullable=False),  # open | closed | cancelled
     sa.Column("created_by", sa.Integer, sa.ForeignKey("people.id"), nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
-    sa.Column("reported_count", sa.Integer, nullable=False, default=0),  # last told organiser
+    # the count last told to the organiser
+    sa.Column("reported_count", sa.Integer, nullable=False, default=0, server_default="0"),
     sa.Column("reported_at", UtcDateTime),
 )
 
@@ -392,7 +395,7 @@ service_orders = sa.Table(
     sa.Column("resolved_at", UtcDateTime),
     sa.Column("resolution", sa.Text),
     sa.Column("rating", sa.String(20)),
-    sa.Column("reminded", sa.Boolean, nullable=False, default=False),
+    sa.Column("reminded", sa.Boolean, nullable=False, default=False, server_default=sa.false()),
 )
 
 suggestions = sa.Table(
@@ -512,7 +515,7 @@ web_login_codes = sa.Table(
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("expires_at", UtcDateTime, nullable=False),
     sa.Column("used_at", UtcDateTime),
-    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0, server_default="0"),
     sa.Index("ix_web_login_codes_person", "person_id", "created_at"),
 )
 

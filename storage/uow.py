@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.claims import ClaimRepository
 from storage.dead_letters import DeadLetterRepository
+from storage.directory import DirectoryView
 from storage.events import EventRepository
 from storage.households import HouseholdRepository
 from storage.inbound import InboundRepository
@@ -28,7 +29,8 @@ class UnitOfWork:
 
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
-        self.people = PeopleRepository(conn)
+        directory = DirectoryView(conn)  # the households and privacy write to it too
+        self.people = PeopleRepository(conn, directory)
         self.reports = ReportRepository(conn)
         self.outbox = OutboxRepository(conn)
         self.inbound = InboundRepository(conn)
@@ -38,10 +40,10 @@ class UnitOfWork:
         self.claims = ClaimRepository(conn)
         self.events = EventRepository(conn)
         self.stats = StatsRepository(conn)
-        self.households = HouseholdRepository(conn)
+        self.households = HouseholdRepository(conn, directory)
         self.orders = OrderRepository(conn)
         self.votes = VoteRepository(conn)
-        self.privacy = PrivacyRepository(conn)
+        self.privacy = PrivacyRepository(conn, directory)
         self.leases = LeaseRepository(conn)
         self.dead_letters = DeadLetterRepository(conn)
         self.heartbeats = HeartbeatRepository(conn)

@@ -46,6 +46,9 @@ class FakeBotApi:
     confirmed: int = 0  # updates below this id were confirmed by an offset, and forgotten
     # called with each call before it is answered (a test kills the bot there)
     on_call: Callable[[Call], None] | None = None
+    # called as a send arrives, before it is timed: a test moves its clock there by the
+    # time the request took to get here (which varies, as on a real network)
+    transit: Callable[[], object] | None = None
     port: int = 0
     _released: asyncio.Event = field(default_factory=asyncio.Event)
     _runner: web.AppRunner | None = None
@@ -273,6 +276,8 @@ class FakeBotApi:
     async def _dispatch(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         params = await self._params(request)
+        if self.transit is not None and method in ("sendMessage", "sendPhoto"):
+            self.transit()
         arrived = self.now()
         chat = str(params["chat_id"]) if "chat_id" in params else None
         if (failed := await self._fault(request, chat)) is not None:

@@ -16,14 +16,13 @@ from typing import Any
 import sqlalchemy as sa
 import tomli_w
 
-from bot.adapters.base import DeliveryFailed, with_mentions
+from bot.adapters.base import DeliveryFailed, Outbound, with_mentions
 from bot.app import App
 from bot.config import Config, parse_config
 from bot.pacing import Pacer
 from handlers.chat import ChatKind, Incoming
 from handlers.clock import ManualClock
 from storage import Database
-from storage.outbox import Delivery
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "config.example.toml"
@@ -99,15 +98,15 @@ class RecordingAdapter:
     platform: str = "console"
     pacer: Pacer | None = None
     max_text: int = 4096
-    sent: list[Delivery] = field(default_factory=list)
+    sent: list[Outbound] = field(default_factory=list)
     fail_with: DeliveryFailed | None = None
     calls: int = 0
 
-    async def send(self, delivery: Delivery) -> None:
+    async def send(self, message: Outbound) -> None:
         self.calls += 1
         if self.fail_with is not None:
             raise self.fail_with
-        self.sent.append(delivery)
+        self.sent.append(message)
 
 
 @dataclass(frozen=True)
@@ -152,8 +151,8 @@ class Bot:
             Said(
                 "群" if d.is_group else d.chat_id,
                 # a merged message as read, each answer with its @-mention
-                with_mentions(d, lambda name: f"@{name} ") if d.parts else d.text,
-                tuple(a for _, a in d.buttons),
+                with_mentions(d, lambda name: f"@{name} ") if len(d.parts) > 1 else d.text,
+                tuple(b.action for b in d.buttons),
             )
             for d in new
         ]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Config
+from bot.config import Config, ConfigError
 from bot.scheduler import Scheduler
 from handlers.clock import ManualClock
 from handlers.notice_library import LIBRARY
@@ -232,6 +232,27 @@ async def test_config_announcements_are_seeded_once_and_rescheduled_when_edited(
         [weekly, _] = await uow.notices.listed()
     assert weekly.id == 1 and weekly.next_run_at == datetime(2026, 11, 28, 9, 0, tzinfo=SHANGHAI)
     await db.close()
+
+
+async def test_a_config_announcement_rotates_when_it_says_so_not_by_its_text(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    raw = example_raw()
+    raw["announcements"] = [
+        {"key": "fire", "schedule": "每周五 19:00", "rotate": True},
+        {"key": "older", "schedule": "每周六 19:00", "text": "消防轮播"},  # older files
+        {"key": "plain", "schedule": "每周日 19:00", "text": "轮流值班表已更新"},
+    ]
+    db, _ = await start_app(config_from(raw, tmp_path / "seed.db"), clock)
+    async with db.unit_of_work() as uow:
+        listed = await uow.notices.listed()
+    await db.close()
+    assert [n.rotate for n in listed] == [True, True, False]
+    assert listed[0].text == listed[1].text == "消防轮播"  # listed as one made in chat
+    with pytest.raises(ConfigError, match="rotate = true"):  # neither a text nor rotate
+        config_from(
+            {**raw, "announcements": [{"key": "x", "schedule": "每天 08:00"}]}, tmp_path / "x.db"
+        )
 
 
 async def test_apscheduler_jobs_are_rebuilt_from_the_database(

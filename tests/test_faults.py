@@ -173,6 +173,7 @@ ARGS = {  # plausible arguments, so that only the role check stands in the way
     "house_unkey": "5栋1单元102",
     "leader": "王辉 周组长",
     "dead_letter_replay": "D1",
+    "web_login": "",
 }
 
 

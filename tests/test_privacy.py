@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from bot.cli import quiet_drivers
 from handlers.context import Context
 from handlers.stats import Month, as_dict, month_stats
+from storage.directory import bump
 from storage.schema import metadata
 from tests.fakes import Bot, to
 
@@ -47,6 +48,7 @@ async def scenario(bot: Bot) -> None:
         await uow.conn.execute(
             sa.text("UPDATE people SET phone = '13800001111' WHERE id = :i"), {"i": person.id}
         )
+        await bump(uow.conn)  # as every change to the directory does
     await bot.say("王辉", "上报 3栋 楼道飞线充电")
     await bot.dm("李娜", "接单 H1")
     await bot.dm("李娜", "办结 H1 已清理")

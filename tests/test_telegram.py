@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
+import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -14,7 +16,7 @@ import aiohttp
 import pytest
 
 from bot.adapters.base import split_text
-from bot.adapters.telegram import MenuEntry, TelegramAdapter
+from bot.adapters.telegram import CHOICE, MenuEntry, TelegramAdapter
 from bot.app import App
 from handlers.chat import Incoming
 from handlers.clock import ManualClock
@@ -155,6 +157,26 @@ async def test_pressing_a_button_acts_and_edits_the_message(tg: Telegram) -> Non
     assert "李娜接单" in tg.fake.to_chat(WANGHUI)[0].params["text"]
 
 
+async def test_pressing_one_answer_of_a_question_takes_all_its_answers_away(
+    tg: Telegram,
+) -> None:
+    await tg.said(GROUP, WANGHUI, "王辉", "上报 3栋 楼道飞线充电")
+    await tg.said(LINA, LINA, "李娜", "办结 H1 已清理")
+    [ask] = [c for c in tg.fake.to_chat(WANGHUI) if c.params.get("reply_markup")]
+    data = [b["callback_data"] for b in ask.params["reply_markup"]["inline_keyboard"][0]]
+    # the answers of one question are marked so in their callback data, not by their words
+    assert data == [CHOICE + a for a in ("满意 H1", "基本满意 H1", "不满意 H1")]
+    async with tg.app.db.unit_of_work() as uow:
+        wanghui = await uow.people.by_account(platform="telegram", native_id=str(WANGHUI))
+        assert wanghui is not None and await uow.reports.awaiting_rating(person_id=wanghui.id)
+    tg.fake.push_button(ask, WANGHUI, "王辉", data[1])
+    await until(lambda: bool(tg.fake.sent("editMessageText")))
+    [edit] = tg.fake.sent("editMessageText")
+    assert edit.params["text"].endswith("✅ 基本满意 H1") and "reply_markup" not in edit.params
+    async with tg.app.db.unit_of_work() as uow:  # handed on as typed: 基本满意 H1, rated
+        assert await uow.reports.awaiting_rating(person_id=wanghui.id) is None
+
+
 async def test_photo_is_forwarded_by_file_id(tg: Telegram) -> None:
     await tg.said(GROUP, WANGHUI, "王辉", "上报 3栋 楼道堆物", photo="AgADphoto1")
     [alert] = tg.fake.to_chat(LINA, "sendPhoto")
@@ -271,6 +293,62 @@ async def test_burst_of_reports_delivers_every_alert_and_merges_group_answers(
     answered = "\n".join(c.params["text"] for c in group)
     assert all(f"H{i}（" in answered for i in range(1, 201))
     assert all(c.params.get("_result") for c in tg.fake.calls if c.method == "sendMessage")
+
+
+async def paced_drain(tg: Telegram) -> None:
+    """Deliver everything, moving the clock to whenever the pacing lets the next send go
+    (or on by a second: a send refused waits for its retry)."""
+    while await tg.outbox(PENDING):
+        await tg.app.sender.drain()
+        ready = tg.app.sender.next_ready
+        now = tg.clock.now()
+        tg.clock.advance(ready - now if ready is not None and ready > now else timedelta(seconds=1))
+
+
+async def test_a_send_slow_to_arrive_does_not_bring_a_429_a_window_later(tg: Telegram) -> None:
+    """Telegram counts a message when it gets it. One request takes 0.4 s to arrive, the
+    next ones none: counted from when the first one started, the fourth send (3 s later)
+    would arrive 2.6 s after the first one did, the fourth in 3 s: 429."""
+    tg.fake.enforce_limits = True
+    slow = itertools.cycle([timedelta(seconds=0.4), timedelta(0), timedelta(0)])
+    tg.fake.transit = lambda: tg.clock.advance(next(slow))
+    async with tg.app.db.unit_of_work() as uow:
+        for i in range(45):
+            await uow.outbox.enqueue(
+                platform="telegram",
+                chat_id=str(GROUP),
+                is_group=True,
+                text=f"通知 {i}",
+                buttons=[("报名", f"报名 E{i}")],
+                photo=None,
+                mention=None,
+                person_id=None,
+                at=tg.clock.now(),
+            )
+    await paced_drain(tg)
+    calls = tg.fake.to_chat(GROUP)
+    assert [c for c in calls if "_result" not in c.params] == []  # no 429 at all
+    assert [c.params["text"] for c in calls] == [f"通知 {i}" for i in range(45)]
+
+
+async def test_burst_of_reports_gets_no_429_when_requests_take_varying_time_to_arrive(
+    tg: Telegram,
+) -> None:
+    """The 200-report burst with Telegram's limits on, every request 0–0.3 s in transit:
+    every alert delivered, the group's answers merged, and not one 429 anywhere."""
+    tg.fake.enforce_limits = True
+    rng = random.Random(20)
+    for i in range(200):
+        tg.fake.push_message(GROUP, 5000 + i, f"居民{i}", f"上报 {1 + i % 4}栋 问题{i}")
+    await until(lambda: len(tg.handled) == 200, timeout=60)
+    tg.fake.transit = lambda: tg.clock.advance(timedelta(seconds=rng.uniform(0, 0.3)))
+    await paced_drain(tg)
+    assert [c for c in tg.fake.sent() if "_result" not in c.params] == []  # no 429 at all
+    assert len(tg.fake.to_chat(LINA)) == 200
+    group = tg.fake.to_chat(GROUP)
+    assert len(group) < 20
+    answered = "\n".join(c.params["text"] for c in group)
+    assert all(f"H{i}（" in answered for i in range(1, 201))
 
 
 def test_long_texts_are_split_at_the_limit() -> None:

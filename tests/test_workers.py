@@ -18,11 +18,12 @@ import pytest
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 
+from bot.adapters.base import Outbound
 from bot.config import Config
 from handlers.clock import ManualClock
 from storage import Database
 from storage.db import MIGRATIONS
-from storage.outbox import PENDING, Delivery
+from storage.outbox import PENDING
 from tests.fakes import Bot, Said, incoming
 
 BOTH_BACKENDS = True  # this suite runs on SQLite and on PostgreSQL
@@ -62,7 +63,7 @@ async def test_every_outbox_row_is_sent_once(cfg: Config, clock: ManualClock, n:
                     person_id=None,
                     at=clock.now(),
                 )
-        shared: list[Delivery] = []  # every worker's sends, in the order they happened
+        shared: list[Outbound] = []  # every worker's sends, in the order they happened
         for b in bots:
             b.adapter.sent = shared
         # the work is shared: while worker 0 is held inside its first send, worker 1
@@ -70,13 +71,13 @@ async def test_every_outbox_row_is_sent_once(cfg: Config, clock: ManualClock, n:
         entered, release = asyncio.Event(), asyncio.Event()
         first_send = bots[0].adapter.send
 
-        held: list[Delivery] = []
+        held: list[Outbound] = []
 
-        async def held_send(delivery: Delivery) -> None:
-            held.append(delivery)
+        async def held_send(message: Outbound) -> None:
+            held.append(message)
             entered.set()
             await release.wait()
-            await first_send(delivery)
+            await first_send(message)
 
         bots[0].adapter.send = held_send  # type: ignore[method-assign]
         worker0 = asyncio.create_task(bots[0].app.sender.deliver_due())
@@ -89,10 +90,10 @@ async def test_every_outbox_row_is_sent_once(cfg: Config, clock: ManualClock, n:
         # then all of them at once until the outbox is empty
         while await pending(bots[0]):
             await asyncio.gather(*(b.app.sender.drain() for b in bots))
-        sent = Counter(d.id for d in shared)
+        sent = Counter(int(d.text.removeprefix("alert ")) for d in shared)
         assert len(sent) == 300 and set(sent.values()) == {1}
         for chat in range(40):  # and each chat's messages went out in order
-            ids = [d.id for d in shared if d.chat_id == f"chat{chat}"]
+            ids = [int(d.text.removeprefix("alert ")) for d in shared if d.chat_id == f"chat{chat}"]
             assert ids == sorted(ids)
 
 
@@ -203,7 +204,7 @@ async def test_many_workers_merging_into_the_same_group_never_stall(
     nobody holds and frees at once what it claimed and did not send, so the group's queue
     empties without waiting for any lease (the clock never moves here)."""
     async with workers(cfg, clock, 4) as bots:
-        shared: list[Delivery] = []
+        shared: list[Outbound] = []
         for b in bots:
             b.adapter.sent = shared
 
@@ -230,16 +231,14 @@ async def test_many_workers_merging_into_the_same_group_never_stall(
         for _ in range(5):
             await asyncio.gather(*(b.app.sender.drain() for b in bots))
         assert await pending(bots[0]) == 0, "rows left held by a live worker"
-        numbers = [
-            int(n) for d in shared for p in d.pieces() for n in re.findall(r"H(\d+)", p.text)
-        ]
+        numbers = [int(n) for d in shared for p in d.parts for n in re.findall(r"H(\d+)", p.text)]
         assert sorted(numbers) == list(range(400))  # each answer once
         for group in (0, 1):  # in order within each group
             mine = [
                 int(n)
                 for d in shared
                 if d.chat_id == f"group{group}"
-                for p in d.pieces()
+                for p in d.parts
                 for n in re.findall(r"H(\d+)", p.text)
             ]
             assert mine == sorted(mine)
@@ -258,7 +257,7 @@ async def test_a_dead_workers_group_heads_are_taken_over_within_seconds(
             await dead.app.handle(incoming("王辉", text, at=clock.now()))
         entered, never = asyncio.Event(), asyncio.Event()
 
-        async def hangs(delivery: Delivery) -> None:
+        async def hangs(message: Outbound) -> None:
             entered.set()
             await never.wait()
 

@@ -1,4 +1,4 @@
-"""What the Sender needs of a platform adapter."""
+"""What the Sender needs of a platform adapter, and the message it hands it."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ import dataclasses
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from bot.backoff import INTAKE_CAP, Backoff
 from bot.pacing import Pacer
-from handlers.chat import ChatKind, Incoming
+from handlers.chat import Button, ChatKind, Incoming
 from storage.errors import is_storage_failure
-from storage.outbox import Delivery
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,36 @@ class DeliveryFailed(Exception):
         self.unreachable = unreachable
 
 
+@dataclass(frozen=True)
+class Part:
+    """One answer of a message: its text, and whom it @-mentions in front of it (the name
+    shown, and the platform's id of that person when known)."""
+
+    text: str
+    mention: str | None = None
+    mention_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """A message to send, as any platform can: several answers queued for one group go
+    out merged, as parts of one message, each keeping its @-mention (so it still
+    notifies). Buttons, a photo (a platform's file id) or a document (a file path)."""
+
+    chat_id: str
+    is_group: bool
+    parts: tuple[Part, ...]
+    buttons: tuple[Button, ...] = ()
+    photo: str | None = None
+    document: str | None = None
+    pin: bool = False
+
+    @property
+    def text(self) -> str:
+        """The answers' texts, without their @-mentions."""
+        return "\n\n".join(part.text for part in self.parts)
+
+
 def split_text(text: str, limit: int) -> list[str]:
     """Pieces of at most `limit` characters, cut at line breaks where possible."""
     pieces: list[str] = []
@@ -56,11 +87,11 @@ def split_text(text: str, limit: int) -> list[str]:
     return [*pieces, text]
 
 
-def with_mentions(delivery: Delivery, tag: Callable[[str], str]) -> str:
-    """The text of a delivery, all its merged answers included, each answer's @-mention
+def with_mentions(message: Outbound, tag: Callable[[str], str]) -> str:
+    """The text of a message, all its merged answers included, each answer's @-mention
     written by `tag` (the platform's form of it) in front of that answer."""
     return "\n\n".join(
-        tag(part.mention) + part.text if part.mention else part.text for part in delivery.pieces()
+        tag(part.mention) + part.text if part.mention else part.text for part in message.parts
     )
 
 
@@ -69,8 +100,8 @@ class Adapter(Protocol):
     pacer: Pacer | None  # the platform's send limits, or None for none
     max_text: int  # the longest text one message may carry
 
-    async def send(self, delivery: Delivery) -> None:
-        """Deliver one outbox row; raise DeliveryFailed when it did not go through."""
+    async def send(self, message: Outbound) -> None:
+        """Deliver one message; raise DeliveryFailed when it did not go through."""
         ...
 
 
@@ -113,7 +144,7 @@ async def handle_until_done(
     incoming: Incoming,
     *,
     first_delay: float = 0.5,
-    max_delay: float = 30.0,
+    max_delay: float = INTAKE_CAP,
     dead_letter: DeadLetterSink | None = None,
 ) -> bool:
     """Hand a message to the bot until it is stored. Only a failure of the database itself
@@ -121,7 +152,7 @@ async def handle_until_done(
     dropped; anything else would fail the same way for ever and hold up every later message,
     so the message is set aside as a dead letter (or, without `dead_letter`, logged and
     dropped). Whether it was handled: False when set aside (or chatter, or seen before)."""
-    delay = first_delay
+    backoff = Backoff(first=first_delay, cap=max_delay)
     attempt = 0
     while True:
         attempt += 1
@@ -151,7 +182,7 @@ async def handle_until_done(
                 incoming.platform,
                 incoming.message_id,
                 attempt,
-                delay,
+                backoff.delay(attempt),
             )
         else:
             if attempt > 1:
@@ -162,8 +193,7 @@ async def handle_until_done(
                     attempt,
                 )
             return bool(handled)
-        await asyncio.sleep(delay)
-        delay = min(max_delay, delay * 2)
+        await asyncio.sleep(backoff.delay(attempt))
 
 
 def incoming_json(incoming: Incoming) -> str:

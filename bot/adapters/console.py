@@ -11,12 +11,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
-from bot.adapters.base import with_mentions
+from bot.adapters.base import Outbound, with_mentions
 from bot.config import CONSOLE_GROUP
 from bot.pacing import Pacer
 from handlers.chat import ChatKind, Incoming
 from handlers.clock import ManualClock
-from storage.outbox import Delivery
 
 _LINE = re.compile(
     r"^(?P<name>[^:：>＞\s][^:：>＞]{0,49}?)\s*(?P<sep>[:：>＞])\s?(?P<text>.*)$", re.S
@@ -58,19 +57,19 @@ class ConsoleAdapter:
         self._seq = 0
         self._photos = 0
 
-    async def send(self, delivery: Delivery) -> None:
-        where = "[群]" if delivery.is_group else f"[私聊 {delivery.chat_id}]"
-        if delivery.pin:
+    async def send(self, message: Outbound) -> None:
+        where = "[群]" if message.is_group else f"[私聊 {message.chat_id}]"
+        if message.pin:
             where += "[置顶]"
-        text = with_mentions(delivery, lambda name: f"@{name} ")
-        if delivery.photo:
-            text = f"[图片 {delivery.photo}] {text}"
-        if delivery.document:
-            text = f"{text}\n[文件 {delivery.document}]"
+        text = with_mentions(message, lambda name: f"@{name} ")
+        if message.photo:
+            text = f"[图片 {message.photo}] {text}"
+        if message.document:
+            text = f"{text}\n[文件 {message.document}]"
         lines = text.split("\n")
         out = [f"{where} {lines[0]}", *(f"    {line}" for line in lines[1:])]
-        if delivery.buttons:
-            out.append("    " + " ".join(f"[{label}]" for label, _ in delivery.buttons))
+        if message.buttons:
+            out.append("    " + " ".join(f"[{b.label}]" for b in message.buttons))
         self._out.write("\n".join(out) + "\n")
         self._out.flush()
 

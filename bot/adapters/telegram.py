@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 from aiohttp import web
 from telegram import (
+    Bot,
     BotCommand,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -27,22 +28,23 @@ from telegram import (
     User,
 )
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
-from telegram.ext import Application, ApplicationBuilder
+from telegram.request import HTTPXRequest
 from telegram.warnings import PTBUserWarning
 
 from bot.adapters.base import (
     DeliveryFailed,
     Handle,
     Intake,
+    Outbound,
     describe,
     handle_until_done,
     split_text,
 )
+from bot.backoff import INTAKE_CAP, Backoff
 from bot.config import TelegramConfig
 from bot.pacing import Limits, Pacer
 from handlers.chat import ChatKind, Incoming, strip_invisible
 from storage.errors import is_storage_failure
-from storage.outbox import Delivery
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,9 @@ MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_TOAST = 200  # answerCallbackQuery's text
 ALLOWED_UPDATES = ["message", "callback_query"]
+# prefixed to a button's callback data when it is one of a question's answers (Button.choice):
+# pressed, it takes every answer away with it; stripped before the press is handed on
+CHOICE = "\u2063"
 
 
 @dataclass(frozen=True)
@@ -89,11 +94,11 @@ def _utf16(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def mentioned_text(delivery: Delivery) -> tuple[str, list[MessageEntity]]:
+def mentioned_text(message: Outbound) -> tuple[str, list[MessageEntity]]:
     """The text with each answer's @-mention in front of it, and a text mention (which
     notifies the person, username or not) for each whose Telegram user id is known."""
     text, entities = "", []
-    for part in delivery.pieces():
+    for part in message.parts:
         if text:
             text += "\n\n"
         if part.mention:
@@ -158,23 +163,31 @@ class TelegramAdapter:
         self._polling_ok = False
         self.username = ""
         timeout = cfg.timeout_seconds
-        builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
-            Application.builder()
-            .token(cfg.token)
-            .connect_timeout(timeout)
-            .read_timeout(timeout)
-            .write_timeout(timeout)
-            .pool_timeout(timeout)
-            .get_updates_connect_timeout(timeout)
-            .get_updates_read_timeout(timeout)
-            .get_updates_write_timeout(timeout)
-            .get_updates_pool_timeout(timeout)
+
+        def request(pool: int) -> HTTPXRequest:
+            return HTTPXRequest(
+                connection_pool_size=pool,
+                connect_timeout=timeout,
+                read_timeout=timeout,
+                write_timeout=timeout,
+                pool_timeout=timeout,
+            )
+
+        # the Bot alone, no Application: updates are received here (polling or webhook),
+        # not by PTB's Updater (it acknowledges an update before it is handled), and
+        # handled by the app, not by PTB's handlers
+        api, files = (
+            (cfg.base_url, cfg.base_url + "file/")
+            if cfg.base_url
+            else ("https://api.telegram.org/bot", "https://api.telegram.org/file/bot")
         )
-        if cfg.base_url:
-            builder = builder.base_url(cfg.base_url).base_file_url(cfg.base_url + "file/")
-        # updates are received here (polling or webhook), not by PTB's Updater: it
-        # acknowledges an update before it is handled
-        self.application = builder.updater(None).build()
+        self.bot = Bot(
+            cfg.token,
+            base_url=api,
+            base_file_url=files,
+            request=request(256),  # the pool sizes PTB's Application gives the Bot
+            get_updates_request=request(1),
+        )
         self._webhook: web.AppRunner | None = None
 
     # --- life cycle -----------------------------------------------------------------------
@@ -200,21 +213,19 @@ class TelegramAdapter:
 
     async def start(self) -> None:
         """Connect, publish the commands menu, and start receiving updates."""
-        app = self.application
-        await app.initialize()
-        self.username = app.bot.username or ""
+        await self.bot.initialize()
+        self.username = self.bot.username or ""
         await self._publish_menu()
         if self.cfg.mode == "webhook":
             await self._start_webhook()
         else:
-            await app.bot.delete_webhook()
+            await self.bot.delete_webhook()
             self._polling_ok = True
             self._poller = asyncio.create_task(self._poll(), name="telegram-poll")
         log.info("telegram: @%s receiving updates by %s", self.username, self.cfg.mode)
 
     async def stop(self) -> None:
         """Stop receiving and disconnect."""
-        app = self.application
         if self._poller is not None:
             self._poller.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -224,7 +235,7 @@ class TelegramAdapter:
         if self._webhook is not None:
             await self._webhook.cleanup()
             self._webhook = None
-        await app.shutdown()
+        await self.bot.shutdown()
 
     # --- polling: an update is confirmed to Telegram only once it is stored -----------------
 
@@ -235,22 +246,22 @@ class TelegramAdapter:
         Updater asks for the next batch while the previous one is still being handled, so a
         crash could lose messages Telegram had already forgotten; here the offset moves past
         an update only after the bot has committed it (or seen it before)."""
-        delay = self._retry_delay
+        backoff, failures = Backoff(self._retry_delay, INTAKE_CAP), 0
         while True:
             try:
                 updates = await self._get_updates()
             except Exception as exc:  # network, 5xx, time-out, a reply that is not a list
-                self._polling_ok = False
+                self._polling_ok, failures = False, failures + 1
+                delay = backoff.delay(failures)
                 log.warning("telegram: getUpdates failed (%s); again in %.1f s", exc, delay)
                 await asyncio.sleep(delay)
-                delay = min(30.0, delay * 2)
                 continue
             if not self._polling_ok and self._on_online is not None:
                 try:
                     await self._on_online()  # the Bot API is back: release what waited for it
                 except Exception:
                     log.exception("telegram: could not release the queued messages")
-            self._polling_ok, delay = True, self._retry_delay
+            self._polling_ok, failures = True, 0
             for raw in updates:
                 await self._take(raw)
 
@@ -271,7 +282,7 @@ class TelegramAdapter:
     async def _raw_get_updates(self, kwargs: dict[str, Any], read_timeout: float) -> Any:
         with warnings.catch_warnings():  # "use Bot.get_updates": it parses the batch whole
             warnings.simplefilter("ignore", PTBUserWarning)
-            return await self.application.bot.do_api_request(
+            return await self.bot.do_api_request(
                 "getUpdates", api_kwargs=kwargs, read_timeout=read_timeout
             )
 
@@ -287,7 +298,7 @@ class TelegramAdapter:
             return
         ref = f"update {update_id}"
         try:
-            update = Update.de_json(raw, self.application.bot)
+            update = Update.de_json(raw, self.bot)
         except Exception as exc:
             await self._set_aside("parse", ref, raw, exc)
         else:
@@ -307,7 +318,7 @@ class TelegramAdapter:
             log.error("telegram: %s dropped (%s): %s", ref, stage, reason, exc_info=exc)
             return
         text = json.dumps(raw, ensure_ascii=False, default=repr)
-        delay = self._retry_delay
+        backoff, failures = Backoff(self._retry_delay, INTAKE_CAP), 0
         while True:
             try:
                 await self._intake.dead_letter(
@@ -319,13 +330,13 @@ class TelegramAdapter:
                     log.exception("telegram: %s could not be set aside; dropped", ref)
                     return
                 log.warning("telegram: %s could not be set aside yet (%s)", ref, describe(failure))
-            await asyncio.sleep(delay)
-            delay = min(30.0, delay * 2)
+            failures += 1
+            await asyncio.sleep(backoff.delay(failures))
 
     async def replay(self, raw: str) -> None:
         """Handle a dead letter's update again (after an upgrade or a fix); raises when it
         still cannot be parsed or handled."""
-        update = Update.de_json(json.loads(raw), self.application.bot)
+        update = Update.de_json(json.loads(raw), self.bot)
         await self._process(update, retry=False)
 
     async def _confirm(self) -> None:
@@ -372,7 +383,7 @@ class TelegramAdapter:
         await runner.setup()
         await web.TCPSite(runner, self.cfg.webhook_listen, self.cfg.webhook_port).start()
         self._webhook = runner
-        await self.application.bot.set_webhook(
+        await self.bot.set_webhook(
             url=self.cfg.webhook_url or "",
             secret_token=self.cfg.webhook_secret,
             allowed_updates=ALLOWED_UPDATES,
@@ -392,7 +403,7 @@ class TelegramAdapter:
             return web.Response(status=400)
         ref = f"update {raw.get('update_id') if isinstance(raw, dict) else '?'}"
         try:
-            update = Update.de_json(raw, self.application.bot)
+            update = Update.de_json(raw, self.bot)
         except Exception as exc:  # answered 200: Telegram would only send it again
             await self._set_aside("parse", ref, raw, exc)
             return web.Response(status=200)
@@ -409,7 +420,7 @@ class TelegramAdapter:
     async def _publish_menu(self) -> None:
         if not self._menu:
             return
-        bot = self.application.bot
+        bot = self.bot
         try:
             await bot.set_my_commands([BotCommand(m.name, m.zh[:256]) for m in self._menu])
             await bot.set_my_commands(
@@ -455,7 +466,7 @@ class TelegramAdapter:
     async def fetch_voice(self, file_id: str) -> bytes:
         """A voice message's clip, through getFile and the Bot API's file download."""
         try:
-            found = await self.application.bot.get_file(file_id)
+            found = await self.bot.get_file(file_id)
             return bytes(await found.download_as_bytearray())
         except TelegramError as exc:
             raise OSError(f"Telegram: voice {file_id} could not be fetched: {exc}") from exc
@@ -478,7 +489,7 @@ class TelegramAdapter:
             text="",
             message_id=f"cb:{query.id}",
             at=message.date if message else datetime.now(UTC),
-            action=query.data,
+            action=query.data.removeprefix(CHOICE),
         )
         handled = await self._store(incoming, retry=retry)
         # refused: said where it was pressed, and the message stays as it was
@@ -494,16 +505,24 @@ class TelegramAdapter:
         if refusal is None and handled and message is not None and _offers(message, query.data):
             await self._show_pressed(message, query.data)
 
-    async def _show_pressed(self, message: Message, action: str) -> None:
-        """Edit the message: the pressed button goes, a line says what was done."""
+    async def _show_pressed(self, message: Message, data: str) -> None:
+        """Edit the message: the pressed button goes (with the other answers, when it was
+        one answer of a question), a line says what was done."""
         markup = message.reply_markup
         rest = []
         if markup is not None:
-            rest = [[b for b in row if b.callback_data != action] for row in markup.inline_keyboard]
+            rest = [
+                [
+                    b
+                    for b in row
+                    if b.callback_data != data
+                    and not (data.startswith(CHOICE) and str(b.callback_data).startswith(CHOICE))
+                ]
+                for row in markup.inline_keyboard
+            ]
             rest = [row for row in rest if row]
-            if any(w in action for w in ("满意", "不满意")):
-                rest = []
         new_markup = InlineKeyboardMarkup(rest) if rest else None
+        action = data.removeprefix(CHOICE)
         try:
             if message.text is not None:
                 await message.edit_text(
@@ -518,31 +537,34 @@ class TelegramAdapter:
 
     async def _pin(self, chat: int | str, message_id: int) -> None:
         try:
-            await self.application.bot.pin_chat_message(chat, message_id, disable_notification=True)
+            await self.bot.pin_chat_message(chat, message_id, disable_notification=True)
         except TelegramError as exc:  # not an admin of the group: the notice still went out
             log.warning("telegram: could not pin a notice in %s: %s", chat, exc)
 
-    async def send(self, delivery: Delivery) -> None:
-        """Send one outbox row; DeliveryFailed says whether and when to retry."""
-        bot = self.application.bot
-        text, entities = mentioned_text(delivery)
+    async def send(self, message: Outbound) -> None:
+        """Send one message; DeliveryFailed says whether and when to retry."""
+        bot = self.bot
+        text, entities = mentioned_text(message)
         markup = (
             InlineKeyboardMarkup(
                 [
                     [
-                        InlineKeyboardButton(label, callback_data=action[:64])
-                        for label, action in delivery.buttons
+                        InlineKeyboardButton(
+                            b.label,
+                            callback_data=(CHOICE + b.action[:63]) if b.choice else b.action[:64],
+                        )
+                        for b in message.buttons
                     ]
                 ]
             )
-            if delivery.buttons
+            if message.buttons
             else None
         )
-        chat = int(delivery.chat_id) if delivery.chat_id.lstrip("-").isdigit() else delivery.chat_id
+        chat = int(message.chat_id) if message.chat_id.lstrip("-").isdigit() else message.chat_id
         try:
-            if delivery.document:
+            if message.document:
                 caption = text if len(text) <= MAX_CAPTION else None
-                path = Path(delivery.document)
+                path = Path(message.document)
                 data = await asyncio.to_thread(path.read_bytes)
                 if path.suffix == ".png":  # a chart: shown as a picture
                     await bot.send_photo(chat, data, caption=caption, reply_markup=markup)
@@ -553,11 +575,11 @@ class TelegramAdapter:
                 if caption is not None:
                     return
                 markup = None
-            if delivery.photo:
+            if message.photo:
                 caption = text if len(text) <= MAX_CAPTION else None
                 await bot.send_photo(
                     chat,
-                    delivery.photo,
+                    message.photo,
                     caption=caption,
                     reply_markup=markup if caption is not None else None,
                 )
@@ -574,7 +596,7 @@ class TelegramAdapter:
                     if i == 0 and entities
                     else None,
                 )
-                if delivery.pin and i == 0:
+                if message.pin and i == 0:
                     await self._pin(chat, sent.message_id)
         except TelegramError as exc:
             raise failure(exc) from exc

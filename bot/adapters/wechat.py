@@ -12,7 +12,6 @@ import base64
 import contextlib
 import json
 import logging
-import random
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -30,17 +29,18 @@ from bot.adapters.base import (
     DeadLetterSink,
     DeliveryFailed,
     Handle,
+    Outbound,
     describe,
     handle_until_done,
     split_text,
     with_mentions,
 )
+from bot.backoff import Backoff
 from bot.config import WechatConfig
 from bot.lease import Lease
 from bot.pacing import Limits, Pacer
 from handlers import texts
 from handlers.chat import ChatKind, Incoming
-from storage.outbox import Delivery
 
 log = logging.getLogger(__name__)
 
@@ -94,18 +94,18 @@ def outage_notice(cause: Link, detail: str) -> str:
     return texts.WECHAT_DOWN_UNREACHABLE
 
 
-def render(delivery: Delivery) -> str:
+def render(message: Outbound) -> str:
     """The text a WeChat reader sees: each answer @-mentions its resident, and with no
     buttons on WeChat an action is written out — once: an action the text already tells how
     to type (「办结 H1 处理说明」, 「满意」) is not repeated under it."""
-    text = with_mentions(delivery, lambda name: f"@{name}\u2005")
-    actions = [a for _, a in delivery.buttons if f"「{a.split()[0]}" not in text]
+    text = with_mentions(message, lambda name: f"@{name}\u2005")
+    actions = [b.action for b in message.buttons if f"「{b.action.split()[0]}" not in text]
     if actions:
         text += "\n回复「" + "」或「".join(actions) + "」"
-    if delivery.photo:
+    if message.photo:
         text += "\n（居民附了照片，请在群聊中查看）"
-    if delivery.document:
-        text += f"\n（文件已生成：{delivery.document}，微信暂不能直接发送文件，请向管理员索取）"
+    if message.document:
+        text += f"\n（文件已生成：{message.document}，微信暂不能直接发送文件，请向管理员索取）"
     return text
 
 
@@ -289,8 +289,8 @@ class WechatAdapter:
             if self._established:
                 failures = 0  # it had connected: a new problem, so start the backoff afresh
             failures += 1
-            wait = min(self.cfg.reconnect_max_seconds, self._reconnect_base * 2 ** (failures - 1))
-            await self._pause(wait * (0.5 + random.random() / 2))
+            backoff = Backoff(self._reconnect_base, self.cfg.reconnect_max_seconds, jitter=0.5)
+            await self._pause(backoff.delay(failures))
 
     async def _pause(self, seconds: float) -> None:
         """Wait before the next attempt, but no longer than it takes a gateway that was not
@@ -485,22 +485,23 @@ class WechatAdapter:
 
     # --- outbound -------------------------------------------------------------------------
 
-    async def send(self, delivery: Delivery) -> None:
-        """Send one outbox row; while the gateway is down or logged out it stays queued."""
+    async def send(self, message: Outbound) -> None:
+        """Send one message; while the gateway is down or logged out it stays queued."""
         stub = self._stub
         if stub is None or self.link is not Link.ONLINE:
             raise DeliveryFailed(f"WeChat gateway {self.link.value}: {self.last_error}")
-        text = render(delivery)
+        text = render(message)
+        room = message.chat_id
         mention_ids = [
             contact
-            for part in delivery.pieces()
+            for part in message.parts
             if part.mention
-            and (contact := part.mention_id or self._mention_ids.get((part.chat_id, part.mention)))
+            and (contact := part.mention_id or self._mention_ids.get((room, part.mention)))
         ]
         try:
             for i, piece in enumerate(split_text(text, MAX_TEXT)):
                 await stub.message_send_text(
-                    conversation_id=delivery.chat_id,
+                    conversation_id=message.chat_id,
                     text=piece,
                     mentonal_ids=mention_ids if i == 0 else [],
                 )
