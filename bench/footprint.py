@@ -1,4 +1,4 @@
-"""Scheduler start-up, memory and lateness with many notices; an idle `linli run`'s memory."""
+"""The due sweep's start-up, memory and lateness with many notices; an idle `linli run`'s memory."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from typing import Any
 import tomli_w
 
 from bot.app import App
-from bot.scheduler import Scheduler
+from bot.scheduler import DueSweep
 from handlers.clock import SystemClock
 from storage import Database
 from tests.fake_telegram import FakeBotApi
@@ -47,9 +47,9 @@ async def add_daily(app: App, n: int, now: datetime) -> None:
             )
 
 
-async def lateness(app: App, probes: int, spread: float) -> list[float]:
-    """Add `probes` one-off notices due over the next `spread` seconds, while the scheduler
-    holds everything else; return how late each was claimed (seconds)."""
+async def lateness(app: App, sweep: DueSweep, probes: int, spread: float) -> list[float]:
+    """Add `probes` one-off notices due over the next `spread` seconds, while the sweep
+    sleeps for everything else; return how late each was claimed (seconds)."""
     start = datetime.now(UTC) + timedelta(seconds=2)
     due = [start + timedelta(seconds=spread * i / probes) for i in range(probes)]
     async with app.db.unit_of_work() as uow:
@@ -70,8 +70,7 @@ async def lateness(app: App, probes: int, spread: float) -> list[float]:
             ).id
             for i, at in enumerate(due)
         ]
-    assert app.on_schedule_change is not None
-    await app.on_schedule_change()
+    sweep.wake(True)  # as a handler that changed the notices does
     await asyncio.sleep(spread + 4)
     async with app.db.unit_of_work() as uow:
         rows = await uow.notices.claim_times(notice_ids=ids)
@@ -80,8 +79,8 @@ async def lateness(app: App, probes: int, spread: float) -> list[float]:
 
 
 async def scheduler(n: int, probes: int = 200, spread: float = 20.0) -> dict[str, Any]:
-    """n notices in the database: how long to build the jobs, the memory they take, and
-    how late occurrences fire while they are held."""
+    """n notices in the database: how long the sweep's first look takes, the memory, and
+    how late occurrences fire among them."""
     with tempfile.TemporaryDirectory() as tmp:
         cfg = config_from(example_raw(), Path(tmp) / "sched.db")
         async with Database(cfg.storage.url) as db:
@@ -92,14 +91,13 @@ async def scheduler(n: int, probes: int = 200, spread: float = 20.0) -> dict[str
             await add_daily(app, n, datetime.now(UTC))
             before = rss_mb()
             t0 = time.perf_counter()
-            async with Scheduler(app) as sched:
+            async with DueSweep(app) as sweep:
+                await sweep.sleeping.wait()  # its first look done
                 started = time.perf_counter() - t0
-                jobs = len(sched.notice_jobs())
                 after = rss_mb()
-                late = sorted(await lateness(app, probes, spread))
+                late = sorted(await lateness(app, sweep, probes, spread))
     return {
         "notices": n,
-        "jobs": jobs,
         "startup_seconds": round(started, 2),
         "rss_mb": after,
         "rss_added_mb": round(after - before, 1),

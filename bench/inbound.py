@@ -52,21 +52,29 @@ async def setup(path: Path) -> tuple[Database, App, ManualClock]:
     return db, app, clock
 
 
-async def throughput(n: int) -> dict[str, Any]:
+async def throughput(n: int, batch: int = 1) -> dict[str, Any]:
+    """n messages of the mix, one at a time, or `batch` at a time in one transaction (as the
+    Telegram adapter hands over a getUpdates answer); a message's latency is until its
+    transaction commits."""
     with tempfile.TemporaryDirectory() as tmp:
         db, app, clock = await setup(Path(tmp) / "bench.db")
         messages = mix(n, random.Random(1))
         latencies = []
         start = time.perf_counter()
-        for who, text in messages:
+        for i in range(0, n, batch):
+            chunk = [incoming(who, text, at=clock.now()) for who, text in messages[i : i + batch]]
             t0 = time.perf_counter()
-            await app.handle(incoming(who, text, at=clock.now()))
-            latencies.append(time.perf_counter() - t0)
+            if batch == 1:
+                await app.handle(chunk[0])
+            else:
+                await app.handle_batch(chunk)
+            latencies += [time.perf_counter() - t0] * len(chunk)
         elapsed = time.perf_counter() - start
         await db.close()
     latencies.sort()
     return {
         "messages": n,
+        "batch": batch,
         "seconds": round(elapsed, 2),
         "per_second": round(n / elapsed, 1),
         "p50_ms": round(1000 * statistics.median(latencies), 2),

@@ -1,14 +1,14 @@
-"""The app: wires storage, the command registry, the due jobs and the outbox sender."""
+"""The app: wires storage, the features (their commands and due jobs) and the outbox sender."""
 
 from __future__ import annotations
 
 import dataclasses
 import logging
 import time
-import uuid
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.adapters.base import (
@@ -44,6 +44,7 @@ from handlers import (
 from handlers.chat import ChatKind, Incoming, strip_invisible
 from handlers.clock import Clock, ManualClock
 from handlers.context import Context, Settings, UserError
+from handlers.feature import Due, Feature
 from handlers.help import help_command
 from handlers.registry import Match, Registry, dispatch, has_control_chars
 from handlers.understanding import looks_like_report, sounds_like_hazard
@@ -55,33 +56,25 @@ from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-SCHEDULE_VERSION = "schedule_version"  # meta key: changed with every change of notices
-
-DueJob = Callable[[Context], Awaitable[int]]
-DUE_JOBS: tuple[DueJob, ...] = (
-    reports.report_due,
-    announcements.post_due_notices,
-    meals.send_cutoff_summaries,
-    rsvp.remind,
-    stats.monthly_report,
-    network.monday_duty,
-    network.meal_welfare,
-    orders.chase_orders,
-    votes.close_due,
-    privacy.apply_retention,
+# every feature, once: its commands, continuations, due jobs and verbs come from here
+FEATURES: tuple[Feature, ...] = (
+    reports.FEATURE,
+    tickets.FEATURE,
+    people.FEATURE,
+    announcements.FEATURE,
+    meals.FEATURE,
+    mine.FEATURE,
+    rsvp.FEATURE,
+    stats.FEATURE,
+    admin.FEATURE,
+    network.FEATURE,
+    orders.FEATURE,
+    votes.FEATURE,
+    privacy.FEATURE,
+    dead_letters.FEATURE,
+    web_login.FEATURE,
 )
-# when each feature next has something due: a hand-moved clock stops there on its way
-Wake = Callable[[Context], Awaitable[datetime | None]]
-WAKES: tuple[Wake, ...] = (
-    reports.next_report_wake,
-    announcements.next_notice_wake,
-    meals.next_cutoff_wake,
-    rsvp.next_event_wake,
-    stats.next_monthly_wake,
-    network.next_network_wake,
-    orders.next_order_wake,
-    votes.next_vote_wake,
-)
+DUE: tuple[Due, ...] = tuple(due for feature in FEATURES for due in feature.due)
 
 
 # while a dead letter is replayed: its number, and the dead letters the replay itself made
@@ -98,15 +91,24 @@ def build_registry(settings: Settings) -> Registry:
         settings.bot_names,
         glued={"report": lambda rest: looks_like_report(rest, lexicon, aliases)},
     )
-    registry.add(*reports.COMMANDS, *tickets.COMMANDS, *people.COMMANDS)
-    registry.add(*announcements.COMMANDS, *meals.COMMANDS, *mine.COMMANDS, *rsvp.COMMANDS)
-    registry.add(*stats.COMMANDS, *admin.COMMANDS, *network.COMMANDS, *orders.COMMANDS)
-    registry.add(*votes.COMMANDS, *privacy.COMMANDS, *dead_letters.COMMANDS)
-    registry.add(*web_login.COMMANDS)
+    for feature in FEATURES:
+        registry.add(*feature.commands)
+        for kind, cmd in feature.continuations.items():
+            registry.add_continuation(kind, cmd)
+    for feature in FEATURES:  # once every command is there: the verbs on each one's numbers
+        for prefix, verbs in feature.verbs.items():
+            registry.add_verbs(prefix, verbs)
     registry.add(help_command(registry))
-    for kind, cmd in {**reports.CONTINUATIONS, **rsvp.CONTINUATIONS}.items():
-        registry.add_continuation(kind, cmd)
     return registry
+
+
+@dataclass
+class _Outcome:
+    """What a handled message leaves to do once its transaction is committed."""
+
+    schedule_changed: bool = False
+    replays: list[int] = field(default_factory=list)  # dead letters an admin asked to replay
+    failed: tuple[int, str, BaseException] | None = None  # a handler's bug, set aside
 
 
 class App:
@@ -137,8 +139,9 @@ class App:
         )
         self.expected_wake: datetime | None = None  # for the scheduler-lag metric
         self._help = next(c for c in self.registry.commands if c.name == "help")
-        # told when a handler changed what is scheduled (the runtime rebuilds its jobs)
-        self.on_schedule_change: Callable[[], Awaitable[None]] | None = None
+        # told after a message was handled, which may have changed what falls due when
+        # (urgent: the notices changed); the runtime's due sweep looks again
+        self.on_due_change: Callable[[bool], None] | None = None
         v = cfg.voice
         self.voice = VoiceDesk(
             self.handle,
@@ -324,6 +327,17 @@ class App:
         self.intake.done(msg.platform, msg.message_id)
         return handled
 
+    async def handle_batch(self, msgs: Sequence[Incoming]) -> list[bool]:
+        """Handle the messages of one platform batch (a getUpdates answer) as handle() does,
+        in one transaction, each in a savepoint of its own: one that fails is set aside and
+        the others kept. Raises only when the database refuses: then what was not yet
+        committed is not kept, and the caller hands the whole batch over again (what was
+        committed — on SQLite a batch commits early to let the sender in — is seen before)."""
+        async with self.db.batch():
+            handled = [await self.handle(msg) for msg in msgs]
+        self.sender.wake()  # what they queued is visible to the sender only now
+        return handled
+
     def _serves(self, msg: Incoming, person: Person | None) -> bool:
         """Whether the bot works in this chat: a configured group (the console's, WeChat's
         `rooms` filtered by the adapter), or a private chat with someone it knows."""
@@ -395,131 +409,146 @@ class App:
         return heard, typed or Match(voice.NO_COMMAND, "", said.text)
 
     async def _handle(self, msg: Incoming) -> bool:
-        # before anything looks at them: invisible characters could reorder or hide text
-        msg = dataclasses.replace(
-            msg,
-            text=strip_invisible(msg.text),
-            action=strip_invisible(msg.action) if msg.action is not None else None,
-            sender_name=strip_invisible(msg.sender_name),
-        )
+        msg = _visible(msg)
         if msg.voice is not None and msg.voice_state is None:
             return await self._take_voice(msg)
-        text = msg.action or msg.text
-        group = msg.chat_kind is ChatKind.GROUP
-        match: Match | None
-        if msg.voice is not None:  # transcribed: read it back (in a group, only commands)
-            if group and (
-                msg.voice_state != voice.HEARD or self.registry.match(text, group=True) is None
-            ):
-                return False
-            msg = dataclasses.replace(msg, message_id=msg.message_id + "#heard")
-            match = Match(voice.HEARD_COMMAND, "", text)
-        else:
-            match = self.registry.match(text, group=group)
-        changed = False
-        replays: list[int] = []
-        failed: tuple[int, str, BaseException] | None = None  # a handler's bug, set aside
+        read = self._read(msg)
+        if read is None:
+            return False
+        msg, match = read
         async with self.db.unit_of_work() as uow:
             person = await uow.people.by_account(platform=msg.platform, native_id=msg.sender_id)
             if not self._serves(msg, person):
                 await self._stranger(uow, msg)
                 return False
-            asked = None
-            if person is not None and msg.voice is None:
-                asked = await uow.questions.pending(
-                    platform=msg.platform,
-                    chat_id=msg.chat_id,
-                    person_id=person.id,
-                    now=self.clock.now(),
-                )
-            if asked is not None and asked.kind == voice.CONFIRM and person is not None:
-                answered = await self._voice_answer(uow, msg, person, asked, text, group)
-                if answered is not None:
-                    msg, match = answered
-                    if msg.voice_state == voice.CONFIRMED:
-                        text = msg.text
-            elif match is None and person is not None:
-                # no command: perhaps the answer to a question the bot asked this person here
-                cmd = self.registry.continuation(asked.kind) if asked else None
-                if cmd is not None:  # the answer as understood: 三號樓 is 三号楼
-                    match = Match(cmd, "", self.registry.strip_mention(text)[0])
-            if match is None:
-                plain, mentioned = self.registry.strip_mention(text)
-                if (not group or mentioned or msg.mentioned) and sounds_like_hazard(
-                    plain, reports.lexicon_of(self.settings.reports)
-                ):
-                    # a hazard told to the bot without 上报: asked about, never filed on a guess
-                    match = Match(reports.OFFER, "", plain)
-            if match is None:
-                if group:
-                    return False  # the bot does not chatter in groups
-                match = Match(self._help, "帮助", "")
-            if not await uow.inbound.remember(
-                platform=msg.platform, message_id=msg.message_id, at=self.clock.now()
-            ):
-                log.info("ignoring redelivered %s message %s", msg.platform, msg.message_id)
-                return False
-            if person is not None and not group:
-                # writing to the bot privately is what lets a platform deliver to them again
-                await uow.people.mark_reachable(platform=msg.platform, native_id=msg.sender_id)
+            understood = await self._understand(uow, msg, person, match)
+            if understood is None:
+                return False  # the bot does not chatter in groups
+            msg, found = understood
+            person = await self._admit(uow, msg, person)
             if person is None:
-                person = await uow.people.register(
-                    platform=msg.platform,
-                    native_id=msg.sender_id,
-                    display_name=msg.sender_name[:100] or msg.sender_id,
-                    at=self.clock.now(),
-                )
-            ctx = Context(
-                uow=uow, clock=self.clock, settings=self.settings, incoming=msg, person=person
+                return False
+            outcome = await self._run(uow, msg, person, found)
+        await self._after(msg, person, outcome)
+        return True
+
+    def _read(self, msg: Incoming) -> tuple[Incoming, Match | None] | None:
+        """The command the text invokes as it stands; a transcribed voice message is read back
+        first (in a group only a command is); None when it is dropped."""
+        text = msg.action or msg.text
+        group = msg.chat_kind is ChatKind.GROUP
+        if msg.voice is None:
+            return msg, self.registry.match(text, group=group)
+        if group and (
+            msg.voice_state != voice.HEARD or self.registry.match(text, group=True) is None
+        ):
+            return None
+        heard = dataclasses.replace(msg, message_id=msg.message_id + "#heard")
+        return heard, Match(voice.HEARD_COMMAND, "", text)
+
+    async def _understand(
+        self, uow: UnitOfWork, msg: Incoming, person: Person | None, match: Match | None
+    ) -> tuple[Incoming, Match] | None:
+        """What the message means given what the bot asked this person here: the answer to a
+        voice read-back or to a question, a hazard told without 上报, or (in private) a plea
+        for help; None when it is talk in a group."""
+        text = msg.action or msg.text
+        group = msg.chat_kind is ChatKind.GROUP
+        asked = None
+        if person is not None and msg.voice is None:
+            asked = await uow.questions.pending(
+                platform=msg.platform,
+                chat_id=msg.chat_id,
+                person_id=person.id,
+                now=self.clock.now(),
             )
-            savepoint = await uow.conn.begin_nested()
-            try:
-                refusal = self._refusal(text)
-                if refusal:
-                    raise UserError(refusal)
-                started = time.perf_counter()
-                await dispatch(match, ctx)
-                if ctx.schedule_changed:  # every worker's scheduler sees it and rebuilds
-                    await uow.people.set_meta(key=SCHEDULE_VERSION, value=uuid.uuid4().hex)
-                await savepoint.commit()
-                self.metrics.handler_seconds.observe(time.perf_counter() - started)
-                self.metrics.handled.labels(
-                    msg.platform, match.command.name if match.command else "unknown"
-                ).inc()
-                log.info(
-                    "%s message %s: %s",
-                    msg.platform,
-                    msg.message_id,
-                    match.command.name if match.command else "?",
-                )
-                changed = ctx.schedule_changed
-                replays = ctx.replays
-            except UserError as exc:
-                await savepoint.rollback()
-                toasts = getattr(self.adapters.get(msg.platform), "toasts", False)
-                if msg.action is not None and toasts:
-                    self._refuse_press(msg, exc.reason)  # shown where it was pressed, as a toast
-                else:
-                    await ctx.reply(exc.reason)
-            except Exception as exc:
-                if is_storage_failure(exc):
-                    raise  # the database refuses writes: nothing is kept, the platform retries
-                await savepoint.rollback()
-                await ctx.reply(texts.APOLOGY)
-                # kept, to replay once the bug is fixed
-                reason = f"{describe(exc)} (in {match.command.name if match.command else '?'})"
-                number = await self._add_dead_letter(
-                    uow,
-                    platform=msg.platform,
-                    stage="handler",
-                    ref=msg.message_id,
-                    reason=reason,
-                    raw=incoming_json(msg),
-                )
-                failed = (number, reason, exc)
+        if asked is not None and asked.kind == voice.CONFIRM and person is not None:
+            answered = await self._voice_answer(uow, msg, person, asked, text, group)
+            if answered is not None:
+                return answered
+        elif match is None and person is not None:
+            # no command: perhaps the answer to a question the bot asked this person here
+            cmd = self.registry.continuation(asked.kind) if asked else None
+            if cmd is not None:  # the answer as understood: 三號樓 is 三号楼
+                match = Match(cmd, "", self.registry.strip_mention(text)[0])
+        if match is not None:
+            return msg, match
+        plain, mentioned = self.registry.strip_mention(text)
+        if (not group or mentioned or msg.mentioned) and sounds_like_hazard(
+            plain, reports.lexicon_of(self.settings.reports)
+        ):
+            # a hazard told to the bot without 上报: asked about, never filed on a guess
+            return msg, Match(reports.OFFER, "", plain)
+        return None if group else (msg, Match(self._help, "帮助", ""))
+
+    async def _admit(self, uow: UnitOfWork, msg: Incoming, person: Person | None) -> Person | None:
+        """Remember the message as handled (None: it was, before) and know its sender."""
+        if not await uow.inbound.remember(
+            platform=msg.platform, message_id=msg.message_id, at=self.clock.now()
+        ):
+            log.info("ignoring redelivered %s message %s", msg.platform, msg.message_id)
+            return None
+        if person is not None and msg.chat_kind is ChatKind.PRIVATE:
+            # writing to the bot privately is what lets a platform deliver to them again
+            await uow.people.mark_reachable(platform=msg.platform, native_id=msg.sender_id)
+            return person
+        return person or await uow.people.register(
+            platform=msg.platform,
+            native_id=msg.sender_id,
+            display_name=msg.sender_name[:100] or msg.sender_id,
+            at=self.clock.now(),
+        )
+
+    async def _run(self, uow: UnitOfWork, msg: Incoming, person: Person, match: Match) -> _Outcome:
+        """Run the command in a savepoint: a refusal is said to the sender, a bug is
+        apologised for and kept as a dead letter; only the database refusing raises."""
+        ctx = Context(
+            uow=uow, clock=self.clock, settings=self.settings, incoming=msg, person=person
+        )
+        name = match.command.name if match.command else "?"
+        savepoint = await uow.conn.begin_nested()
+        try:
+            refusal = self._refusal(msg.action or msg.text)
+            if refusal:
+                raise UserError(refusal)
+            started = time.perf_counter()
+            await dispatch(match, ctx)
+            await savepoint.commit()
+            self.metrics.handler_seconds.observe(time.perf_counter() - started)
+            self.metrics.handled.labels(
+                msg.platform, match.command.name if match.command else "unknown"
+            ).inc()
+            log.info("%s message %s: %s", msg.platform, msg.message_id, name)
+            return _Outcome(schedule_changed=ctx.schedule_changed, replays=ctx.replays)
+        except UserError as exc:
+            await savepoint.rollback()
+            toasts = getattr(self.adapters.get(msg.platform), "toasts", False)
+            if msg.action is not None and toasts:
+                self._refuse_press(msg, exc.reason)  # shown where it was pressed, as a toast
+            else:
+                await ctx.reply(exc.reason)
+            return _Outcome()
+        except Exception as exc:
+            if is_storage_failure(exc):
+                raise  # the database refuses writes: nothing is kept, the platform retries
+            await savepoint.rollback()
+            await ctx.reply(texts.APOLOGY)
+            reason = f"{describe(exc)} (in {name})"  # kept, to replay once the bug is fixed
+            number = await self._add_dead_letter(
+                uow,
+                platform=msg.platform,
+                stage="handler",
+                ref=msg.message_id,
+                reason=reason,
+                raw=incoming_json(msg),
+            )
+            return _Outcome(failed=(number, reason, exc))
+
+    async def _after(self, msg: Incoming, person: Person, outcome: _Outcome) -> None:
+        """Once committed: deliver, log a bug set aside, look again at what is due, replay."""
         self.sender.wake()
-        if failed is not None:
-            number, reason, error = failed
+        if outcome.failed is not None:
+            number, reason, error = outcome.failed
             self._set_aside(
                 number,
                 platform=msg.platform,
@@ -528,14 +557,13 @@ class App:
                 reason=reason,
                 exc=error,
             )
-        if changed and self.on_schedule_change is not None:
-            await self.on_schedule_change()
-        for number in replays:
+        if self.on_due_change is not None:
+            self.on_due_change(outcome.schedule_changed)
+        for number in outcome.replays:
             try:
                 await self._replay(number, admin=person)
             except Exception:  # the database refusing even the dead letter: said in the log
                 log.exception("replaying D%d failed", number)
-        return True
 
     def _refuse_press(self, msg: Incoming, reason: str) -> None:
         self._refusals[(msg.platform, msg.message_id)] = reason
@@ -614,7 +642,7 @@ class App:
         """The next moment after now at which something falls due."""
         async with self.db.unit_of_work() as uow:
             ctx = Context(uow=uow, clock=self.clock, settings=self.settings)
-            found = [t for wake in WAKES if (t := await wake(ctx)) is not None]
+            found = [t for due in DUE if (t := await due.next_at(ctx)) is not None]
         self.expected_wake = min(found) if found else None
         return self.expected_wake
 
@@ -636,12 +664,22 @@ class App:
             self.metrics.scheduler_lag.set((now - self.expected_wake).total_seconds())
             self.expected_wake = None
         done = 0
-        for job in DUE_JOBS:
+        for due in DUE:
             async with self.db.unit_of_work() as uow:
-                n = await job(Context(uow=uow, clock=self.clock, settings=self.settings))
+                n = await due.run(Context(uow=uow, clock=self.clock, settings=self.settings))
             if n:
-                self.metrics.due_work.labels(job.__name__).inc(n)
+                self.metrics.due_work.labels(due.name).inc(n)
             done += n
         if done:
             self.sender.wake()
         return done
+
+
+def _visible(msg: Incoming) -> Incoming:
+    """Before anything looks at them: invisible characters could reorder or hide text."""
+    return dataclasses.replace(
+        msg,
+        text=strip_invisible(msg.text),
+        action=strip_invisible(msg.action) if msg.action is not None else None,
+        sender_name=strip_invisible(msg.sender_name),
+    )

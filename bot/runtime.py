@@ -11,13 +11,11 @@ from bot.app import App
 from bot.config import Config
 from bot.lease import Lease
 from bot.ops import OpsServer
-from bot.scheduler import Scheduler
+from bot.scheduler import DueSweep
 from handlers.clock import SystemClock
 from storage import Database
 
 log = logging.getLogger(__name__)
-
-DUE_INTERVAL = 15.0  # seconds between looks at what has fallen due (escalations, …)
 
 
 async def run_communities(configs: list[Config]) -> int:
@@ -47,7 +45,7 @@ async def run_platforms(cfg: Config) -> int:
             for platform in platforms:
                 adapters[platform] = await stack.enter_async_context(_adapter(platform, cfg, app))
             await app.resume_voice()  # voice messages a stopped process had not answered
-            await stack.enter_async_context(Scheduler(app, sweep_seconds=DUE_INTERVAL))
+            await stack.enter_async_context(DueSweep(app))
             if cfg.ops.enabled:
                 ops = await stack.enter_async_context(
                     OpsServer(
@@ -87,7 +85,12 @@ def _adapter(
             await app.platform_back("telegram")
 
         return TelegramAdapter(
-            cfg.telegram, app.handle, menu=menu, intake=app, on_online=telegram_back
+            cfg.telegram,
+            app.handle,
+            menu=menu,
+            intake=app,
+            on_online=telegram_back,
+            handle_batch=app.handle_batch,
         )
     if platform == "wechat":
         from bot.adapters.wechat import WechatAdapter

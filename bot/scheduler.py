@@ -1,117 +1,96 @@
-"""APScheduler in the bot process: wakes the one code path that runs what is due.
+"""One sweep runs what is due, and sleeps until the next thing falls due.
 
-The database is the truth of what is scheduled: the notice jobs are rebuilt from it at
-start and after every change — made through this worker (at once) or through another
-worker on the same database (at the next sweep, which sees the changed schedule
-version). A job does not post anything itself; it runs `App.run_due`, which claims each
-occurrence in the database before posting, so an occurrence happens once even with a
-restart or a second process on the same database."""
+The database is the truth of what is scheduled; each feature declares, beside each due
+job, when it next has something due (handlers.feature.Due; notices' fire times come from
+APScheduler's triggers, handlers/schedules.py). The sweep runs `App.run_due` — every job
+claims what it does in the database first, so it happens once even across a restart or a
+second worker — then asks for the earliest next moment and sleeps until then, touching
+no database in between. It is woken early by a message this process handled (it may
+have set a deadline: a burst is looked at once, `settle` seconds after it began) and at
+once by a change of the notices. Deadlines another worker on the same database set are
+run by that worker; they are seen here too within `resync` seconds, in case it died.
+The one grace rule for a late occurrence is the notices' own (notices.grace_minutes)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from apscheduler.jobstores.base import JobLookupError
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.date import DateTrigger
-from apscheduler.triggers.interval import IntervalTrigger
-
-from bot.app import SCHEDULE_VERSION, App
-from handlers.schedules import cron_trigger
+from bot.app import App
 
 log = logging.getLogger(__name__)
 
-DUE_JOB = "due"
-NOTICE_PREFIX = "notice:"
+RESYNC_SECONDS = 300.0
+SETTLE_SECONDS = 1.0
 
 
-class Scheduler:
-    """An AsyncIOScheduler holding one job per active notice, plus a frequent 'due' sweep."""
+def seconds_until(nxt: datetime | None, now: datetime, *, resync: float) -> float:
+    """How long the sweep sleeps: until `nxt`, and never longer than `resync`."""
+    if nxt is None:
+        return resync
+    return min(resync, max(0.0, (nxt - now).total_seconds()))
 
-    def __init__(self, app: App, *, sweep_seconds: float = 15.0) -> None:
+
+class DueSweep:
+    """Runs `App.run_due` when something falls due, and only then (plus a rare resync)."""
+
+    def __init__(
+        self, app: App, *, resync: float = RESYNC_SECONDS, settle: float = SETTLE_SECONDS
+    ) -> None:
         self.app = app
-        tz = app.settings.timezone
-        self.scheduler = AsyncIOScheduler(timezone=tz)
-        grace = int(timedelta(minutes=app.settings.notices.grace_minutes).total_seconds())
-        self._grace = max(1, grace)
-        self._held: dict[str, tuple[str | None, datetime | None]] = {}  # job id → its timing
-        self._version: str | None = None  # the schedule version the jobs were built from
-        self.scheduler.add_job(
-            self._sweep,
-            IntervalTrigger(seconds=sweep_seconds, timezone=tz),
-            id=DUE_JOB,
-            coalesce=True,
-            max_instances=1,
-        )
+        self.resync = resync
+        self.settle = settle
+        self.next_at: datetime | None = None  # when the sweep next wakes by itself
+        self.sleeping = asyncio.Event()  # set while it waits (tests await it, not a clock)
+        self._woken = asyncio.Event()
+        self._urgent = False
+        self._task: asyncio.Task[None] | None = None
 
-    async def _run_due(self) -> None:
+    def wake(self, urgent: bool = False) -> None:
+        """Something may have changed what is due: look again (at once when `urgent`)."""
+        self._urgent = self._urgent or urgent
+        self._woken.set()
+
+    async def sweep(self) -> datetime | None:
+        """Run what is due now; return when something next falls due."""
         try:
             await self.app.run_due()
+            self.next_at = await self.app.next_due_at()
         except Exception:
-            log.exception("running what is due failed; the next wake-up tries again")
+            log.exception("running what is due failed; trying again shortly")
+            self.next_at = None  # looked at again within `resync`
+        return self.next_at
 
-    async def _sweep(self) -> None:
-        """The frequent sweep: rebuild the jobs if another worker changed the notices, then
-        run what is due."""
-        try:
-            async with self.app.db.unit_of_work() as uow:
-                version = await uow.people.get_meta(key=SCHEDULE_VERSION)
-            if version != self._version:
-                await self.rebuild()
-        except Exception:
-            log.exception("reading the schedule version failed; the next sweep tries again")
-        await self._run_due()
+    async def run(self) -> None:
+        """Sweep, sleep until the next due moment or a wake-up, for ever."""
+        while True:
+            self._woken.clear()  # before looking: a wake-up meanwhile makes another look
+            self._urgent = False
+            nxt = await self.sweep()
+            wait = seconds_until(nxt, self.app.clock.now(), resync=self.resync)
+            self.sleeping.set()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(wait):
+                    await self._woken.wait()
+            self.sleeping.clear()
+            if self._woken.is_set() and not self._urgent and self.settle:
+                # a message was handled: the rest of its burst is looked at together
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self.settle):
+                        while not self._urgent:
+                            self._woken.clear()
+                            await self._woken.wait()
 
-    async def rebuild(self) -> None:
-        """Make the notice jobs match the database (only what changed is touched)."""
-        async with self.app.db.unit_of_work() as uow:
-            active = await uow.notices.scheduled()
-            self._version = await uow.people.get_meta(key=SCHEDULE_VERSION)
-        wanted = {f"{NOTICE_PREFIX}{n.id}": n for n in active}
-        for job_id in [j for j in self._held if j not in wanted]:
-            with contextlib.suppress(JobLookupError):  # a one-off that fired is gone already
-                self.scheduler.remove_job(job_id)
-            del self._held[job_id]
-        tz = self.app.settings.timezone
-        triggers: dict[str, CronTrigger] = {}  # one per distinct cron line: jobs share it
-        for job_id, notice in wanted.items():
-            when = None if notice.cron else (notice.run_at or notice.next_run_at)
-            if self._held.get(job_id) == (notice.cron, when) and self.scheduler.get_job(job_id):
-                continue
-            trigger: BaseTrigger
-            if notice.cron:
-                if notice.cron not in triggers:
-                    triggers[notice.cron] = cron_trigger(notice.cron, tz)
-                trigger = triggers[notice.cron]
-            else:
-                trigger = DateTrigger(when, tz)
-            self.scheduler.add_job(
-                self._run_due,
-                trigger,
-                id=job_id,
-                name=notice.number,
-                replace_existing=True,
-                misfire_grace_time=self._grace,
-                coalesce=True,
-                max_instances=1,
-            )
-            self._held[job_id] = (notice.cron, when)
-        log.info("scheduler: %d notice jobs", len(wanted))
-
-    def notice_jobs(self) -> dict[str, str]:
-        """Job id → notice number, as the scheduler holds them."""
-        return {j.id: j.name for j in self.scheduler.get_jobs() if j.id.startswith(NOTICE_PREFIX)}
-
-    async def __aenter__(self) -> Scheduler:
-        await self.rebuild()
-        self.scheduler.start()
-        self.app.on_schedule_change = self.rebuild
+    async def __aenter__(self) -> DueSweep:
+        self.app.on_due_change = self.wake
+        self._task = asyncio.create_task(self.run(), name="due sweep")
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        self.app.on_schedule_change = None
-        self.scheduler.shutdown(wait=False)
+        self.app.on_due_change = None
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task

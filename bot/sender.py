@@ -106,6 +106,7 @@ class Sender:
         landing_window: float = 60.0,
         heartbeat_seconds: float = 1.0,
         dead_after: float = 6.0,
+        idle_look_seconds: float = 60.0,
     ) -> None:
         self._db = db
         self._clock = clock
@@ -128,6 +129,10 @@ class Sender:
         self._beaten = False
         self._inflight: dict[tuple[str, str], asyncio.Task[list[_Send]]] = {}
         self._next_due: datetime | None = None
+        # nothing pending in the outbox at the last look (and nothing in flight): no beats,
+        # and the next look when woken or after `idle_look_seconds`
+        self.idle = False
+        self._idle_look = idle_look_seconds
 
     async def recover(self) -> int:
         """Free the rows a crashed process on this machine was sending, rather than wait for
@@ -472,11 +477,17 @@ class Sender:
                     failed.add(send.key)
 
     async def _beat(self) -> None:
+        """Beat while there is anything to send: a worker with nothing in flight holds no
+        claims, so no other worker needs to hear it is alive (taken for dead meanwhile, it
+        had nothing to free)."""
         while True:
-            try:
-                await self.heartbeat()
-            except Exception:
-                log.exception("heartbeat failed; trying again shortly")
+            if self.idle and not self._inflight:
+                self._beaten = False  # so the next beat does not warn that it was forgotten
+            else:
+                try:
+                    await self.heartbeat()
+                except Exception:
+                    log.exception("heartbeat failed; trying again shortly")
             await asyncio.sleep(self._heartbeat)
 
     async def run(self) -> None:
@@ -487,9 +498,11 @@ class Sender:
             while True:
                 self._wake.clear()  # before looking, so a row queued meanwhile wakes us again
                 self._next_due = None
+                looked = False
                 try:
                     await self._record()
                     await self._start_due(set(), look_ahead=True)
+                    looked = True
                 except Exception:
                     log.exception("outbox delivery failed; trying again shortly")
                 now = self._clock.now()
@@ -501,6 +514,13 @@ class Sender:
                 wait = self._heartbeat
                 if candidates:
                     wait = min(wait, max(0.01, (min(candidates) - now).total_seconds()))
+                # an empty outbox: woken when something is queued here; another worker's
+                # rows (should it die holding them) are looked at within `idle_look_seconds`
+                self.idle = (
+                    looked and self._next_due is None and not self.next_ready and not self._inflight
+                )
+                if self.idle:
+                    wait = self._idle_look
                 # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
                 # cancellation that meets a wake-up, and this loop would never end
                 with contextlib.suppress(TimeoutError):

@@ -8,6 +8,7 @@ import re
 from handlers import texts
 from handlers.context import Context, UserError
 from handlers.days import DayError, day_label, parse_day
+from handlers.feature import Feature
 from handlers.places import find_place
 from handlers.registry import Command, Handler
 from storage.people import Grid, Person
@@ -275,3 +276,6 @@ COMMANDS = (
         takes_args=False,
     ),
 )
+
+
+FEATURE = Feature(name="admin", commands=COMMANDS)

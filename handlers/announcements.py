@@ -9,6 +9,7 @@ from typing import NoReturn
 
 from handlers import texts
 from handlers.context import Context, Group, UserError
+from handlers.feature import Due, Feature
 from handlers.notice_library import LIBRARY, WEEKDAY_NAMES, in_season_after
 from handlers.registry import Command
 from handlers.schedules import Schedule, ScheduleError, next_fire, parse_schedule
@@ -414,3 +415,8 @@ def quiet_hours(spec: str | None) -> tuple[time | None, time | None]:
         return None, None
     start, _, end = spec.partition("-")
     return time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
+
+
+FEATURE = Feature(
+    name="announcements", commands=COMMANDS, due=(Due(post_due_notices, next_notice_wake),)
+)

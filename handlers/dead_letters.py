@@ -7,6 +7,7 @@ import re
 from handlers import texts
 from handlers.admin import admin_command
 from handlers.context import Context, UserError
+from handlers.feature import Feature
 
 _LABEL = re.compile(r"^[Dd](\d{1,9})$")
 
@@ -60,3 +61,6 @@ COMMANDS = (
     ),
     admin_command("dead_letter_replay", "重放", replay_dead_letter, "", texts.REPLAY_USAGE),
 )
+
+
+FEATURE = Feature(name="dead_letters", commands=COMMANDS)

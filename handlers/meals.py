@@ -14,6 +14,7 @@ from handlers.chat import Button
 from handlers.context import Context, UserError
 from handlers.days import DayError, day_label, parse_day
 from handlers.exports import export_path, write_table
+from handlers.feature import Due, Feature
 from handlers.places import find_place
 from handlers.registry import Command
 from handlers.understanding import MealSlots, SlotError, parse_meal
@@ -631,4 +632,9 @@ COMMANDS = (
         usage="导出报餐 [明天] [午餐]",
         roles=KITCHEN,
     ),
+)
+
+
+FEATURE = Feature(
+    name="meals", commands=COMMANDS, due=(Due(send_cutoff_summaries, next_cutoff_wake),)
 )

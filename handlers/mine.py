@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from handlers import texts
 from handlers.context import Context
+from handlers.feature import Feature
 from handlers.meals import my_meals
 from handlers.orders import my_orders
 from handlers.registry import Command
@@ -36,3 +37,6 @@ COMMANDS = (
         takes_args=False,
     ),
 )
+
+
+FEATURE = Feature(name="mine", commands=COMMANDS)

@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from handlers import texts
 from handlers.admin import admin_command
 from handlers.context import Context, UserError
+from handlers.feature import Due, Feature
 from handlers.meals import sign_up
 from handlers.places import find_place
 from handlers.registry import Command
@@ -266,18 +267,19 @@ async def _meal_days(ctx: Context, person_id: int, first: date, last: date) -> l
     return sorted({s.day for s in signups if s.day <= last})
 
 
-async def next_network_wake(ctx: Context) -> datetime | None:
-    """The next Monday duty time and the next daily welfare look."""
+async def next_duty_wake(ctx: Context) -> datetime | None:
+    """The next Monday duty time."""
     local = ctx.local(ctx.now)
-    tz = ctx.settings.timezone
     monday = local.date() + timedelta(days=(7 - local.weekday()) % 7)
-    duty_at = datetime.combine(monday, ctx.settings.network.duty_at, tzinfo=tz)
-    if duty_at <= ctx.now:
-        duty_at += timedelta(days=7)
-    welfare = datetime.combine(local.date(), time(10, 0), tzinfo=tz)
-    if welfare <= ctx.now:
-        welfare += timedelta(days=1)
-    return min(duty_at, welfare)
+    duty_at = datetime.combine(monday, ctx.settings.network.duty_at, tzinfo=ctx.settings.timezone)
+    return duty_at if duty_at > ctx.now else duty_at + timedelta(days=7)
+
+
+async def next_welfare_wake(ctx: Context) -> datetime | None:
+    """The next daily welfare look."""
+    local = ctx.local(ctx.now)
+    welfare = datetime.combine(local.date(), time(10, 0), tzinfo=ctx.settings.timezone)
+    return welfare if welfare > ctx.now else welfare + timedelta(days=1)
 
 
 async def coverage_lines(ctx: Context) -> list[str]:
@@ -446,4 +448,11 @@ COMMANDS = (
         private_only=True,
         takes_args=False,
     ),
+)
+
+
+FEATURE = Feature(
+    name="network",
+    commands=COMMANDS,
+    due=(Due(monday_duty, next_duty_wake), Due(meal_welfare, next_welfare_wake)),
 )

@@ -1,9 +1,9 @@
 """点单: community services ordered by residents, routed to the partner who provides them,
-acknowledged and closed with feedback like reports, with their own deadline."""
+acknowledged and closed with feedback like reports, with their own deadline; the shared
+verbs on S-numbers (接单 S1, 办结 S1 说明, 满意 S1) are handled here (see FEATURE)."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from typing import NoReturn
 
@@ -11,13 +11,13 @@ from handlers import texts
 from handlers.chat import Button
 from handlers.context import Context, Service, UserError
 from handlers.days import DayError, day_label, parse_day
+from handlers.feature import Due, Feature
 from handlers.places import find_place
-from handlers.registry import Command
+from handlers.registry import Command, NumberHandler
 from handlers.ticket_rules import Actor, Outcome, Refusal, Verb, decide_order
 from storage import NotFound
 from storage.orders import OPEN, ServiceOrder
 
-ORDER_NUMBER = re.compile(r"^[Ss](\d{1,9})(?:\s+(?P<rest>.*))?$", re.S)
 RATINGS = texts.RATING_WORDS
 
 
@@ -89,9 +89,9 @@ async def place_order(ctx: Context, args: str) -> None:
     )
 
 
-async def _order(ctx: Context, number: str) -> ServiceOrder:
+async def _order(ctx: Context, number: int) -> ServiceOrder:
     try:
-        return await ctx.uow.orders.get(order_id=int(number))
+        return await ctx.uow.orders.get(order_id=number)
     except NotFound:
         raise UserError(texts.ORDER_NO_SUCH.format(number=f"S{number}")) from None
 
@@ -120,7 +120,7 @@ async def _refuse_changed(
     raise AssertionError(f"{now.number}: {verb.value} refused by storage, allowed as {decision}")
 
 
-async def acknowledge(ctx: Context, number: str) -> None:
+async def acknowledge(ctx: Context, number: int, _rest: str) -> None:
     """接单 S1, for the provider."""
     order = await _order(ctx, number)
     await _decided(ctx, order, Verb.ACKNOWLEDGE)
@@ -136,7 +136,7 @@ async def acknowledge(ctx: Context, number: str) -> None:
     )
 
 
-async def resolve(ctx: Context, number: str, note: str) -> None:
+async def resolve(ctx: Context, number: int, note: str) -> None:
     """办结 S1 说明: done; the resident is asked to rate it."""
     order = await _order(ctx, number)
     await _decided(ctx, order, Verb.RESOLVE, note)
@@ -153,7 +153,16 @@ async def resolve(ctx: Context, number: str, note: str) -> None:
     )
 
 
-async def rate(ctx: Context, number: str, word: str, reason: str) -> None:
+def rating(word: str) -> NumberHandler:
+    """The handler of one verdict on an order: 满意 S1, 基本满意 S1 or 不满意 S1 原因."""
+
+    async def rate_it(ctx: Context, number: int, reason: str) -> None:
+        await rate(ctx, number, word, reason)
+
+    return rate_it
+
+
+async def rate(ctx: Context, number: int, word: str, reason: str) -> None:
     """满意 S1 / 不满意 S1 原因: the resident's verdict; 不满意 sends it back."""
     order = await _order(ctx, number)
     outcome = await _decided(ctx, order, Verb.RATE, reason, RATINGS[word])
@@ -241,4 +250,11 @@ COMMANDS = (
         english="Order a community service: /order 理发 5栋1单元102 周六上午",
         usage=texts.ORDER_USAGE,
     ),
+)
+
+FEATURE = Feature(
+    name="orders",
+    commands=COMMANDS,
+    due=(Due(chase_orders, next_order_wake),),
+    verbs={"S": {"接单": acknowledge, "办结": resolve, **{w: rating(w) for w in RATINGS}}},
 )

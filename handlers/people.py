@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from handlers import texts
 from handlers.context import Context
+from handlers.feature import Feature
 from handlers.registry import Command
 
 ADMINS = frozenset({"admin", "community", "branch"})
@@ -67,3 +68,6 @@ COMMANDS = (
         private_only=True,  # staff names and why they cannot be reached: not the group's
     ),
 )
+
+
+FEATURE = Feature(name="people", commands=COMMANDS)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from handlers import texts
 from handlers.context import Context, UserError
+from handlers.feature import Due, Feature
 from handlers.registry import Command
 
 OUTBOX_KEEP_DAYS = 7
+RETENTION_AT = time(3, 0)  # local: the nightly look at what has grown old
 STAFF_ROLES = tuple(role for role in texts.ROLE_NAMES if role != "resident")
 
 
@@ -59,6 +61,14 @@ async def apply_retention(ctx: Context) -> int:
     )
 
 
+async def next_retention_wake(ctx: Context) -> datetime | None:
+    """Nightly at 03:00: what has grown old enough goes then (within a day of its time: a
+    closer look would scan every closed report at every wake-up)."""
+    local = ctx.local(ctx.now)
+    at = datetime.combine(local.date(), RETENTION_AT, tzinfo=ctx.settings.timezone)
+    return at if at > ctx.now else at + timedelta(days=1)
+
+
 COMMANDS = (
     Command(
         name="mydata",
@@ -80,4 +90,9 @@ COMMANDS = (
         usage=texts.MYDATA_CONFIRM,
         private_only=True,
     ),
+)
+
+
+FEATURE = Feature(
+    name="privacy", commands=COMMANDS, due=(Due(apply_retention, next_retention_wake),)
 )

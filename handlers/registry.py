@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -13,6 +14,8 @@ from handlers.understanding import SlotError, fold, normalize_mention, parse_rsv
 from handlers.understanding.commands import canonical, compound, split_rest
 
 Handler = Callable[[Context, str], Awaitable[None]]
+# a shared verb on one feature's numbers: (ctx, the number, the rest) — 办结 S3 已上门
+NumberHandler = Callable[[Context, int, str], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -42,11 +45,15 @@ class Match:
     args: str
     private_here: bool = False  # a private-only command said in a group: say where to say it
     confidence: float = 1.0  # 1: a word of its own; lower: glued to its arguments
+    # a shared verb on another feature's number (接单 S1): that feature's handler
+    handler: Handler | None = None
 
 
 _SLASH = re.compile(r"^/(?P<name>[A-Za-z0-9_]+)(?:@(?P<bot>\S+))?(?:\s+|$)")
 _ARG_LEAD = " \t\n\r:：,，、"
 _CONTROL_OK = {"\n", "\r", "\t"}
+# a numbered thing after a verb: its prefix letter, its number, the rest (S3 已上门)
+_NUMBERED = re.compile(r"^(?P<prefix>[A-Za-z])(?P<number>\d{1,9})(?:\s+(?P<rest>.*))?$", re.S)
 
 
 def normalize(text: str) -> str:
@@ -85,6 +92,7 @@ class Registry:
         self._by_slash: dict[str, Command] = {}
         self._patterns: list[tuple[re.Pattern[str], Command]] = []
         self._continuations: dict[str, Command] = {}
+        self._verbs: dict[tuple[str, str], NumberHandler] = {}  # (command, prefix) → handler
         self._bot_names = tuple(bot_names)
 
     def add(self, *commands: Command) -> None:
@@ -113,6 +121,18 @@ class Registry:
             raise ValueError(f"continuation {kind!r} is registered twice")
         self._continuations[kind] = cmd
 
+    def add_verbs(self, prefix: str, verbs: Mapping[str, NumberHandler]) -> None:
+        """What shared verbs (接单, 办结, 满意 …) mean for one feature's numbers (接单 S1 is
+        the orders'); a verb that is no command's word, or said twice, is an error at start."""
+        for word, handler in verbs.items():
+            cmd = self._by_keyword.get(word)
+            if cmd is None:
+                raise ValueError(f"verb {word!r} for {prefix}-numbers is no command's word")
+            key = (cmd.name, prefix.upper())
+            if key in self._verbs:
+                raise ValueError(f"{word} {prefix}… is registered twice")
+            self._verbs[key] = handler
+
     def continuation(self, kind: str) -> Command | None:
         return self._continuations.get(kind)
 
@@ -134,7 +154,7 @@ class Registry:
 
     def match(self, text: str, *, group: bool = False) -> Match | None:
         """The command a text invokes, or None when it is no command (chatter)."""
-        found = self._match(text, group)
+        found = self._routed(self._match(text, group))
         if group and found is not None and found.command and found.command.private_only:
             # clearly meant as the command (a slash, an @mention, or the keyword standing
             # alone: 表决 P1 同意, 统计): told to write privately; else chatter (满意了吧)
@@ -147,6 +167,21 @@ class Registry:
                 return Match(found.command, found.word, found.args, private_here=True)
             return None
         return found
+
+    def _routed(self, found: Match | None) -> Match | None:
+        """A shared verb on a number another feature registered (接单 S1): its handler."""
+        if found is None or found.command is None or not self._verbs:
+            return found
+        m = _NUMBERED.match(found.args)
+        verb = self._verbs.get((found.command.name, m["prefix"].upper())) if m else None
+        if m is None or verb is None:
+            return found
+        number, rest = int(m["number"]), (m["rest"] or "").strip()
+
+        async def handler(ctx: Context, _args: str) -> None:
+            await verb(ctx, number, rest)
+
+        return dataclasses.replace(found, handler=handler)
 
     def _match(self, text: str, group: bool = False) -> Match | None:
         text, _ = self.strip_mention(text)
@@ -200,4 +235,4 @@ async def dispatch(match: Match, ctx: Context) -> None:
     if cmd.roles is not None and not ctx.sender.has_any(*cmd.roles):
         names = "、".join(texts.ROLE_NAMES.get(r, r) for r in sorted(cmd.roles))
         raise UserError(texts.NOT_ALLOWED.format(command=match.word, roles=names))
-    await cmd.handler(ctx, match.args)
+    await (match.handler or cmd.handler)(ctx, match.args)

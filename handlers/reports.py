@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from handlers import texts, voice
 from handlers.chat import Button
 from handlers.context import Category, Context, ReportSettings, UserError
+from handlers.feature import Due, Feature
 from handlers.places import Place, find_place, without
 from handlers.registry import Command
 from handlers.understanding import Lexicon, ReportMeaning, read_report
@@ -824,3 +825,11 @@ CONTINUATIONS = {
         usage=texts.REPORT_ASK_CATEGORY,
     ),
 }
+
+
+FEATURE = Feature(
+    name="reports",
+    commands=COMMANDS,
+    continuations=CONTINUATIONS,
+    due=(Due(report_due, next_report_wake),),
+)

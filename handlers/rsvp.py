@@ -11,6 +11,7 @@ from handlers.chat import Button
 from handlers.context import Context, Group, UserError
 from handlers.days import DayError, day_label, parse_day
 from handlers.exports import export_path, write_table
+from handlers.feature import Due, Feature
 from handlers.registry import Command
 from handlers.schedules import ScheduleError, parse_clock
 from handlers.understanding import SlotError, parse_rsvp
@@ -717,3 +718,11 @@ CONTINUATIONS = {
         usage=texts.EVENT_USAGE,
     ),
 }
+
+
+FEATURE = Feature(
+    name="rsvp",
+    commands=COMMANDS,
+    continuations=CONTINUATIONS,
+    due=(Due(remind, next_event_wake),),
+)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from handlers import texts
 from handlers.context import Context, UserError
 from handlers.exports import export_path, write_table
+from handlers.feature import Due, Feature
 from handlers.network import coverage_lines
 from handlers.registry import Command
 from storage.stats import PeriodStats, Tally
@@ -443,3 +444,6 @@ COMMANDS = (
         private_only=True,
     ),
 )
+
+
+FEATURE = Feature(name="stats", commands=COMMANDS, due=(Due(monthly_report, next_monthly_wake),))

@@ -1,4 +1,7 @@
-"""Acting on reports: 接单, 办结, 转派, 备注, 工单, 我的, 我也遇到, 评议 and the history (H3)."""
+"""Acting on reports: 接单, 办结, 转派, 备注, 工单, 我的, 我也遇到, 评议 and the history (H3).
+
+接单, 办结 and 满意 are shared verbs: on an H-number or none they mean a report, here; on
+another feature's number that feature handles them (接单 S1 in handlers/orders.py)."""
 
 from __future__ import annotations
 
@@ -6,9 +9,10 @@ import re
 from datetime import timedelta
 from typing import NoReturn
 
-from handlers import orders, texts, votes
+from handlers import texts
 from handlers.chat import Button
 from handlers.context import Context, UserError
+from handlers.feature import Feature
 from handlers.places import find_place
 from handlers.registry import Command, Handler
 from handlers.reports import (
@@ -88,10 +92,7 @@ async def _refuse_changed(ctx: Context, found: Report, verb: Verb, words: str = 
 
 
 async def acknowledge(ctx: Context, args: str) -> None:
-    """接单 H1: the responder takes the report; its reporter is told. (接单 S1: an order.)"""
-    if m := orders.ORDER_NUMBER.match(args.strip()):
-        await orders.acknowledge(ctx, m.group(1))
-        return
+    """接单 H1: the responder takes the report; its reporter is told."""
     found, _ = await _ticket(ctx, args, texts.TICKET_USAGE.format(verb="接单"))
     await _decided(ctx, found, Verb.ACKNOWLEDGE)
     due = ctx.now + timedelta(hours=resolve_hours(ctx, found.category))
@@ -115,9 +116,6 @@ async def acknowledge(ctx: Context, args: str) -> None:
 
 async def resolve(ctx: Context, args: str) -> None:
     """办结 H1 已清理: resolved; reporter and followers are told and asked to rate it."""
-    if m := orders.ORDER_NUMBER.match(args.strip()):
-        await orders.resolve(ctx, m.group(1), (m.group("rest") or "").strip())
-        return
     found, note = await _ticket(ctx, args, texts.RESOLVE_USAGE)
     await _decided(ctx, found, Verb.RESOLVE, note)
     recheck = None
@@ -230,12 +228,6 @@ def rating_handler(word: str) -> Handler:
 
 async def rate(ctx: Context, word: str, args: str) -> None:
     """满意 / 基本满意 / 不满意 [H1] [原因]: the resident's verdict; 不满意 reopens it."""
-    if m := orders.ORDER_NUMBER.match(args.strip()):
-        await orders.rate(ctx, m.group(1), word, (m.group("rest") or "").strip())
-        return
-    if m := votes.SUGGESTION_NUMBER.match(args.strip()):
-        await votes.rate_suggestion(ctx, m.group(1), word, (m.group("rest") or "").strip())
-        return
     if _NAMES_A_TICKET.match(args):
         found, reason = await _ticket(ctx, args, texts.TICKET_USAGE.format(verb=word))
     else:
@@ -458,3 +450,5 @@ COMMANDS = (
         pattern=r"[Hh]\d{1,9}",
     ),
 )
+
+FEATURE = Feature(name="tickets", commands=COMMANDS)

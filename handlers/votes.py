@@ -13,8 +13,9 @@ from handlers import texts
 from handlers.chat import Button
 from handlers.context import Context, UserError
 from handlers.exports import write_table
+from handlers.feature import Due, Feature
 from handlers.places import find_place
-from handlers.registry import Command
+from handlers.registry import Command, NumberHandler
 from handlers.rsvp import parse_when
 from storage import NotFound
 from storage.households import Household
@@ -196,6 +197,15 @@ async def answer(ctx: Context, args: str) -> None:
         [Button(w, f"{w} {s.number}", choice=True) for w in RATINGS],
     )
     await ctx.reply(texts.SUGGEST_ANSWERED.format(number=s.number))
+
+
+def suggestion_rating(word: str) -> NumberHandler:
+    """The handler of one verdict on an answered suggestion: 满意 J1, 不满意 J1 原因 …"""
+
+    async def rate_it(ctx: Context, number: int, reason: str) -> None:
+        await rate_suggestion(ctx, str(number), word, reason)
+
+    return rate_it
 
 
 async def rate_suggestion(ctx: Context, number: str, word: str, reason: str) -> None:
@@ -637,4 +647,11 @@ COMMANDS = (
         summary="表决情况 P1 —— 参与进度（不显示谁投了什么）",
         usage="表决情况 P1",
     ),
+)
+
+FEATURE = Feature(
+    name="votes",
+    commands=COMMANDS,
+    due=(Due(close_due, next_vote_wake),),
+    verbs={"J": {w: suggestion_rating(w) for w in RATINGS}},  # 满意 J1: an answered suggestion
 )

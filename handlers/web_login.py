@@ -10,6 +10,7 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 from handlers.context import Context, UserError
+from handlers.feature import Feature
 from handlers.registry import Command
 
 # who has a workbench at all (residents, 邻长, 物业 and volunteers work in the chat)
@@ -70,3 +71,5 @@ COMMANDS = (
         private_only=True,  # a link that logs in is for one person's eyes
     ),
 )
+
+FEATURE = Feature(name="web_login", commands=COMMANDS)

@@ -8,6 +8,7 @@ import weakref
 import zlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +16,13 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Connection, event
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncTransaction,
+    create_async_engine,
+)
 
-from storage import inline_sqlite
 from storage.uow import UnitOfWork
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -31,15 +36,18 @@ def _key(name: str) -> int:
 def async_url(url: str) -> str:
     """Map a plain storage URL (sqlite:///file.db, postgresql://…) to its async driver."""
     if url.startswith("sqlite:///"):
-        return inline_sqlite.NAME + ":///" + url.removeprefix("sqlite:///")
+        return "sqlite+aiosqlite:///" + url.removeprefix("sqlite:///")
     if url.startswith("postgresql://"):
         return "postgresql+asyncpg://" + url.removeprefix("postgresql://")
     return url
 
 
 def _sqlite_setup(engine: AsyncEngine) -> None:
-    # pysqlite's own transaction handling begins lazily and cannot do savepoints properly;
-    # take it over, and begin IMMEDIATE so two writers queue instead of deadlocking.
+    # sqlite3's own (legacy) transaction handling begins lazily and cannot do savepoints
+    # properly; SQLAlchemy's documented recipe for sqlite3 and aiosqlite ("Enabling
+    # Non-Legacy SQLite Transactional Modes") takes it over: isolation_level None, and BEGIN
+    # emitted from the engine's "begin" event — IMMEDIATE here, so that two writers queue
+    # for the write lock from the start instead of failing to upgrade a read lock.
     @event.listens_for(engine.sync_engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
@@ -55,10 +63,76 @@ def _sqlite_setup(engine: AsyncEngine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+class _Turn:
+    """A SQLite file's turn: taken in arrival order; knows how many tasks wait for it."""
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self.waiting = 0
+
+    async def acquire(self) -> None:
+        self.waiting += 1
+        try:
+            await self._lock.acquire()
+        finally:
+            self.waiting -= 1
+
+    def release(self) -> None:
+        self._lock.release()
+
+    async def __aenter__(self) -> None:
+        await self.acquire()
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.release()
+
+
 # Every Database on a SQLite file in this process, on this loop, takes turns on one lock.
-_TURNS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = (
+# Kept with aiosqlite for fairness, no longer for safety. aiosqlite runs each connection's
+# statements on a thread of its own, so a transaction waiting for SQLite's write lock waits
+# there, not on the loop's thread (the inline driver before it would have waited for ever
+# on a transaction of its own loop). But SQLite's busy handler is not fair and not prompt:
+# a waiting writer sleeps and polls (1, 2, 5 … 100 ms), and a loop of transactions (a burst
+# of messages) can take the lock again and again before it looks — the sender used to be
+# starved for a whole burst. The turn hands the file over in arrival order the moment the
+# previous transaction ends, and tells a batch when someone waits (Database.batch).
+_TURNS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, _Turn]] = (
     weakref.WeakKeyDictionary()
 )
+
+
+@dataclass
+class _Batch:
+    """A batch's connection, its transaction and turn, and how many units of work are open."""
+
+    conn: AsyncConnection
+    turn: _Turn | None
+    transaction: AsyncTransaction | None = None
+    holding: bool = False  # the turn
+    depth: int = 0
+
+    async def begin(self) -> None:
+        """Take the turn on the file (SQLite) and begin a transaction."""
+        if self.turn is not None:
+            await self.turn.acquire()
+            self.holding = True
+        self.transaction = await self.conn.begin()
+
+    async def end(self, *, commit: bool) -> None:
+        """Commit or roll back what is done, and give up the turn."""
+        try:
+            if self.transaction is not None and self.transaction.is_active:
+                await (self.transaction.commit() if commit else self.transaction.rollback())
+        finally:
+            self.transaction = None
+            if self.turn is not None and self.holding:
+                self.turn.release()
+                self.holding = False
+
+    async def give_way(self) -> None:
+        """Commit what is done, let the tasks waiting for the file go first, begin again."""
+        await self.end(commit=True)
+        await self.begin()
 
 
 class Database:
@@ -67,12 +141,11 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = create_async_engine(async_url(url))
-        # SQLite has one writer at a time, and its busy handler is not fair: a loop of
-        # transactions (a burst of messages) can starve another task (the sender) for the
-        # whole burst. Within the process, transactions take turns in arrival order — and
-        # must: SQLite runs on the loop's thread (storage.inline_sqlite), where waiting in
-        # the busy handler for a transaction of this same loop would wait for ever.
+        # SQLite has one writer at a time: within the process, transactions on the file take
+        # turns in arrival order (see _TURNS)
         self._file: str | None = None
+        # the batch each task is handling (see batch())
+        self._batches: dict[asyncio.Task[Any], _Batch] = {}
         if self.engine.dialect.name == "sqlite":
             _sqlite_setup(self.engine)
             self._file = str(Path(self.engine.url.database or "").resolve())
@@ -97,7 +170,7 @@ class Database:
         # the schema at head. PostgreSQL: an advisory lock held by this transaction;
         # SQLite: the transaction begins IMMEDIATE, so it holds the file's write lock
         # from before Alembic reads the version until it commits
-        async with self._turn(), self.engine.begin() as conn:
+        async with self._turn() or contextlib.nullcontext(), self.engine.begin() as conn:
             if self.engine.dialect.name == "postgresql":
                 await conn.execute(
                     sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _key("migrate")}
@@ -123,13 +196,75 @@ class Database:
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
-        """One transaction: committed when the block ends normally, rolled back otherwise."""
-        async with self._turn(), self.engine.begin() as conn:
-            yield UnitOfWork(conn)
+        """One transaction: committed when the block ends normally, rolled back otherwise.
+        Inside a batch (of the same task), a savepoint of the batch's transaction instead:
+        rolled back alone when the block raises, committed with the batch."""
+        task = asyncio.current_task()
+        batch = self._batches.get(task) if task is not None else None
+        if batch is None:
+            async with self._turn() or contextlib.nullcontext(), self.engine.begin() as conn:
+                yield UnitOfWork(conn)
+            return
+        if batch.depth == 0 and batch.turn is not None and batch.turn.waiting:
+            await batch.give_way()
+        batch.depth += 1
+        uow = UnitOfWork(batch.conn)
+        try:
+            savepoint = await batch.conn.begin_nested()
+            try:
+                yield uow
+            except BaseException:
+                # savepoints the block left open (it failed between one's beginning and its
+                # end) are rolled back first, innermost first, as SQLAlchemy expects
+                while (inner := batch.conn.get_nested_transaction()) is not None and (
+                    inner.sync_transaction is not savepoint.sync_transaction
+                ):
+                    await inner.rollback()
+                await savepoint.rollback()
+                raise
+            await savepoint.commit()
+        finally:
+            batch.depth -= 1
+        if batch.depth == 0 and uow.directory.bumped:
+            # a change of the directory (its version bumped) is committed at once: the next
+            # message's view would otherwise keep, process-wide, a directory the batch might
+            # still roll back — and the version number would come again with other data
+            await batch.end(commit=True)
+            await batch.begin()
 
-    def _turn(self) -> contextlib.AbstractAsyncContextManager[object]:
-        """This transaction's turn on the SQLite file (any time, on PostgreSQL)."""
+    @asynccontextmanager
+    async def batch(self) -> AsyncIterator[None]:
+        """One transaction for the units of work this task opens in the block (the messages
+        of one getUpdates answer), each of them a savepoint: one that fails is rolled back
+        alone, and the rest is committed once, when the block ends normally; when it raises
+        (the database refuses), the batch is rolled back and the caller hands it over again.
+
+        Fairness: on SQLite, when another task of the process waits for its turn on the file
+        (the sender, say), the batch commits what it has done before its next unit of work,
+        lets it go first and then goes on — so a batch never holds anyone up for longer than
+        one message, as transactions of a message each did. What was committed early is
+        remembered as handled (the inbound table) and not handled again if the batch comes
+        back. Other tasks never join the batch: they have transactions of their own."""
+        task = asyncio.current_task()
+        if task is None or task in self._batches:
+            raise RuntimeError("a batch inside a batch")
+        async with self.engine.connect() as conn:
+            batch = _Batch(conn, self._turn())
+            try:
+                await batch.begin()  # may fail: the database refuses
+                self._batches[task] = batch
+                yield
+            except BaseException:
+                await batch.end(commit=False)
+                raise
+            else:
+                await batch.end(commit=True)
+            finally:
+                self._batches.pop(task, None)
+
+    def _turn(self) -> _Turn | None:
+        """The SQLite file's turn (None on PostgreSQL: any time)."""
         if self._file is None:
-            return contextlib.nullcontext()
+            return None
         turns = _TURNS.setdefault(asyncio.get_running_loop(), {})
-        return turns.setdefault(self._file, asyncio.Lock())
+        return turns.setdefault(self._file, _Turn())

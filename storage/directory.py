@@ -177,6 +177,7 @@ class DirectoryView:
         self._shared = _SHARED.setdefault(conn.sync_engine, _Shared())
         self._snapshot: Snapshot | None = None
         self.wrote = False
+        self.bumped = False  # the version (a batch commits at once after: storage.db)
 
     async def snapshot(self) -> Snapshot | None:
         """The directory as committed, or None once this unit of work has written to it."""
@@ -210,7 +211,7 @@ class DirectoryView:
 
     async def changed(self) -> None:
         """The directory was changed in this transaction: bump the version with it."""
-        self.wrote = True
+        self.wrote = self.bumped = True
         await bump(self._conn)
 
 

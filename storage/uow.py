@@ -30,6 +30,7 @@ class UnitOfWork:
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
         directory = DirectoryView(conn)  # the households and privacy write to it too
+        self.directory = directory
         self.people = PeopleRepository(conn, directory)
         self.reports = ReportRepository(conn)
         self.outbox = OutboxRepository(conn)

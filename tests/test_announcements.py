@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Config, ConfigError
-from bot.scheduler import Scheduler
+from bot.scheduler import DueSweep
 from handlers.clock import ManualClock
 from handlers.notice_library import LIBRARY
 from storage import Database
@@ -255,43 +255,36 @@ async def test_a_config_announcement_rotates_when_it_says_so_not_by_its_text(
         )
 
 
-async def test_apscheduler_jobs_are_rebuilt_from_the_database(
+async def test_the_sweep_wakes_for_the_next_notice_and_no_earlier(
     cfg: Config, clock: ManualClock
 ) -> None:
     db, bot = await start_app(cfg, clock)
-    sched = Scheduler(bot.app)
-    await sched.rebuild()
-    bot.app.on_schedule_change = sched.rebuild
-    assert sched.notice_jobs() == {}
-    await bot.dm("朱东", "通知 每周五 19:00 周五提醒")
-    await bot.dm("朱东", "通知 2027-02-08 10:00 春节提醒")
-    assert sched.notice_jobs() == {"notice:1": "A1", "notice:2": "A2"}
-    job = sched.scheduler.get_job("notice:1")
-    assert job is not None and job.trigger.get_next_fire_time(None, clock.now()) == datetime(
-        2026, 11, 27, 19, 0, tzinfo=SHANGHAI
-    )
+    sweep = DueSweep(bot.app)
+    bot.app.on_due_change = sweep.wake
+    baseline = await sweep.sweep()  # the features' own moments (the 10:00 welfare look, …)
+    await bot.dm("朱东", "通知 2026-11-26 09:30 春节提醒")  # before anything else is due
+    assert await sweep.sweep() == datetime(2026, 11, 26, 9, 30, tzinfo=SHANGHAI)
     await bot.dm("朱东", "暂停通知 A1")
-    assert sched.notice_jobs() == {"notice:2": "A2"}
-    await bot.dm("朱东", "删除通知 A2")
-    assert sched.notice_jobs() == {}
+    assert await sweep.sweep() == baseline
     await db.close()
 
 
-async def test_a_notice_added_through_another_worker_gets_its_job_at_the_next_sweep(
+async def test_a_notice_added_through_another_worker_is_seen_at_the_next_sweep(
     cfg: Config, clock: ManualClock
 ) -> None:
     db, here = await start_app(cfg, clock)
     db2, there = await start_app(cfg, clock)  # a second worker on the same database
-    sched = Scheduler(here.app)
-    await sched.rebuild()
-    here.app.on_schedule_change = sched.rebuild
-    await there.dm("朱东", "通知 每周五 19:00 周五提醒")
-    assert sched.notice_jobs() == {}  # this worker was not told
-    await sched._sweep()  # the sweep sees the schedule changed elsewhere
-    assert sched.notice_jobs() == {"notice:1": "A1"}
-    await there.dm("朱东", "暂停通知 A1")
-    await sched._sweep()
-    assert sched.notice_jobs() == {}
+    sweep = DueSweep(here.app)
+    here.app.on_due_change = sweep.wake
+    baseline = await sweep.sweep()
+    await there.dm("朱东", "通知 2026-11-26 09:30 春节提醒")
+    assert sweep.next_at == baseline  # this worker was not told (the other posts it)
+    assert await sweep.sweep() == datetime(2026, 11, 26, 9, 30, tzinfo=SHANGHAI)  # resync
+    clock.advance(timedelta(minutes=30))
+    await sweep.sweep()  # both workers wake at 09:30: the occurrence is posted once
+    await there.app.run_due()
+    async with db.unit_of_work() as uow:
+        assert len(await uow.notices.occurrences(notice_id=1)) == 1
     await db2.close()
     await db.close()
 

@@ -173,11 +173,16 @@ def stored_failures(caplog: pytest.LogCaptureFixture) -> int:
     )
 
 
+@pytest.mark.parametrize("batch", [False, True], ids=["one_by_one", "batched"])
 async def test_disk_full_or_read_only_database_keeps_the_message_until_it_can_write(
-    tmp_path: Path, fake: FakeBotApi, clock: ManualClock, caplog: pytest.LogCaptureFixture
+    tmp_path: Path,
+    fake: FakeBotApi,
+    clock: ManualClock,
+    caplog: pytest.LogCaptureFixture,
+    batch: bool,
 ) -> None:
     with small_disk(tmp_path / "disk") as disk:
-        async with running(disk, fake, clock) as tg:
+        async with running(disk, fake, clock, batch=batch) as tg:
             await tg.said(GROUP, 500, "居民0", REPORTS[0])
             empty_wal(disk / "tg.db")  # so the next write has to grow it
 

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import itertools
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -79,8 +79,12 @@ async def running(
     fake: FakeBotApi,
     clock: ManualClock,
     chats: dict[str, Any] | None = None,
+    *,
+    batch: bool = False,
     **telegram: Any,
 ) -> AsyncIterator[Telegram]:
+    """The bot on Telegram through the fake; with `batch`, the messages of a getUpdates
+    answer handled in one transaction (as `linli run` does)."""
     cfg = telegram_config(tmp_path, chats, base_url=fake.base_url, **telegram)
     async with Database(cfg.storage.url) as db:
         adapters: dict[str, Any] = {}
@@ -94,6 +98,12 @@ async def running(
             finally:
                 handled.append(msg.message_id)
 
+        async def handle_batch(msgs: Sequence[Incoming]) -> list[bool]:
+            try:
+                return await app.handle_batch(msgs)
+            finally:
+                handled.extend(m.message_id for m in msgs)
+
         async def back() -> None:
             await app.platform_back("telegram")
 
@@ -106,6 +116,7 @@ async def running(
             retry_delay=0.05,
             intake=app,
             on_online=back,
+            handle_batch=handle_batch if batch else None,
         )
         adapters["telegram"] = adapter
         async with adapter:

@@ -56,6 +56,9 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 # pressed, it takes every answer away with it; stripped before the press is handed on
 CHOICE = "\u2063"
 
+# the messages of one getUpdates answer, handled in one transaction (App.handle_batch)
+HandleBatch = Callable[[Sequence[Incoming]], Awaitable[list[bool]]]
+
 
 @dataclass(frozen=True)
 class MenuEntry:
@@ -138,6 +141,7 @@ class TelegramAdapter:
         retry_delay: float = 0.5,
         on_online: Callable[[], Awaitable[None]] | None = None,
         intake: Intake | None = None,
+        handle_batch: HandleBatch | None = None,
     ) -> None:
         if not cfg.token:
             raise ValueError("telegram.token is required")
@@ -151,6 +155,7 @@ class TelegramAdapter:
             )
         )
         self._handle = handle
+        self._handle_batch = handle_batch  # without it, updates are handled one at a time
         # where updates that cannot be parsed or handled are set aside; refusals of presses
         self._intake = intake
         self._idless: set[str] = set()  # updates without an id already set aside
@@ -262,8 +267,7 @@ class TelegramAdapter:
                 except Exception:
                     log.exception("telegram: could not release the queued messages")
             self._polling_ok, failures = True, 0
-            for raw in updates:
-                await self._take(raw)
+            await self._take_all(updates)
 
     async def _get_updates(self) -> list[Any]:
         """One long poll, the updates as JSON: each is parsed on its own (by _take), so one
@@ -307,6 +311,76 @@ class TelegramAdapter:
             except Exception as exc:  # the database's failures were waited out in _store
                 await self._set_aside("adapter", ref, raw, exc)
         self._offset = max(self._offset or 0, update_id + 1)
+
+    async def _take_all(self, updates: list[Any]) -> None:
+        """The updates of one getUpdates answer, in order. With a batch handler, the plain
+        messages among them are stored in one transaction (each in a savepoint: one that
+        fails is set aside, the others are kept), and the offset moves past them once it is
+        committed; button presses (answered after they are stored), voice messages (handed
+        to the voice desk as they are stored) and updates that do not parse are taken one
+        at a time, as without."""
+        if self._handle_batch is None:
+            for raw in updates:
+                await self._take(raw)
+            return
+        batch: list[tuple[int, Incoming | None]] = []
+        for raw in updates:
+            taken = self._plain_message(raw)
+            if taken is not None:
+                batch.append(taken)
+                continue
+            await self._store_batch(batch)
+            batch = []
+            await self._take(raw)
+        await self._store_batch(batch)
+
+    def _plain_message(self, raw: Any) -> tuple[int, Incoming | None] | None:
+        """(update id, its message or None when it is nothing for the bot) for an update
+        that can join a batch; None for one to take on its own."""
+        update_id = raw.get("update_id") if isinstance(raw, dict) else None
+        if not isinstance(update_id, int) or isinstance(update_id, bool):
+            return None
+        try:
+            update = Update.de_json(raw, self.bot)
+            if update.callback_query is not None:
+                return None
+            incoming = self.to_incoming(update)
+        except Exception:  # set aside by _take, with the reason
+            return None
+        if incoming is not None and incoming.voice is not None:
+            return None
+        return update_id, incoming
+
+    async def _store_batch(self, batch: list[tuple[int, Incoming | None]]) -> None:
+        """Hand plain messages to the bot in one transaction, then confirm them. While the
+        database refuses, the batch waits and is handed over again whole (what of it was
+        committed before is known as seen, and not handled twice); if it fails otherwise as
+        a whole, its messages are taken one at a time."""
+        if not batch:
+            return
+        messages = [m for _, m in batch if m is not None]
+        backoff, attempt = Backoff(self._retry_delay, INTAKE_CAP), 0
+        assert self._handle_batch is not None
+        while messages:
+            attempt += 1
+            try:
+                await self._handle_batch(messages)
+                break
+            except Exception as exc:
+                if not is_storage_failure(exc):
+                    log.exception("telegram: a batch failed whole; taking it one at a time")
+                    for incoming in messages:
+                        await self._store(incoming, retry=True)
+                    break
+                delay = backoff.delay(attempt)
+                log.exception(
+                    "telegram: %d messages could not be stored (try %d); trying again in %.1f s",
+                    len(messages),
+                    attempt,
+                    delay,
+                )
+            await asyncio.sleep(delay)
+        self._offset = max(self._offset or 0, *(update_id + 1 for update_id, _ in batch))
 
     async def _set_aside(
         self, stage: str, ref: str, raw: Any, exc: BaseException | None = None
