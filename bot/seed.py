@@ -13,7 +13,6 @@ from handlers.announcements import ROTATION_WORDS
 from handlers.places import find_place
 from handlers.when import ScheduleError, next_fire, parse_schedule
 from storage import Database
-from storage.notices import DONE
 
 log = logging.getLogger(__name__)
 
@@ -138,4 +137,4 @@ async def seed_notices(db: Database, cfg: Config, *, at: datetime) -> None:
                     next_run_at=first,
                 )
             if first is None:
-                await uow.notices.update(notice_id=notice.id, status=DONE)
+                await uow.notices.finish(notice_id=notice.id)

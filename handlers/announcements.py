@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import datetime, timedelta
+from typing import NoReturn
 
 from handlers import texts
 from handlers.context import Context, UserError
@@ -14,7 +15,7 @@ from handlers.registry import Command
 from handlers.settings import Group
 from handlers.when import Schedule, ScheduleError, next_fire, parse_schedule
 from storage import NotFound
-from storage.notices import ACTIVE, DELETED, DONE, PAUSED, Notice
+from storage.notices import ACTIVE, DELETED, PAUSED, Notice
 
 log = logging.getLogger(__name__)
 
@@ -125,11 +126,8 @@ async def post_due_notices(ctx: Context) -> int:
             occurrence = next_fire(
                 schedule, after=occurrence, now=ctx.now, tz=ctx.settings.timezone
             )
-        await ctx.uow.notices.update(
-            notice_id=notice.id,
-            next_run_at=occurrence,
-            rotation=rotation,
-            status=ACTIVE if occurrence is not None else DONE,
+        await ctx.uow.notices.advance(
+            notice_id=notice.id, next_run_at=occurrence, rotation=rotation
         )
     return posted
 
@@ -247,6 +245,16 @@ async def _notice(ctx: Context, args: str, usage: str) -> Notice:
     return found
 
 
+async def _refuse_changed(ctx: Context, notice: Notice) -> NoReturn:
+    """Paused, resumed or deleted by another admin a moment ago: say what it is now."""
+    now = await ctx.uow.notices.get(notice_id=notice.id)
+    if now.status == DELETED:
+        raise UserError(texts.NOTICE_NO_SUCH.format(number=now.number))
+    raise UserError(
+        texts.NOTICE_ALREADY.format(number=now.number, status=texts.NOTICE_STATUS[now.status])
+    )
+
+
 async def pause_notice(ctx: Context, args: str) -> None:
     """暂停通知 A1."""
     notice = await _notice(ctx, args, "用法：暂停通知 A1")
@@ -256,7 +264,8 @@ async def pause_notice(ctx: Context, args: str) -> None:
                 number=notice.number, status=texts.NOTICE_STATUS[notice.status]
             )
         )
-    await ctx.uow.notices.update(notice_id=notice.id, status=PAUSED)
+    if not await ctx.uow.notices.pause(notice_id=notice.id):
+        await _refuse_changed(ctx, notice)
     ctx.schedule_changed = True
     await ctx.reply(texts.NOTICE_PAUSED.format(number=notice.number))
 
@@ -276,9 +285,8 @@ async def resume_notice(ctx: Context, args: str) -> None:
         upcoming = next_fire(schedule, after=None, now=ctx.now, tz=ctx.settings.timezone)
         if schedule.cron is None and upcoming is not None and upcoming <= ctx.now:
             upcoming = None
-    await ctx.uow.notices.update(
-        notice_id=notice.id, status=ACTIVE if upcoming else DONE, next_run_at=upcoming
-    )
+    if not await ctx.uow.notices.resume(notice_id=notice.id, next_run_at=upcoming):
+        await _refuse_changed(ctx, notice)
     ctx.schedule_changed = True
     await ctx.reply(texts.NOTICE_RESUMED.format(number=notice.number, next=fmt_next(ctx, upcoming)))
 
@@ -286,7 +294,8 @@ async def resume_notice(ctx: Context, args: str) -> None:
 async def delete_notice(ctx: Context, args: str) -> None:
     """删除通知 A1."""
     notice = await _notice(ctx, args, "用法：删除通知 A1")
-    await ctx.uow.notices.update(notice_id=notice.id, status=DELETED, next_run_at=None)
+    if not await ctx.uow.notices.delete(notice_id=notice.id):  # by another admin a moment ago
+        raise UserError(texts.NOTICE_NO_SUCH.format(number=notice.number))
     ctx.schedule_changed = True
     await ctx.reply(texts.NOTICE_DELETED.format(number=notice.number))
 

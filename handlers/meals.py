@@ -282,18 +282,18 @@ async def cancel(ctx: Context, args: str) -> None:
             req = replace(req, day=booked[0].day, meal=booked[0].meal)
     label = day_label(req.day, ctx.today)
     existing = await ctx.uow.meals.signup_of(person_id=req.diner.id, day=req.day, meal=req.meal)
+    who = "" if req.diner.id == ctx.sender.id else req.diner.name
+    nothing = texts.MEAL_NOTHING_TO_CANCEL.format(
+        who=who or "您", day=label, meal=meal_name(req.meal)
+    )
     if existing is None or existing.status != "active":
-        who = "" if req.diner.id == ctx.sender.id else req.diner.name
-        raise UserError(
-            texts.MEAL_NOTHING_TO_CANCEL.format(
-                who=who or "您", day=label, meal=meal_name(req.meal)
-            )
-        )
+        raise UserError(nothing)
     check_window(ctx, req.day, req.meal)
-    await ctx.uow.meals.cancel(signup_id=existing.id, at=ctx.now)
+    if not await ctx.uow.meals.cancel(signup_id=existing.id, at=ctx.now):
+        raise UserError(nothing)  # cancelled a moment ago (by the diner, or for them)
     await ctx.reply(
         texts.MEAL_CANCELLED.format(
-            who="" if req.diner.id == ctx.sender.id else req.diner.name,
+            who=who,
             day=label,
             meal=meal_name(req.meal),
         )

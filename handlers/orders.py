@@ -5,6 +5,7 @@ verbs on S-numbers (接单 S1, 办结 S1 说明, 满意 S1) are handled here (se
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import NoReturn
 
 from handlers import texts
 from handlers.chat import Button
@@ -13,9 +14,10 @@ from handlers.feature import Due, Feature
 from handlers.places import find_place
 from handlers.registry import Command, NumberHandler
 from handlers.settings import Service
+from handlers.ticket_rules import Actor, Outcome, Refusal, Verb, decide_order
 from handlers.when import DayError, day_label, parse_day
 from storage import NotFound
-from storage.orders import ACKNOWLEDGED, OPEN, RESOLVED, ServiceOrder
+from storage.orders import OPEN, ServiceOrder
 
 RATINGS = texts.RATING_WORDS
 
@@ -95,18 +97,36 @@ async def _order(ctx: Context, number: int) -> ServiceOrder:
         raise UserError(texts.ORDER_NO_SUCH.format(number=f"S{number}")) from None
 
 
-def _may_act(ctx: Context, order: ServiceOrder) -> bool:
-    return order.provider_id == ctx.sender.id or ctx.sender.has_any("admin", "community")
+async def _decided(
+    ctx: Context, order: ServiceOrder, verb: Verb, words: str = "", rating: str | None = None
+) -> Outcome:
+    """What the verb does to the order, per the ticket rules; a refusal is raised."""
+    actor = Actor(
+        # the provider, or staff standing in for them
+        responder=order.provider_id == ctx.sender.id or ctx.sender.has_any("admin", "community"),
+        resident=order.requester_id == ctx.sender.id,
+    )
+    decision = decide_order(order.status, actor, verb, words=words, rating=rating)
+    if isinstance(decision, Refusal):
+        raise UserError(decision.text(order.number))
+    return decision
+
+
+async def _refuse_changed(
+    ctx: Context, order: ServiceOrder, verb: Verb, words: str = ""
+) -> NoReturn:
+    """The order changed between reading and writing it: the refusal its state now calls for."""
+    now = await ctx.uow.orders.get(order_id=order.id)
+    decision = await _decided(ctx, now, verb, words)
+    raise AssertionError(f"{now.number}: {verb.value} refused by storage, allowed as {decision}")
 
 
 async def acknowledge(ctx: Context, number: int, _rest: str) -> None:
     """接单 S1, for the provider."""
     order = await _order(ctx, number)
-    if not _may_act(ctx, order):
-        raise UserError(texts.ORDER_NOT_YOURS.format(number=order.number))
-    if order.status != OPEN:
-        raise UserError(texts.ORDER_ALREADY.format(number=order.number, status="接单"))
-    await ctx.uow.orders.update(order_id=order.id, status=ACKNOWLEDGED, acknowledged_at=ctx.now)
+    await _decided(ctx, order, Verb.ACKNOWLEDGE)
+    if await ctx.uow.orders.acknowledge(order_id=order.id, at=ctx.now) is None:
+        await _refuse_changed(ctx, order, Verb.ACKNOWLEDGE)
     await ctx.reply(texts.ORDER_ACKED.format(number=order.number))
     requester = await ctx.uow.people.get(person_id=order.requester_id)
     await ctx.tell(
@@ -120,17 +140,9 @@ async def acknowledge(ctx: Context, number: int, _rest: str) -> None:
 async def resolve(ctx: Context, number: int, note: str) -> None:
     """办结 S1 说明: done; the resident is asked to rate it."""
     order = await _order(ctx, number)
-    if not _may_act(ctx, order):
-        raise UserError(texts.ORDER_NOT_YOURS.format(number=order.number))
-    if order.status == RESOLVED:
-        raise UserError(texts.ORDER_ALREADY.format(number=order.number, status="办结"))
-    await ctx.uow.orders.update(
-        order_id=order.id,
-        status=RESOLVED,
-        resolved_at=ctx.now,
-        acknowledged_at=order.acknowledged_at or ctx.now,
-        resolution=note or None,
-    )
+    await _decided(ctx, order, Verb.RESOLVE, note)
+    if await ctx.uow.orders.resolve(order_id=order.id, at=ctx.now, note=note or None) is None:
+        await _refuse_changed(ctx, order, Verb.RESOLVE, note)
     await ctx.reply(texts.ORDER_DONE.format(number=order.number))
     requester = await ctx.uow.people.get(person_id=order.requester_id)
     await ctx.tell(
@@ -154,32 +166,26 @@ def rating(word: str) -> NumberHandler:
 async def rate(ctx: Context, number: int, word: str, reason: str) -> None:
     """满意 S1 / 不满意 S1 原因: the resident's verdict; 不满意 sends it back."""
     order = await _order(ctx, number)
-    if order.requester_id != ctx.sender.id:
-        raise UserError(texts.ORDER_NOT_YOURS.format(number=order.number))
-    if order.status != RESOLVED:
-        raise UserError(texts.RATING_NOT_RESOLVED.format(number=order.number))
-    rating = RATINGS[word]
-    if rating == "unsatisfied" and not reason:
-        raise UserError(texts.RATING_NEED_REASON.format(number=order.number))
-    if rating == "unsatisfied":
-        await ctx.uow.orders.update(
-            order_id=order.id, status=ACKNOWLEDGED, rating=None, resolved_at=None
-        )
-        provider = await ctx.uow.people.get(person_id=order.provider_id)
-        await ctx.tell(
-            provider,
-            texts.REOPEN_ALERT.format(
-                number=order.number,
-                name=ctx.sender.name,
-                reason=reason or texts.NO_REASON,
-                alert=f"{order.service}（{order.address}）",
-            ),
-            [Button(f"办结 {order.number}", f"办结 {order.number}")],
-        )
-        await ctx.reply(texts.RATING_REOPENED.format(number=order.number, worker=provider.name))
+    outcome = await _decided(ctx, order, Verb.RATE, reason, RATINGS[word])
+    if outcome is Outcome.RATE:
+        if await ctx.uow.orders.rate(order_id=order.id, rating=RATINGS[word]) is None:
+            await _refuse_changed(ctx, order, Verb.RATE, reason)
+        await ctx.reply(texts.ORDER_RATED.format(rating=word))
         return
-    await ctx.uow.orders.update(order_id=order.id, rating=rating)
-    await ctx.reply(texts.ORDER_RATED.format(rating=word))
+    if await ctx.uow.orders.reopen(order_id=order.id) is None:
+        await _refuse_changed(ctx, order, Verb.RATE, reason)
+    provider = await ctx.uow.people.get(person_id=order.provider_id)
+    await ctx.tell(
+        provider,
+        texts.REOPEN_ALERT.format(
+            number=order.number,
+            name=ctx.sender.name,
+            reason=reason or texts.NO_REASON,
+            alert=f"{order.service}（{order.address}）",
+        ),
+        [Button(f"办结 {order.number}", f"办结 {order.number}")],
+    )
+    await ctx.reply(texts.RATING_REOPENED.format(number=order.number, worker=provider.name))
 
 
 async def my_orders(ctx: Context) -> list[str]:

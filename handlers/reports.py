@@ -206,54 +206,116 @@ async def ask_category(ctx: Context, draft: Draft, first: str, second: str) -> N
     await ctx.reply(texts.REPORT_ASK_CATEGORY.format(first=first, second=second))
 
 
+@dataclass(frozen=True)
+class Reading:
+    """A draft understood: its category (and a close second), how dangerous it sounds, and
+    whether its building is one of ours."""
+
+    category: Category
+    runner_up: Category | None
+    danger: str | None  # 'fire', 'gas' or None
+    known: bool
+
+
+@dataclass(frozen=True)
+class Route:
+    """Who a new report goes to: the level that answers for it and its people (none at all
+    when nobody answers at any level)."""
+
+    level: int
+    chain: list[Person]
+
+
 async def file_report(ctx: Context, draft: Draft, *, on_behalf: bool = False) -> None:
     """File a report (or merge it into an open duplicate), alert, and answer the chat."""
-    msg = ctx.incoming
-    assert msg is not None
-    policy = ctx.settings.reports
-    place = draft.place
+    reading = await _understand(ctx, draft)
+    if _must_ask_category(draft, reading, on_behalf=on_behalf):
+        assert reading.runner_up is not None
+        await ask_category(ctx, draft, reading.category.name, reading.runner_up.name)
+        return
+    dup = await _open_duplicate(ctx, draft, reading)
+    if dup is not None:
+        await follow_report(ctx, dup, draft.reporter, draft.text)
+        return
+    route = await _route(ctx, draft, reading)
+    filed = await _persist(ctx, draft, reading, route, on_behalf=on_behalf)
+    unreachable = await _alert_responders(ctx, filed, reading, route)
+    await ctx.reply(await _filed_answer(ctx, draft, reading, route, filed, on_behalf=on_behalf))
+    if unreachable:  # the admins' business, privately: never the residents' group
+        notice = texts.REPORT_UNREACHABLE.format(number=filed.number, names="、".join(unreachable))
+        for admin in await ctx.uow.people.with_role(role="admin"):
+            await ctx.tell(admin, notice)
+
+
+async def _understand(ctx: Context, draft: Draft) -> Reading:
     meaning = understand_report(ctx, draft.text)
     category = category_named(ctx, draft.category or meaning.category)
-    danger = meaning.urgency
     runner_up = None
     if draft.category is None and meaning.close and meaning.runner_up is not None:
         runner_up = category_named(ctx, meaning.runner_up.name)
-        if set(runner_up.also_roles) != set(category.also_roles) and not danger and not on_behalf:
-            await ask_category(ctx, draft, category.name, runner_up.name)
-            return
-    known = await ctx.uow.people.building_exists(name=place.building)
+    known = await ctx.uow.people.building_exists(name=draft.place.building)
+    return Reading(category, runner_up, meaning.urgency, known)
 
-    if known and not danger and category.name != OTHER and policy.duplicate_window_hours:
-        since = ctx.now - timedelta(hours=policy.duplicate_window_hours)
-        dup = await ctx.uow.reports.open_duplicate(
-            building=place.building, category=category.name, since=since
-        )
-        if dup is not None:
-            await follow_report(ctx, dup, draft.reporter, draft.text)
-            return
 
-    if known:
-        level, chain = 0, await responders(ctx, level=0, building=place.building)
-        if not chain:
-            level, chain = await next_level(ctx, above=0, building=place.building)
-    else:
-        level, chain = await next_level(ctx, above=0, building=None)
+def _must_ask_category(draft: Draft, reading: Reading, *, on_behalf: bool) -> bool:
+    """Two categories alerting different people scored close: ask, do not guess — unless it
+    is urgent, or a worker files for a resident who is not there to answer."""
+    second = reading.runner_up
+    return (
+        second is not None
+        and set(second.also_roles) != set(reading.category.also_roles)
+        and not reading.danger
+        and not on_behalf
+    )
+
+
+async def _open_duplicate(ctx: Context, draft: Draft, reading: Reading) -> Report | None:
+    """An open report of the same building and category filed lately (not for an urgent
+    report, nor 其他: those are filed each time)."""
+    policy = ctx.settings.reports
+    if not reading.known or reading.danger or reading.category.name == OTHER:
+        return None
+    if not policy.duplicate_window_hours:
+        return None
+    return await ctx.uow.reports.open_duplicate(
+        building=draft.place.building,
+        category=reading.category.name,
+        since=ctx.now - timedelta(hours=policy.duplicate_window_hours),
+    )
+
+
+async def _route(ctx: Context, draft: Draft, reading: Reading) -> Route:
+    """The building's grid, else the first level above with anyone."""
+    if reading.known:
+        chain = await responders(ctx, level=0, building=draft.place.building)
+        if chain:
+            return Route(0, chain)
+        return Route(*await next_level(ctx, above=0, building=draft.place.building))
+    return Route(*await next_level(ctx, above=0, building=None))
+
+
+async def _persist(
+    ctx: Context, draft: Draft, reading: Reading, route: Route, *, on_behalf: bool
+) -> Report:
+    msg = ctx.incoming
+    assert msg is not None
+    place, urgent = draft.place, reading.danger is not None
     filed = await ctx.uow.reports.file(
         reporter_id=draft.reporter.id,
         building=place.building,
-        known_building=known,
+        known_building=reading.known,
         unit=place.unit,
         room=place.room,
         text=draft.text,
-        category=category.name,
-        urgent=danger is not None,
-        assignee_id=chain[0].id if chain else None,
-        level=level,
+        category=reading.category.name,
+        urgent=urgent,
+        assignee_id=route.chain[0].id if route.chain else None,
+        level=route.level,
         origin_platform=msg.platform,
         origin_chat=msg.chat_id,
         photo=draft.photo,
         at=ctx.now,
-        ack_due=ctx.now + timedelta(minutes=ack_minutes(ctx, category, danger is not None)),
+        ack_due=ctx.now + timedelta(minutes=ack_minutes(ctx, reading.category, urgent)),
         filed_by_id=ctx.sender.id if on_behalf else None,
     )
     if draft.voice:  # the clip stays with the report, for whoever handles it
@@ -264,34 +326,45 @@ async def file_report(ctx: Context, draft: Draft, *, on_behalf: bool = False) ->
             at=ctx.now,
             note=draft.voice,
         )
-
     log.info(
         "report %s filed: %s, %s, level %d%s",
         filed.number,
         place.building,
-        category.name,
-        level,
-        ", urgent" if danger else "",
+        reading.category.name,
+        route.level,
+        ", urgent" if urgent else "",
     )
-    # alerted: the level's responders, the category's extra roles, and for an urgent report
-    # every level above at once
-    alerted: list[Person] = list(chain)
-    extra_roles = list(category.also_roles)
-    if danger:
-        for upper in range(level + 1, LEVELS):
+    return filed
+
+
+async def _alert_responders(
+    ctx: Context, filed: Report, reading: Reading, route: Route
+) -> list[str]:
+    """Alert the level's responders, the category's extra roles, and for an urgent report
+    every level above at once; returns the names of those who could not be reached."""
+    alerted: list[Person] = list(route.chain)
+    if reading.danger:
+        for upper in range(route.level + 1, LEVELS):
             alerted += await responders(ctx, level=upper, building=None)
-    for role in extra_roles:
+    for role in reading.category.also_roles:
         alerted += await ctx.uow.people.with_role(role=role)
     body = await alert_text(ctx, filed)
-    if runner_up is not None:
-        body += texts.ALERT_RUNNER_UP.format(second=runner_up.name)
+    if reading.runner_up is not None:
+        body += texts.ALERT_RUNNER_UP.format(second=reading.runner_up.name)
     unreachable = []
     for person in {p.id: p for p in alerted}.values():
         if not await ctx.tell(person, body, ticket_buttons(filed), photo=filed.photo):
             unreachable.append(person.name)
+    return unreachable
 
-    names = "、".join(p.name for p in chain) or texts.LEVEL_NAMES[level]
-    if not known:
+
+async def _filed_answer(
+    ctx: Context, draft: Draft, reading: Reading, route: Route, filed: Report, *, on_behalf: bool
+) -> str:
+    """What the chat is told: the number, who has it, and the safety advice first when urgent."""
+    place, level = draft.place, route.level
+    names = "、".join(p.name for p in route.chain) or texts.LEVEL_NAMES[level]
+    if not reading.known:
         answer = texts.REPORT_FILED_UNKNOWN_BUILDING.format(
             number=filed.number, text=draft.text, building=place.building, handler=names
         )
@@ -308,15 +381,12 @@ async def file_report(ctx: Context, draft: Draft, *, on_behalf: bool = False) ->
             handler=handler,
             name=draft.reporter.name,
         )
-    if danger == "fire":
+    policy = ctx.settings.reports
+    if reading.danger == "fire":
         answer = texts.REPORT_URGENT_FIRE.format(line=policy.fire_line) + "\n" + answer
-    elif danger == "gas":
+    elif reading.danger == "gas":
         answer = texts.REPORT_URGENT_GAS.format(line=policy.gas_line) + "\n" + answer
-    await ctx.reply(answer)
-    if unreachable:  # the admins' business, privately: never the residents' group
-        notice = texts.REPORT_UNREACHABLE.format(number=filed.number, names="、".join(unreachable))
-        for admin in await ctx.uow.people.with_role(role="admin"):
-            await ctx.tell(admin, notice)
+    return answer
 
 
 async def follow_report(ctx: Context, found: Report, person: Person, text: str) -> None:
@@ -525,23 +595,17 @@ async def escalate_unacknowledged(ctx: Context) -> int:
         if not chain:
             continue  # the top of the chain has it already
         category = category_named(ctx, found.category)
-        updated = await ctx.uow.reports.update_if(
-            report_id=found.id,
-            expect={"level": found.level, "ack_due": found.ack_due, "status": found.status},
+        updated = await ctx.uow.reports.escalate(
+            seen=found,
             level=level,
             # the grid worker stays the assignee; the level above now oversees it too
             assignee_id=found.assignee_id or chain[0].id,
             ack_due=ctx.now + timedelta(minutes=ack_minutes(ctx, category, found.urgent)),
+            at=ctx.now,
+            level_name=texts.LEVEL_NAMES[level],
         )
         if updated is None:
             continue  # another worker escalated it a moment ago
-        await ctx.uow.reports.add_event(
-            report_id=found.id,
-            kind="escalated",
-            actor_id=None,
-            at=ctx.now,
-            note=texts.LEVEL_NAMES[level],
-        )
         deadline = ctx.fmt(found.ack_due) if found.ack_due else ""
         body = texts.ESCALATED_UP.format(
             number=found.number, deadline=deadline, alert=await alert_text(ctx, updated)
@@ -572,18 +636,11 @@ async def chase_unresolved(ctx: Context) -> int:
         assert found.assignee_id is not None and found.resolve_due is not None
         assignee = await ctx.uow.people.get(person_id=found.assignee_id)
         level, chain = await next_level(ctx, above=found.level, building=found.building)
-        expect = {"resolve_due": found.resolve_due, "resolve_reminded": found.resolve_reminded}
         if not found.resolve_reminded:
-            if not await ctx.uow.reports.update_if(
-                report_id=found.id,
-                expect=expect,
-                resolve_reminded=True,
-                resolve_due=ctx.now + grace,
+            if not await ctx.uow.reports.remind_overdue(
+                seen=found, grace_until=ctx.now + grace, at=ctx.now
             ):
-                continue
-            await ctx.uow.reports.add_event(
-                report_id=found.id, kind="resolve_overdue", actor_id=None, at=ctx.now, note=None
-            )
+                continue  # another worker reminded them a moment ago
             # at the top of the chain there is nobody to pass it to: no such promise
             await ctx.tell(
                 assignee,
@@ -599,25 +656,19 @@ async def chase_unresolved(ctx: Context) -> int:
             )
             done += 1
             continue
-        hours = resolve_hours(ctx, found.category)
-        updated = await ctx.uow.reports.update_if(
-            report_id=found.id,
-            expect=expect,
+        due = ctx.now + timedelta(hours=resolve_hours(ctx, found.category))
+        if not chain:  # nobody above: keep reminding at each deadline
+            await ctx.uow.reports.renew_overdue(seen=found, resolve_due=due)
+            continue
+        updated = await ctx.uow.reports.escalate_overdue(
+            seen=found,
             level=level,
-            resolve_reminded=False,
-            resolve_due=ctx.now + timedelta(hours=hours),
+            resolve_due=due,
+            at=ctx.now,
+            level_name=texts.LEVEL_NAMES[level],
         )
         if updated is None:
             continue  # another worker got there first
-        if not chain:
-            continue  # nobody above: keep reminding at each deadline
-        await ctx.uow.reports.add_event(
-            report_id=found.id,
-            kind="resolve_escalated",
-            actor_id=None,
-            at=ctx.now,
-            note=texts.LEVEL_NAMES[level],
-        )
         body = texts.RESOLVE_ESCALATED_UP.format(
             number=found.number,
             worker=assignee.name,
@@ -645,14 +696,9 @@ async def recheck(ctx: Context) -> int:
     found = await ctx.uow.reports.recheck_due_at(now=ctx.now)
     done = 0
     for r in found:
-        if not await ctx.uow.reports.update_if(
-            report_id=r.id, expect={"recheck_due": r.recheck_due}, recheck_due=None
-        ):
+        if not await ctx.uow.reports.take_recheck(seen=r, at=ctx.now):
             continue
         done += 1
-        await ctx.uow.reports.add_event(
-            report_id=r.id, kind="recheck", actor_id=None, at=ctx.now, note=None
-        )
         if r.assignee_id is not None:
             worker = await ctx.uow.people.get(person_id=r.assignee_id)
             await ctx.tell(

@@ -16,7 +16,7 @@ from handlers.settings import Group
 from handlers.understanding import SlotError, parse_rsvp
 from handlers.when import DayError, ScheduleError, day_label, parse_clock, parse_day
 from storage import NotFound
-from storage.events import CANCELLED, CLOSED, GOING, OPEN, WAITLIST, Draft, Event, Rsvp
+from storage.events import CANCELLED, GOING, OPEN, WAITLIST, Draft, Event, Rsvp
 
 ORGANISERS = frozenset({"admin", "community", "branch", "grid_worker"})
 NEW_EVENT = "event_new"
@@ -281,14 +281,10 @@ async def rsvp(ctx: Context, args: str) -> None:
             )
             if size > left:
                 raise UserError(texts.RSVP_TOO_MANY.format(title=event.title, left=left))
-        await ctx.uow.events.set_rsvp(
-            event_id=event.id,
-            person_id=ctx.sender.id,
-            guests=guests,
-            status=GOING,
-            at=ctx.now,
-            requeue=False,
-        )
+        if not await ctx.uow.events.change_guests(
+            event_id=event.id, person_id=ctx.sender.id, guests=guests, at=ctx.now
+        ):  # withdrawn a moment ago (another chat of theirs): nothing to change
+            raise UserError(texts.RSVP_NOTHING.format(number=event.number))
         await ctx.reply(texts.RSVP_UPDATED_GOING.format(number=event.number, people=size))
         await promote(ctx, event)
         return
@@ -296,15 +292,11 @@ async def rsvp(ctx: Context, args: str) -> None:
     # whoever waits does not fit the places left (promote() saw to it): a party that fits
     # takes them, as one behind them on the waitlist would
     fits = event.capacity is None or taken + size <= event.capacity
-    requeue = mine is None or mine.status != WAITLIST
-    await ctx.uow.events.set_rsvp(
-        event_id=event.id,
-        person_id=ctx.sender.id,
-        guests=guests,
-        status=GOING if fits else WAITLIST,
-        at=ctx.now,
-        requeue=requeue,
+    joined = await ctx.uow.events.join(
+        event_id=event.id, person_id=ctx.sender.id, guests=guests, going=fits, at=ctx.now
     )
+    if joined is None:  # going already, since a moment ago (another chat of theirs)
+        raise UserError(texts.RSVP_ALREADY.format(number=event.number, people=size))
     if fits:
         text = texts.RSVP_GOING.format(
             number=event.number,
@@ -335,14 +327,10 @@ async def promote(ctx: Context, event: Event) -> None:
         taken = await ctx.uow.events.taken(event_id=event.id)
         if event.capacity is not None and taken + r.size > event.capacity:
             continue
-        await ctx.uow.events.set_rsvp(
-            event_id=event.id,
-            person_id=r.person_id,
-            guests=r.guests,
-            status=GOING,
-            at=ctx.now,
-            requeue=False,
-        )
+        if not await ctx.uow.events.promote_waitlisted(
+            event_id=event.id, person_id=r.person_id, at=ctx.now
+        ):
+            continue  # withdrawn, or promoted by another worker, a moment ago
         person = await ctx.uow.people.get(person_id=r.person_id)
         await ctx.tell(
             person,
@@ -362,14 +350,8 @@ async def cancel_rsvp(ctx: Context, args: str) -> None:
     if mine is None or mine.status not in (GOING, WAITLIST) or event.status == CANCELLED:
         raise UserError(texts.RSVP_NOTHING.format(number=event.number))
     _not_started(ctx, event, "取消报名")
-    await ctx.uow.events.set_rsvp(
-        event_id=event.id,
-        person_id=ctx.sender.id,
-        guests=mine.guests,
-        status=CANCELLED,
-        at=ctx.now,
-        requeue=False,
-    )
+    if not await ctx.uow.events.withdraw(event_id=event.id, person_id=ctx.sender.id, at=ctx.now):
+        raise UserError(texts.RSVP_NOTHING.format(number=event.number))
     await ctx.reply(texts.RSVP_CANCELLED.format(number=event.number, title=event.title))
     if mine.status == GOING and event.status == OPEN and event.starts_at > ctx.now:
         await promote(ctx, event)
@@ -486,7 +468,8 @@ async def close_event(ctx: Context, args: str) -> None:
     event, _ = await _organised(ctx, args, "用法：关闭活动 E1")
     if event.status == CANCELLED:
         raise UserError(texts.EVENT_ALREADY_CANCELLED.format(number=event.number))
-    await ctx.uow.events.update(event_id=event.id, status=CLOSED)
+    if not await ctx.uow.events.close(event_id=event.id):  # cancelled a moment ago
+        raise UserError(texts.EVENT_ALREADY_CANCELLED.format(number=event.number))
     await ctx.reply(texts.EVENT_CLOSED.format(number=event.number))
 
 
@@ -496,7 +479,8 @@ async def cancel_event(ctx: Context, args: str) -> None:
     if event.status == CANCELLED:
         raise UserError(texts.EVENT_ALREADY_CANCELLED.format(number=event.number))
     _not_started(ctx, event, "取消")
-    await ctx.uow.events.update(event_id=event.id, status=CANCELLED)
+    if not await ctx.uow.events.cancel(event_id=event.id):  # by another organiser
+        raise UserError(texts.EVENT_ALREADY_CANCELLED.format(number=event.number))
     notice = texts.EVENT_CANCELLED_NOTICE.format(
         title=event.title, number=event.number, time=when(ctx, event.starts_at)
     )
@@ -560,7 +544,8 @@ async def _digest(ctx: Context, event: Event) -> int:
     waiting = len(await ctx.uow.events.rsvps(event_id=event.id, status=WAITLIST))
     if taken == event.reported_count:
         return 0
-    await ctx.uow.events.update(event_id=event.id, reported_count=taken, reported_at=ctx.now)
+    if not await ctx.uow.events.record_count(seen=event, count=taken, at=ctx.now):
+        return 0  # another worker told the organiser a moment ago
     organiser = await ctx.uow.people.get(person_id=event.created_by)
     await ctx.tell(
         organiser,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import NoReturn
 
 from handlers import texts
 from handlers.chat import Button
@@ -24,8 +25,10 @@ from handlers.reports import (
     tell_residents,
     ticket_buttons,
 )
+from handlers.ticket_rules import Actor, Outcome, Refusal, Verb, decide_report
 from storage import NotFound
-from storage.reports import ACKNOWLEDGED, OPEN, RESOLVED, Report
+from storage.people import Person
+from storage.reports import ACKNOWLEDGED, OPEN, Location, Report
 
 _NUMBER = re.compile(r"^[Hh]?(\d{1,9})(?![\d])\s*(.*)$", re.S)
 _NAMES_A_TICKET = re.compile(r"^(?:[Hh]\d|\d{1,9}(?:\s|$))")  # not "3栋又有人充电"
@@ -54,32 +57,50 @@ async def may_act(ctx: Context, found: Report) -> bool:
     return False
 
 
-async def _actionable(ctx: Context, args: str, usage: str) -> tuple[Report, str]:
-    found, rest = await _ticket(ctx, args, usage)
-    if not await may_act(ctx, found):
-        raise UserError(texts.NOT_YOUR_REPORT.format(number=found.number))
-    if found.status == RESOLVED:
-        raise UserError(texts.ALREADY_RESOLVED.format(number=found.number))
-    return found, rest
+async def actor_of(ctx: Context, found: Report) -> Actor:
+    """The sender's part in a report: responder, resident (reporter or follower), or both."""
+    followers = await ctx.uow.reports.followers(report_id=found.id)
+    return Actor(
+        responder=await may_act(ctx, found),
+        resident=ctx.sender.id in (found.reporter_id, *followers),
+    )
+
+
+async def _decided(
+    ctx: Context, found: Report, verb: Verb, words: str = "", rating: str | None = None
+) -> Outcome:
+    """What the verb does to the report, per the ticket rules; a refusal is raised."""
+    decision = decide_report(
+        found.status,
+        await actor_of(ctx, found),
+        verb,
+        words=words,
+        rating=rating,
+        assigned=found.assignee_id is not None,
+    )
+    if isinstance(decision, Refusal):
+        raise UserError(decision.text(found.number))
+    return decision
+
+
+async def _refuse_changed(ctx: Context, found: Report, verb: Verb, words: str = "") -> NoReturn:
+    """The report changed between reading and writing it (another worker, another person):
+    the refusal its state now calls for."""
+    now = await ctx.uow.reports.get(report_id=found.id)
+    decision = await _decided(ctx, now, verb, words)
+    raise AssertionError(f"{now.number}: {verb.value} refused by storage, allowed as {decision}")
 
 
 async def acknowledge(ctx: Context, args: str) -> None:
     """接单 H1: the responder takes the report; its reporter is told."""
-    found, _ = await _actionable(ctx, args, texts.TICKET_USAGE.format(verb="接单"))
-    if found.status == ACKNOWLEDGED:
-        raise UserError(texts.ALREADY_ACKED.format(number=found.number))
+    found, _ = await _ticket(ctx, args, texts.TICKET_USAGE.format(verb="接单"))
+    await _decided(ctx, found, Verb.ACKNOWLEDGE)
     due = ctx.now + timedelta(hours=resolve_hours(ctx, found.category))
-    updated = await ctx.uow.reports.update(
-        report_id=found.id,
-        status=ACKNOWLEDGED,
-        assignee_id=ctx.sender.id,
-        acknowledged_at=ctx.now,
-        resolve_due=due,
-        resolve_reminded=False,
+    updated = await ctx.uow.reports.acknowledge(
+        report_id=found.id, by=ctx.sender.id, at=ctx.now, resolve_due=due
     )
-    await ctx.uow.reports.add_event(
-        report_id=found.id, kind="acknowledged", actor_id=ctx.sender.id, at=ctx.now, note=None
-    )
+    if updated is None:
+        await _refuse_changed(ctx, found, Verb.ACKNOWLEDGE)
     await ctx.reply(
         texts.ACKED_WORKER.format(number=found.number, deadline=ctx.fmt(due)),
         ticket_buttons(updated),
@@ -95,24 +116,16 @@ async def acknowledge(ctx: Context, args: str) -> None:
 
 async def resolve(ctx: Context, args: str) -> None:
     """办结 H1 已清理: resolved; reporter and followers are told and asked to rate it."""
-    found, note = await _actionable(ctx, args, texts.RESOLVE_USAGE)
-    if not note:  # the resident is told what was done: "（无）" tells them nothing
-        raise UserError(texts.RESOLVE_NEED_NOTE.format(number=found.number))
+    found, note = await _ticket(ctx, args, texts.RESOLVE_USAGE)
+    await _decided(ctx, found, Verb.RESOLVE, note)
     recheck = None
     if found.category in ctx.settings.reports.recheck_categories:
         recheck = ctx.now + timedelta(days=ctx.settings.reports.recheck_days)
-    await ctx.uow.reports.update(
-        report_id=found.id,
-        status=RESOLVED,
-        assignee_id=found.assignee_id if found.status == ACKNOWLEDGED else ctx.sender.id,
-        acknowledged_at=found.acknowledged_at or ctx.now,
-        resolved_at=ctx.now,
-        resolution=note or None,
-        recheck_due=recheck,
+    done = await ctx.uow.reports.resolve(
+        report_id=found.id, by=ctx.sender.id, at=ctx.now, note=note, recheck_due=recheck
     )
-    await ctx.uow.reports.add_event(
-        report_id=found.id, kind="resolved", actor_id=ctx.sender.id, at=ctx.now, note=note or None
-    )
+    if done is None:
+        await _refuse_changed(ctx, found, Verb.RESOLVE, note)
     text = texts.RESOLVED_REPORTER.format(
         number=found.number, place=found.place, text=found.text, note=note
     )
@@ -123,50 +136,45 @@ async def resolve(ctx: Context, args: str) -> None:
     await ctx.reply(reply.format(number=found.number))
 
 
-async def reassign(ctx: Context, args: str) -> None:
-    """转派 H1 5栋 / 转派 H1 陈刚: hand the report to another building's grid or a person."""
-    found, target = await _actionable(ctx, args, texts.REASSIGN_USAGE)
-    if not target:
-        raise UserError(texts.REASSIGN_USAGE)
+async def _reassign_target(ctx: Context, target: str) -> tuple[list[Person], Location | None]:
+    """Who 转派 names — a worker, or a known building's grid — and the place it moves to."""
     person = await ctx.uow.people.find_by_name(name=target)
-    place = None if person else find_place(target, ctx.settings.building_aliases)
-    changes: dict[str, object] = {}
     if person is not None:
         if not person.has_any(*WORKERS):
             raise UserError(texts.REASSIGN_NOT_WORKER.format(name=person.name))
-        chain = [person]
-    elif place is not None and await ctx.uow.people.building_exists(name=place.building):
-        chain = await responders(ctx, level=0, building=place.building)
-        if not chain:
-            raise UserError(texts.REASSIGN_NO_ONE.format(building=place.building))
-        changes = {
-            "building": place.building,
-            "known_building": True,
-            "level": 0,
-            "unit": place.unit,
-            "room": place.room,
-        }
-    else:
+        return [person], None
+    place = find_place(target, ctx.settings.building_aliases)
+    if place is None or not await ctx.uow.people.building_exists(name=place.building):
         raise UserError(texts.REASSIGN_UNKNOWN.format(target=target))
+    chain = await responders(ctx, level=0, building=place.building)
+    if not chain:
+        raise UserError(texts.REASSIGN_NO_ONE.format(building=place.building))
+    return chain, Location(place.building, place.unit, place.room)
+
+
+async def reassign(ctx: Context, args: str) -> None:
+    """转派 H1 5栋 / 转派 H1 陈刚: hand the report to another building's grid or a person."""
+    found, target = await _ticket(ctx, args, texts.REASSIGN_USAGE)
+    await _decided(ctx, found, Verb.REASSIGN, target)
+    chain, moved = await _reassign_target(ctx, target)
     ids = [p.id for p in chain]
-    if ids == [found.assignee_id] and changes.get("building", found.building) == found.building:
+    if ids == [found.assignee_id] and (moved is None or moved.building == found.building):
         # to whoever has it already (转派 H1 李娜 by 李娜): nothing would change
         if found.assignee_id == ctx.sender.id:
             raise UserError(texts.REASSIGN_SELF.format(number=found.number))
         raise UserError(texts.REASSIGN_SAME.format(number=found.number, who=chain[0].name))
-    updated = await ctx.uow.reports.update(
-        report_id=found.id,
-        assignee_id=chain[0].id,
-        status=OPEN,
-        acknowledged_at=None,
-        resolve_due=None,
-        ack_due=ctx.now + timedelta(minutes=ctx.settings.reports.ack_minutes),
-        **changes,
-    )
     who = "、".join(p.name for p in chain)
-    await ctx.uow.reports.add_event(
-        report_id=found.id, kind="reassigned", actor_id=ctx.sender.id, at=ctx.now, note=who
+    updated = await ctx.uow.reports.reassign(
+        report_id=found.id,
+        to=chain[0].id,
+        by=ctx.sender.id,
+        at=ctx.now,
+        ack_due=ctx.now + timedelta(minutes=ctx.settings.reports.ack_minutes),
+        who=who,
+        place=moved,
     )
+    if updated is None:
+        await _refuse_changed(ctx, found, Verb.REASSIGN, target)
     body = texts.REASSIGN_ALERT.format(
         number=found.number, by=ctx.sender.name, alert=await alert_text(ctx, updated)
     )
@@ -187,9 +195,8 @@ async def reassign(ctx: Context, args: str) -> None:
 
 async def note(ctx: Context, args: str) -> None:
     """备注 H1 明天上午处理: a note the reporter and followers see."""
-    found, text = await _actionable(ctx, args, texts.NOTE_USAGE)
-    if not text:
-        raise UserError(texts.NOTE_USAGE)
+    found, text = await _ticket(ctx, args, texts.NOTE_USAGE)
+    await _decided(ctx, found, Verb.NOTE, text)
     await ctx.uow.reports.add_event(
         report_id=found.id, kind="note", actor_id=ctx.sender.id, at=ctx.now, note=text
     )
@@ -206,8 +213,7 @@ async def note(ctx: Context, args: str) -> None:
 async def follow(ctx: Context, args: str) -> None:
     """我也遇到 H1: a resident joins a report and hears of its progress."""
     found, rest = await _ticket(ctx, args, texts.FOLLOW_USAGE)
-    if found.status == RESOLVED:
-        raise UserError(texts.ALREADY_RESOLVED.format(number=found.number))
+    await _decided(ctx, found, Verb.FOLLOW)
     await follow_report(ctx, found, ctx.sender, rest or found.text)
 
 
@@ -224,19 +230,13 @@ async def rate(ctx: Context, word: str, args: str) -> None:
     """满意 / 基本满意 / 不满意 [H1] [原因]: the resident's verdict; 不满意 reopens it."""
     if _NAMES_A_TICKET.match(args):
         found, reason = await _ticket(ctx, args, texts.TICKET_USAGE.format(verb=word))
-        followers = await ctx.uow.reports.followers(report_id=found.id)
-        if ctx.sender.id != found.reporter_id and ctx.sender.id not in followers:
-            raise UserError(texts.RATING_NOT_YOURS.format(number=found.number))
-        if found.status != RESOLVED:
-            raise UserError(texts.RATING_NOT_RESOLVED.format(number=found.number))
     else:
         waiting = await ctx.uow.reports.awaiting_rating(person_id=ctx.sender.id)
         if waiting is None:
             raise UserError(texts.RATING_NOTHING)
         found, reason = waiting, args.strip()
     rating = RATINGS[word]
-    if rating == "unsatisfied" and not reason:  # it goes back to the worker: say what is wrong
-        raise UserError(texts.RATING_NEED_REASON.format(number=found.number))
+    outcome = await _decided(ctx, found, Verb.RATE, reason, rating)
     await ctx.uow.reports.rate(
         report_id=found.id,
         person_id=ctx.sender.id,
@@ -251,28 +251,22 @@ async def rate(ctx: Context, word: str, args: str) -> None:
         at=ctx.now,
         note=f"{word} {reason}".strip(),
     )
-    if rating != "unsatisfied" or found.assignee_id is None:
+    if outcome is Outcome.RATE:
         # named: with two reports waiting, a bare 满意 must say which one it rated
         await ctx.reply(
             texts.RATING_THANKS_REPORT.format(number=found.number, place=found.place, rating=word)
         )
         return
-    updated = await ctx.uow.reports.update(
+    assert found.assignee_id is not None  # the rules reopen only a report someone has
+    updated = await ctx.uow.reports.reopen(
         report_id=found.id,
-        status=ACKNOWLEDGED,
-        resolved_at=None,
-        resolution=None,
-        recheck_due=None,
-        resolve_reminded=False,
+        by=ctx.sender.id,
+        at=ctx.now,
+        reason=reason or None,
         resolve_due=ctx.now + timedelta(hours=resolve_hours(ctx, found.category)),
     )
-    await ctx.uow.reports.add_event(
-        report_id=found.id,
-        kind="reopened",
-        actor_id=ctx.sender.id,
-        at=ctx.now,
-        note=reason or None,
-    )
+    if updated is None:  # reopened by another follower a moment ago: their rating stands too
+        await _refuse_changed(ctx, found, Verb.RATE, reason)
     worker = await ctx.uow.people.get(person_id=found.assignee_id)
     await ctx.tell(
         worker,
@@ -299,10 +293,7 @@ async def status_text(ctx: Context, found: Report) -> str:
 async def history(ctx: Context, args: str) -> None:
     """H3: a report's state and audit trail, for those involved in it."""
     found, _ = await _ticket(ctx, args, texts.TICKET_USAGE.format(verb="查询"))
-    followers = await ctx.uow.reports.followers(report_id=found.id)
-    allowed = ctx.sender.id in (found.reporter_id, *followers) or await may_act(ctx, found)
-    if not allowed:
-        raise UserError(texts.HISTORY_NOT_ALLOWED.format(number=found.number))
+    await _decided(ctx, found, Verb.VIEW)
     lines = [
         texts.HISTORY_HEADER.format(
             number=found.number,

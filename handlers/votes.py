@@ -182,13 +182,8 @@ async def answer(ctx: Context, args: str) -> None:
         raise UserError(texts.SUGGEST_ANSWER_USAGE)
     s = await _suggestion(ctx, m.group(1))
     reply = (m.group("rest") or "").strip()
-    await ctx.uow.votes.update_suggestion(
-        suggestion_id=s.id,
-        status="answered",
-        answered_by=ctx.sender.id,
-        answer=reply,
-        answered_at=ctx.now,
-        rating=None,
+    await ctx.uow.votes.answer_suggestion(
+        suggestion_id=s.id, by=ctx.sender.id, answer=reply, at=ctx.now
     )
     resident = await ctx.uow.people.get(person_id=s.person_id)
     await ctx.tell(
@@ -222,9 +217,12 @@ async def rate_suggestion(ctx: Context, number: str, word: str, reason: str) -> 
         raise UserError(texts.RATING_NOT_RESOLVED.format(number=s.number))
     if RATINGS[word] == "unsatisfied" and not reason:
         raise UserError(texts.RATING_NEED_REASON.format(number=s.number))
-    await ctx.uow.votes.update_suggestion(suggestion_id=s.id, rating=RATINGS[word])
-    if RATINGS[word] == "unsatisfied" and s.answered_by is not None:
-        await ctx.uow.votes.update_suggestion(suggestion_id=s.id, status="open")
+    reopen = RATINGS[word] == "unsatisfied" and s.answered_by is not None
+    if not await ctx.uow.votes.rate_suggestion(
+        suggestion_id=s.id, rating=RATINGS[word], reopen=reopen
+    ):  # reopened by an earlier 不满意 a moment ago
+        raise UserError(texts.RATING_NOT_RESOLVED.format(number=s.number))
+    if reopen and s.answered_by is not None:
         who = await ctx.uow.people.get(person_id=s.answered_by)
         await ctx.tell(
             who,
@@ -353,9 +351,12 @@ async def back(ctx: Context, args: str) -> None:
     if count < p.backers_needed:
         await ctx.reply(texts.PROPOSAL_BACKED.format(**fields))
         return
+    opened = await ctx.uow.votes.open_backed(proposal_id=p.id)
+    if opened is None:  # the backer before opened it a moment ago: the groups have it
+        await ctx.reply(texts.PROPOSAL_BACKED.format(**fields))
+        return
     await ctx.reply(texts.PROPOSAL_BACKED_OPENED.format(**fields))
-    p = await ctx.uow.votes.update_proposal(proposal_id=p.id, status="open")
-    await _open(ctx, p, await scope_homes(ctx, p.scope), proposer=False)
+    await _open(ctx, opened, await scope_homes(ctx, opened.scope), proposer=False)
 
 
 def _choice(word: str) -> str:
@@ -539,9 +540,8 @@ async def close_due(ctx: Context) -> int:
             continue
         t = await _count(ctx, p)
         text = result_text(p, t)
-        await ctx.uow.votes.update_proposal(
-            proposal_id=p.id, status="closed", result=text, passed=t.passed
-        )
+        if not await ctx.uow.votes.close(proposal_id=p.id, result=text, passed=t.passed):
+            continue
         for group in ctx.settings.groups:
             await ctx.post(group, text)
         path = Path(ctx.settings.exports_dir) / f"vote-{p.number}.xlsx"

@@ -107,9 +107,34 @@ class EventRepository:
         )
         return Event(**row._asdict(), targets=tuple(sorted(targets)))
 
-    async def update(self, *, event_id: int, **values: object) -> Event:
-        await self._conn.execute(events.update().where(events.c.id == event_id).values(**values))
-        return await self.get(event_id=event_id)
+    # --- an event's transitions: each only from the states it expects; False when it was not
+
+    async def close(self, *, event_id: int) -> bool:
+        """关闭活动: no more RSVPs (an event closed already stays closed; a cancelled one is not
+        closed)."""
+        return await self._change_event(event_id, events.c.status.in_((OPEN, CLOSED)), CLOSED)
+
+    async def cancel(self, *, event_id: int) -> bool:
+        """取消活动: an event not cancelled already is."""
+        return await self._change_event(event_id, events.c.status.in_((OPEN, CLOSED)), CANCELLED)
+
+    async def record_count(self, *, seen: Event, count: int, at: datetime) -> bool:
+        """The organiser was told `count` places are taken: recorded once, by whoever finds
+        the last count still as `seen` had it."""
+        result = await self._conn.execute(
+            events.update()
+            .where(events.c.id == seen.id, events.c.reported_at == seen.reported_at)
+            .values(reported_count=count, reported_at=at)
+        )
+        return result.rowcount == 1
+
+    async def _change_event(
+        self, event_id: int, expected: sa.ColumnElement[bool], status: str
+    ) -> bool:
+        result = await self._conn.execute(
+            events.update().where(events.c.id == event_id, expected).values(status=status)
+        )
+        return result.rowcount == 1
 
     async def upcoming(self, *, now: datetime) -> list[Event]:
         """Open events that have not started, soonest first."""
@@ -130,18 +155,15 @@ class EventRepository:
         ).first()
         return None if row is None else Rsvp(**row._asdict())
 
-    async def set_rsvp(
-        self,
-        *,
-        event_id: int,
-        person_id: int,
-        guests: int,
-        status: str,
-        at: datetime,
-        requeue: bool,
-    ) -> Rsvp:
-        """Record a person's RSVP; `requeue` puts them at the back of the waitlist's order."""
+    # --- an RSVP's transitions: None when it was not in the state expected
+
+    async def join(
+        self, *, event_id: int, person_id: int, guests: int, going: bool, at: datetime
+    ) -> Rsvp | None:
+        """报名 by someone not going: a place (`going`) or the waitlist. Someone waitlisted
+        already keeps their place in the queue; anyone else joins at its back."""
         existing = await self.rsvp_of(event_id=event_id, person_id=person_id)
+        status = GOING if going else WAITLIST
         if existing is None:
             await self._conn.execute(
                 event_rsvps.insert().values(
@@ -153,16 +175,57 @@ class EventRepository:
                     updated_at=at,
                 )
             )
-        else:
-            values: dict[str, object] = dict(guests=guests, status=status, updated_at=at)
-            if requeue:
-                values["queued_at"] = at
-            await self._conn.execute(
-                event_rsvps.update().where(event_rsvps.c.id == existing.id).values(**values)
-            )
-        found = await self.rsvp_of(event_id=event_id, person_id=person_id)
-        assert found is not None
-        return found
+            return await self.rsvp_of(event_id=event_id, person_id=person_id)
+        if existing.status == GOING:
+            return None
+        values: dict[str, object] = dict(guests=guests, status=status, updated_at=at)
+        if existing.status != WAITLIST:
+            values["queued_at"] = at
+        return await self._change_rsvp(existing.id, event_rsvps.c.status == existing.status, values)
+
+    async def change_guests(
+        self, *, event_id: int, person_id: int, guests: int, at: datetime
+    ) -> Rsvp | None:
+        """报名 E1 +2 by someone going: their party changes, their place stays."""
+        return await self._rsvp_transition(
+            event_id, person_id, (GOING,), dict(guests=guests, updated_at=at)
+        )
+
+    async def promote_waitlisted(
+        self, *, event_id: int, person_id: int, at: datetime
+    ) -> Rsvp | None:
+        """A place came free and fits them: a waitlisted party is going."""
+        return await self._rsvp_transition(
+            event_id, person_id, (WAITLIST,), dict(status=GOING, updated_at=at)
+        )
+
+    async def withdraw(self, *, event_id: int, person_id: int, at: datetime) -> Rsvp | None:
+        """取消报名: someone going or waitlisted is not."""
+        return await self._rsvp_transition(
+            event_id, person_id, (GOING, WAITLIST), dict(status=CANCELLED, updated_at=at)
+        )
+
+    async def _rsvp_transition(
+        self, event_id: int, person_id: int, expected: tuple[str, ...], values: dict[str, object]
+    ) -> Rsvp | None:
+        existing = await self.rsvp_of(event_id=event_id, person_id=person_id)
+        if existing is None:
+            return None
+        return await self._change_rsvp(existing.id, event_rsvps.c.status.in_(expected), values)
+
+    async def _change_rsvp(
+        self, rsvp_id: int, expected: sa.ColumnElement[bool], values: dict[str, object]
+    ) -> Rsvp | None:
+        result = await self._conn.execute(
+            event_rsvps.update().where(event_rsvps.c.id == rsvp_id, expected).values(**values)
+        )
+        if result.rowcount != 1:
+            return None
+        row = (
+            await self._conn.execute(event_rsvps.select().where(event_rsvps.c.id == rsvp_id))
+        ).first()
+        assert row is not None
+        return Rsvp(**row._asdict())
 
     async def rsvps(self, *, event_id: int, status: str) -> list[Rsvp]:
         """RSVPs in a status, in the order they queued."""

@@ -100,12 +100,14 @@ class MealRepository:
         assert found is not None
         return found
 
-    async def cancel(self, *, signup_id: int, at: datetime) -> None:
-        await self._conn.execute(
+    async def cancel(self, *, signup_id: int, at: datetime) -> bool:
+        """取消订餐: an active sign-up is cancelled; False if it was not active (any more)."""
+        result = await self._conn.execute(
             meal_signups.update()
-            .where(meal_signups.c.id == signup_id)
+            .where(meal_signups.c.id == signup_id, meal_signups.c.status == ACTIVE)
             .values(status=CANCELLED, updated_at=at)
         )
+        return result.rowcount == 1
 
     async def portions(self, *, day: date, meal: str, excluding: int | None = None) -> int:
         """Portions signed up for one meal (not counting one person's own sign-up)."""

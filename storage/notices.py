@@ -180,9 +180,49 @@ class NoticeRepository:
         )
         return value
 
-    async def update(self, *, notice_id: int, **values: object) -> Notice:
-        await self._conn.execute(notices.update().where(notices.c.id == notice_id).values(**values))
-        return await self.get(notice_id=notice_id)
+    # --- transitions: each only from the states it expects; False when it was not
+
+    async def advance(self, *, notice_id: int, next_run_at: datetime | None, rotation: int) -> bool:
+        """Its due occurrences handled: an active notice waits for `next_run_at`, or is done
+        when there is none (a notice paused or deleted meanwhile stays so)."""
+        return await self._change(
+            notice_id,
+            (ACTIVE,),
+            next_run_at=next_run_at,
+            rotation=rotation,
+            status=ACTIVE if next_run_at is not None else DONE,
+        )
+
+    async def pause(self, *, notice_id: int) -> bool:
+        """暂停通知: an active notice stops posting."""
+        return await self._change(notice_id, (ACTIVE,), status=PAUSED)
+
+    async def resume(self, *, notice_id: int, next_run_at: datetime | None) -> bool:
+        """恢复通知: a paused notice posts again from `next_run_at` (done when there is none)."""
+        return await self._change(
+            notice_id,
+            (PAUSED,),
+            status=ACTIVE if next_run_at is not None else DONE,
+            next_run_at=next_run_at,
+        )
+
+    async def delete(self, *, notice_id: int) -> bool:
+        """删除通知: gone from the list and the schedule (kept for the record)."""
+        return await self._change(
+            notice_id, (ACTIVE, PAUSED, DONE), status=DELETED, next_run_at=None
+        )
+
+    async def finish(self, *, notice_id: int) -> bool:
+        """A one-off from the config whose time has passed: nothing left to post."""
+        return await self._change(notice_id, (ACTIVE, PAUSED, DONE, DELETED), status=DONE)
+
+    async def _change(self, notice_id: int, expected: tuple[str, ...], **values: object) -> bool:
+        result = await self._conn.execute(
+            notices.update()
+            .where(notices.c.id == notice_id, notices.c.status.in_(expected))
+            .values(**values)
+        )
+        return result.rowcount == 1
 
     async def claim(
         self, *, notice_id: int, scheduled_at: datetime, outcome: str, at: datetime

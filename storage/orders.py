@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.errors import NotFound
-from storage.schema import inserted_id, service_orders
+from storage.schema import UtcDateTime, inserted_id, service_orders
 
 OPEN = "open"
 ACKNOWLEDGED = "acknowledged"
@@ -79,11 +78,55 @@ class OrderRepository:
             raise NotFound(f"S{order_id}")
         return ServiceOrder(**row._asdict())
 
-    async def update(self, *, order_id: int, **values: Any) -> ServiceOrder:
-        await self._conn.execute(
-            service_orders.update().where(service_orders.c.id == order_id).values(**values)
+    # --- transitions: each changes an order only if it is in the state it expects, and
+    # returns the order as it now is — None when it was not
+
+    async def acknowledge(self, *, order_id: int, at: datetime) -> ServiceOrder | None:
+        """接单: an open order is taken by its provider."""
+        return await self._change(
+            order_id, service_orders.c.status == OPEN, dict(status=ACKNOWLEDGED, acknowledged_at=at)
         )
-        return await self.get(order_id=order_id)
+
+    async def resolve(
+        self, *, order_id: int, at: datetime, note: str | None
+    ) -> ServiceOrder | None:
+        """办结: an order not yet done is done (taken now, if it never was)."""
+        return await self._change(
+            order_id,
+            service_orders.c.status.in_((OPEN, ACKNOWLEDGED)),
+            dict(
+                status=RESOLVED,
+                resolved_at=at,
+                acknowledged_at=sa.func.coalesce(
+                    service_orders.c.acknowledged_at, sa.literal(at, UtcDateTime())
+                ),
+                resolution=note,
+            ),
+        )
+
+    async def reopen(self, *, order_id: int) -> ServiceOrder | None:
+        """不满意: a done order goes back to its provider, taken, its rating cleared."""
+        return await self._change(
+            order_id,
+            service_orders.c.status == RESOLVED,
+            dict(status=ACKNOWLEDGED, rating=None, resolved_at=None),
+        )
+
+    async def rate(self, *, order_id: int, rating: str) -> ServiceOrder | None:
+        """满意 / 基本满意: the requester's verdict on a done order."""
+        return await self._change(
+            order_id, service_orders.c.status == RESOLVED, dict(rating=rating)
+        )
+
+    async def _change(
+        self, order_id: int, expected: sa.ColumnElement[bool], values: dict[str, object]
+    ) -> ServiceOrder | None:
+        result = await self._conn.execute(
+            service_orders.update()
+            .where(service_orders.c.id == order_id, expected)
+            .values(**values)
+        )
+        return await self.get(order_id=order_id) if result.rowcount == 1 else None
 
     async def mark_reminded(self, *, order_id: int) -> bool:
         """Take the reminder of an order; False if another worker already did."""

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.errors import NotFound
-from storage.schema import inserted_id, report_events, report_followers, report_ratings, reports
+from storage.schema import (
+    UtcDateTime,
+    inserted_id,
+    report_events,
+    report_followers,
+    report_ratings,
+    reports,
+)
 
 OPEN = "open"
 ACKNOWLEDGED = "acknowledged"
@@ -54,6 +60,15 @@ class Report:
     def place(self) -> str:
         """Building, unit and room as far as they are known."""
         return "".join(p for p in (self.building, self.unit, self.room) if p) or "未注明楼栋"
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a report is handed on to (转派 H1 5栋2单元)."""
+
+    building: str
+    unit: str | None
+    room: str | None
 
 
 @dataclass(frozen=True)
@@ -125,22 +140,218 @@ class ReportRepository:
             raise NotFound(f"H{report_id}")
         return Report(**row._asdict())
 
-    async def update_if(
-        self, *, report_id: int, expect: dict[str, Any], **values: Any
+    # --- transitions: each changes a report only if it still is as the caller expects, records
+    # its event, and returns the report as it now is — None when it was not (another worker, or
+    # another person, got there first)
+
+    async def acknowledge(
+        self, *, report_id: int, by: int, at: datetime, resolve_due: datetime
     ) -> Report | None:
-        """Change a report only if it still is as `expect` says — so that of several workers
-        acting on the same deadline exactly one does; None if another got there first."""
-        conditions = [reports.c[k] == v for k, v in expect.items()]
+        """接单: an open report is taken by `by`, to be resolved by `resolve_due`."""
+        return await self._change(
+            report_id,
+            reports.c.status == OPEN,
+            dict(
+                status=ACKNOWLEDGED,
+                assignee_id=by,
+                acknowledged_at=at,
+                resolve_due=resolve_due,
+                resolve_reminded=False,
+            ),
+            kind="acknowledged",
+            actor_id=by,
+            at=at,
+        )
+
+    async def resolve(
+        self, *, report_id: int, by: int, at: datetime, note: str, recheck_due: datetime | None
+    ) -> Report | None:
+        """办结: an unresolved report is resolved. Whoever took it stays its assignee; one
+        never taken becomes `by`'s, taken now."""
+        return await self._change(
+            report_id,
+            reports.c.status.in_(ACTIVE),
+            dict(
+                status=RESOLVED,
+                assignee_id=sa.case(
+                    (reports.c.status == ACKNOWLEDGED, reports.c.assignee_id),
+                    else_=sa.literal(by, sa.Integer),
+                ),
+                acknowledged_at=sa.func.coalesce(
+                    reports.c.acknowledged_at, sa.literal(at, UtcDateTime())
+                ),
+                resolved_at=at,
+                resolution=note,
+                recheck_due=recheck_due,
+            ),
+            kind="resolved",
+            actor_id=by,
+            at=at,
+            note=note,
+        )
+
+    async def reassign(
+        self,
+        *,
+        report_id: int,
+        to: int,
+        by: int,
+        at: datetime,
+        ack_due: datetime,
+        who: str,
+        place: Location | None = None,
+    ) -> Report | None:
+        """转派: an unresolved report goes to `to`, open again, to be taken by `ack_due`;
+        with a place, to that building's grid (level 0). `who`: the names it went to."""
+        values: dict[str, object] = dict(
+            assignee_id=to,
+            status=OPEN,
+            acknowledged_at=None,
+            resolve_due=None,
+            ack_due=ack_due,
+        )
+        if place is not None:
+            values.update(
+                building=place.building,
+                known_building=True,
+                level=0,
+                unit=place.unit,
+                room=place.room,
+            )
+        return await self._change(
+            report_id,
+            reports.c.status.in_(ACTIVE),
+            values,
+            kind="reassigned",
+            actor_id=by,
+            at=at,
+            note=who,
+        )
+
+    async def reopen(
+        self, *, report_id: int, by: int, at: datetime, reason: str | None, resolve_due: datetime
+    ) -> Report | None:
+        """不满意: a resolved report goes back to its assignee, taken, due by `resolve_due`."""
+        return await self._change(
+            report_id,
+            reports.c.status == RESOLVED,
+            dict(
+                status=ACKNOWLEDGED,
+                resolved_at=None,
+                resolution=None,
+                recheck_due=None,
+                resolve_reminded=False,
+                resolve_due=resolve_due,
+            ),
+            kind="reopened",
+            actor_id=by,
+            at=at,
+            note=reason,
+        )
+
+    async def escalate(
+        self,
+        *,
+        seen: Report,
+        level: int,
+        assignee_id: int,
+        ack_due: datetime,
+        at: datetime,
+        level_name: str,
+    ) -> Report | None:
+        """Not taken in time: an open report, still at the level and deadline `seen` had,
+        goes up to `level`, to be taken by `ack_due`."""
+        return await self._change(
+            seen.id,
+            sa.and_(
+                reports.c.status == OPEN,
+                reports.c.level == seen.level,
+                reports.c.ack_due == seen.ack_due,
+            ),
+            dict(level=level, assignee_id=assignee_id, ack_due=ack_due),
+            kind="escalated",
+            actor_id=None,
+            at=at,
+            note=level_name,
+        )
+
+    async def remind_overdue(
+        self, *, seen: Report, grace_until: datetime, at: datetime
+    ) -> Report | None:
+        """Not resolved in time, first: the assignee has until `grace_until` (taken reports
+        still due as `seen` was and not yet reminded)."""
+        return await self._change(
+            seen.id,
+            self._still_overdue(seen, reminded=False),
+            dict(resolve_reminded=True, resolve_due=grace_until),
+            kind="resolve_overdue",
+            actor_id=None,
+            at=at,
+        )
+
+    async def escalate_overdue(
+        self, *, seen: Report, level: int, resolve_due: datetime, at: datetime, level_name: str
+    ) -> Report | None:
+        """Not resolved after the reminder's grace: up to `level`, due by `resolve_due`."""
+        return await self._change(
+            seen.id,
+            self._still_overdue(seen, reminded=True),
+            dict(level=level, resolve_reminded=False, resolve_due=resolve_due),
+            kind="resolve_escalated",
+            actor_id=None,
+            at=at,
+            note=level_name,
+        )
+
+    async def renew_overdue(self, *, seen: Report, resolve_due: datetime) -> Report | None:
+        """Not resolved after the reminder's grace, with nobody above: the reminders start
+        over, due by `resolve_due` (no event: nothing was handed on)."""
+        return await self._change(
+            seen.id,
+            self._still_overdue(seen, reminded=True),
+            dict(resolve_reminded=False, resolve_due=resolve_due),
+        )
+
+    async def take_recheck(self, *, seen: Report, at: datetime) -> Report | None:
+        """回头看 fallen due: taken once, by whoever finds the re-check still as `seen`."""
+        return await self._change(
+            seen.id,
+            sa.and_(reports.c.status == RESOLVED, reports.c.recheck_due == seen.recheck_due),
+            dict(recheck_due=None),
+            kind="recheck",
+            actor_id=None,
+            at=at,
+        )
+
+    @staticmethod
+    def _still_overdue(seen: Report, *, reminded: bool) -> sa.ColumnElement[bool]:
+        return sa.and_(
+            reports.c.status == ACKNOWLEDGED,
+            reports.c.resolve_due == seen.resolve_due,
+            reports.c.resolve_reminded.is_(reminded),
+        )
+
+    async def _change(
+        self,
+        report_id: int,
+        expected: sa.ColumnElement[bool],
+        values: dict[str, object],
+        *,
+        kind: str | None = None,
+        actor_id: int | None = None,
+        at: datetime | None = None,
+        note: str | None = None,
+    ) -> Report | None:
         result = await self._conn.execute(
-            reports.update().where(reports.c.id == report_id, *conditions).values(**values)
+            reports.update().where(reports.c.id == report_id, expected).values(**values)
         )
         if result.rowcount != 1:
             return None
-        return await self.get(report_id=report_id)
-
-    async def update(self, *, report_id: int, **values: Any) -> Report:
-        """Change columns of a report and return it as it now is."""
-        await self._conn.execute(reports.update().where(reports.c.id == report_id).values(**values))
+        if kind is not None:
+            assert at is not None
+            await self.add_event(
+                report_id=report_id, kind=kind, actor_id=actor_id, at=at, note=note
+            )
         return await self.get(report_id=report_id)
 
     async def add_event(

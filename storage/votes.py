@@ -108,11 +108,30 @@ class VoteRepository:
             raise NotFound(f"J{suggestion_id}")
         return Suggestion(**row._asdict())
 
-    async def update_suggestion(self, *, suggestion_id: int, **values: Any) -> Suggestion:
+    async def answer_suggestion(
+        self, *, suggestion_id: int, by: int, answer: str, at: datetime
+    ) -> Suggestion:
+        """答复: a suggestion is answered (or answered again: the new answer replaces the old,
+        and any rating of the old one is cleared)."""
         await self._conn.execute(
-            suggestions.update().where(suggestions.c.id == suggestion_id).values(**values)
+            suggestions.update()
+            .where(suggestions.c.id == suggestion_id)
+            .values(status="answered", answered_by=by, answer=answer, answered_at=at, rating=None)
         )
         return await self.suggestion(suggestion_id=suggestion_id)
+
+    async def rate_suggestion(self, *, suggestion_id: int, rating: str, reopen: bool) -> bool:
+        """The resident's verdict on an answered suggestion; `reopen` (不满意) opens it again for
+        another answer. False if it is not answered (any more)."""
+        values: dict[str, object] = {"rating": rating}
+        if reopen:
+            values["status"] = "open"
+        result = await self._conn.execute(
+            suggestions.update()
+            .where(suggestions.c.id == suggestion_id, suggestions.c.status == "answered")
+            .values(**values)
+        )
+        return result.rowcount == 1
 
     # --- proposals ----------------------------------------------------------------------------
 
@@ -128,11 +147,23 @@ class VoteRepository:
             raise NotFound(f"P{proposal_id}")
         return Proposal(**row._asdict())
 
-    async def update_proposal(self, *, proposal_id: int, **values: Any) -> Proposal:
-        await self._conn.execute(
-            proposals.update().where(proposals.c.id == proposal_id).values(**values)
+    async def open_backed(self, *, proposal_id: int) -> Proposal | None:
+        """Backed by enough residents: a proposal gathering backers opens for the vote, once."""
+        result = await self._conn.execute(
+            proposals.update()
+            .where(proposals.c.id == proposal_id, proposals.c.status == "backing")
+            .values(status="open")
         )
-        return await self.proposal(proposal_id=proposal_id)
+        return await self.proposal(proposal_id=proposal_id) if result.rowcount == 1 else None
+
+    async def close(self, *, proposal_id: int, result: str, passed: bool) -> bool:
+        """At the deadline: an open proposal is closed with its result, once."""
+        done = await self._conn.execute(
+            proposals.update()
+            .where(proposals.c.id == proposal_id, proposals.c.status == "open")
+            .values(status="closed", result=result, passed=passed)
+        )
+        return done.rowcount == 1
 
     async def back(self, *, proposal_id: int, person_id: int) -> bool:
         seen = await self._conn.scalar(
