@@ -166,6 +166,9 @@ class WebConfig(Strict):
     session_hours: int = Field(default=12, gt=0)
     secure_cookies: bool = False  # true behind an HTTPS proxy: cookies only over HTTPS
     layout_columns: int = Field(default=4, gt=0, le=20)  # 小区图: buildings per row
+    # the address staff reach it by (behind a proxy, or listening on 0.0.0.0), used in the
+    # links 登录 sends; empty: http://listen:port
+    public_url: str = Field(default="", pattern=r"^(https?://[^\s/]+(/[^\s]*)?)?$")
 
 
 class Config(Policy):

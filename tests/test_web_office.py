@@ -12,7 +12,9 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 from markupsafe import escape
+from pydantic import ValidationError
 
+from bot.config import WebConfig
 from bot.web.server import WebServer
 from handlers import texts
 from handlers.web_login import LINK_OFF, LINK_TOO_MANY
@@ -512,3 +514,12 @@ async def test_a_tampered_link_page_shows_its_token_as_text(server: WebServer, b
         assert str(escape('"><script>')) in page.text  # Jinja's escaping, as text
     finally:
         await v.close()
+
+
+async def test_a_login_link_points_at_the_configured_public_address(bot: Bot) -> None:
+    cfg = WebConfig(port=0, secret="test-secret", public_url="https://gzt.example.org/")
+    async with WebServer(bot.app, cfg):
+        said = await bot.dm(GRID, "登录")
+    assert link_sent_to(said, GRID).startswith("https://gzt.example.org/login/link?t=")
+    with pytest.raises(ValidationError):
+        WebConfig(public_url="gzt.example.org")  # not an address a phone can open

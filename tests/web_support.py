@@ -17,7 +17,7 @@ from tests.fakes import Bot, Said
 
 CODE = re.compile(r"登录验证码：(\d{6})")
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
-LINK = re.compile(r"(http://127\.0\.0\.1:\d+/login/link\?t=[0-9]+\.[A-Za-z0-9_-]+)")
+LINK = re.compile(r"(https?://[^/\s]+/login/link\?t=[0-9]+\.[A-Za-z0-9_-]+)")
 LINK_TOKEN = re.compile(r'name="t" value="([^"]*)"')
 
 

@@ -132,7 +132,13 @@ class WebServer:
 
     @property
     def url(self) -> str:
+        """Where it listens."""
         return f"http://{self.cfg.listen}:{self.port}"
+
+    @property
+    def public_url(self) -> str:
+        """Where staff open it (the links 登录 sends): the configured address, else `url`."""
+        return self.cfg.public_url.rstrip("/") or self.url
 
     @property
     def sessions(self) -> Sessions:
@@ -181,7 +187,7 @@ class WebServer:
         site = web.TCPSite(self._runner, self.cfg.listen, self.cfg.port)
         await site.start()
         self.port = int(self._runner.addresses[0][1])
-        await self._announce(self.url)
+        await self._announce(self.public_url)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
