@@ -161,6 +161,7 @@ CHANGED: dict[str, Any] = {
     "community.timezone": "Asia/Tokyo",
     "building_aliases.B3": "4栋",
     "storage.url": "sqlite:///other.db",
+    "web.public_url": "https://gzt.example.org",
     "people[*].name": None,  # a name others refer to: its references change with it
     "people[*].roles": lambda roles: [*roles, "admin"],
     "people[*].address": "1栋1单元101",
