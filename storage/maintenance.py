@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from storage.db import Database, async_url
-from storage.schema import metadata
+from storage.schema import meta, metadata
 
 BATCH = 1000
 
@@ -76,7 +76,8 @@ async def migrate_data(source_url: str, target_url: str) -> dict[str, int]:
     """Copy every row of every table from one database to another (migrated, empty)."""
     await require_existing(source_url)
     async with Database(source_url) as source, Database(target_url) as target:
-        existing = await count_rows(target)
+        # the migrations seed `meta` (the directory's version): the source's rows replace them
+        existing = {t: n for t, n in (await count_rows(target)).items() if t != meta.name}
         if any(existing.values()):
             busy = ", ".join(f"{t} ({n})" for t, n in existing.items() if n)
             raise ValueError(f"目标数据库不是空的 / the target database is not empty: {busy}")
@@ -84,6 +85,7 @@ async def migrate_data(source_url: str, target_url: str) -> dict[str, int]:
         # units of work, like every transaction: on SQLite they take their turn on the file
         async with source.unit_of_work() as reading, target.unit_of_work() as writing:
             src, dst = reading.conn, writing.conn
+            await dst.execute(meta.delete())
             for table in metadata.sorted_tables:
                 copied[table.name] = 0
                 result = await src.stream(sa.select(table))

@@ -563,7 +563,8 @@ class TelegramAdapter:
             text="",
             message_id=f"cb:{query.id}",
             at=message.date if message else datetime.now(UTC),
-            action=query.data.removeprefix(CHOICE),
+            # not a string (a client's bug): handed on as it came, for the handler to refuse
+            action=query.data.removeprefix(CHOICE) if isinstance(query.data, str) else query.data,
         )
         handled = await self._store(incoming, retry=retry)
         # refused: said where it was pressed, and the message stays as it was
