@@ -288,6 +288,12 @@ async def rsvp(ctx: Context, args: str) -> None:
         await ctx.reply(texts.RSVP_UPDATED_GOING.format(number=event.number, people=size))
         await promote(ctx, event)
         return
+    if event.capacity is not None and size > event.capacity:  # could never move up
+        raise UserError(
+            texts.RSVP_OVER_CAPACITY.format(
+                title=event.title, capacity=event.capacity, people=size, number=event.number
+            )
+        )
     taken = await ctx.uow.events.taken(event_id=event.id)
     # whoever waits does not fit the places left (promote() saw to it): a party that fits
     # takes them, as one behind them on the waitlist would
@@ -386,16 +392,19 @@ async def list_events(ctx: Context, args: str) -> None:
     await ctx.reply("\n".join(lines), buttons[:4])
 
 
-async def _organised(ctx: Context, args: str, usage: str) -> tuple[Event, str]:
+async def _organised(ctx: Context, args: str, usage: str, action: str) -> tuple[Event, str]:
+    """The event named in `args`, when the sender organised it or is staff; else refused,
+    saying what they tried (`action`, with {number})."""
     event, rest = await _event(ctx, args, usage)
     if event.created_by != ctx.sender.id and not ctx.sender.has_any("admin", "community", "branch"):
-        raise UserError(texts.ROSTER_NOT_ORGANISER.format(number=event.number))
+        what = action.format(number=event.number)
+        raise UserError(texts.NOT_ORGANISER.format(action=what))
     return event, rest
 
 
 async def roster(ctx: Context, args: str) -> None:
     """名单 E1: who is going (with guests) and the waitlist, for the organiser, privately."""
-    event, _ = await _organised(ctx, args, "用法：名单 E1")
+    event, _ = await _organised(ctx, args, "用法：名单 E1", "查看 {number} 的名单")
     going = await ctx.uow.events.rsvps(event_id=event.id, status=GOING)
     waiting = await ctx.uow.events.rsvps(event_id=event.id, status=WAITLIST)
     lines = [
@@ -429,7 +438,7 @@ async def _roster_lines(ctx: Context, rsvps: list[Rsvp]) -> list[str]:
 
 async def export_roster(ctx: Context, args: str) -> None:
     """导出名单 E1 [csv]: the roster as XLSX (or CSV), privately."""
-    event, rest = await _organised(ctx, args, "用法：导出名单 E1")
+    event, rest = await _organised(ctx, args, "用法：导出名单 E1", "导出 {number} 的名单")
     suffix = "csv" if rest.lower() == "csv" else "xlsx"
     rows: list[list[str | int]] = []
     for status, label in ((GOING, "已报名"), (WAITLIST, "候补")):
@@ -465,7 +474,7 @@ def _not_started(ctx: Context, event: Event, what: str) -> None:
 
 async def close_event(ctx: Context, args: str) -> None:
     """关闭活动 E1: no more RSVPs."""
-    event, _ = await _organised(ctx, args, "用法：关闭活动 E1")
+    event, _ = await _organised(ctx, args, "用法：关闭活动 E1", "关闭 {number} 的报名")
     if event.status == CANCELLED:
         raise UserError(texts.EVENT_ALREADY_CANCELLED.format(number=event.number))
     if not await ctx.uow.events.close(event_id=event.id):  # cancelled a moment ago
@@ -475,7 +484,7 @@ async def close_event(ctx: Context, args: str) -> None:
 
 async def cancel_event(ctx: Context, args: str) -> None:
     """取消活动 E1: everyone going or waiting is told, and the groups."""
-    event, _ = await _organised(ctx, args, "用法：取消活动 E1")
+    event, _ = await _organised(ctx, args, "用法：取消活动 E1", "取消 {number}")
     if event.status == CANCELLED:
         raise UserError(texts.EVENT_ALREADY_CANCELLED.format(number=event.number))
     _not_started(ctx, event, "取消")

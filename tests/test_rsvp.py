@@ -61,6 +61,22 @@ async def test_capacity_counts_guests_and_the_waitlist_moves_up_in_order(bot: Bo
     assert [g for g, _ in got[GOING]] == [2, await pid(bot, "小赵")] and got[WAITLIST] == []
 
 
+async def test_a_party_larger_than_the_event_is_told_so_not_waitlisted(bot: Bot) -> None:
+    await bot.dm("朱东", NEW)  # 限3人, empty
+    said = await bot.dm("王辉", "报名 E1 +3")
+    assert "限3人，您一共4人，超过了名额，没有为您报名" in to(said, "王辉")[0].text
+    assert (await statuses(bot)) == {GOING: [], WAITLIST: []}
+    assert "3人（含家属2人）" in (await bot.say("王辉", "报名 E1 +2"))[0].text
+
+
+async def test_a_cancel_by_someone_else_says_what_was_refused(bot: Bot) -> None:
+    await bot.dm("朱东", NEW)
+    said = await bot.dm("李娜", "取消活动 E1")
+    assert to(said, "李娜")[0].text == "只有活动发起人和管理员可以取消 E1。"
+    said = await bot.dm("李娜", "名单 E1")
+    assert to(said, "李娜")[0].text == "只有活动发起人和管理员可以查看 E1 的名单。"
+
+
 async def test_the_waitlist_gives_places_to_the_next_party_that_fits(bot: Bot) -> None:
     await bot.dm("朱东", NEW)  # 3 places
     await bot.say("王辉", "报名 E1 +1")
@@ -139,7 +155,7 @@ async def test_roster_export_close_and_cancel(bot: Bot) -> None:
     await bot.say("郭先德", "报名 E1 +1")
     roster = (await bot.dm("朱东", "名单 E1"))[0].text
     assert "1. 王辉 +1" in roster and "候补：\n1. 郭先德 +1" in roster
-    assert "只有发起人和管理员" in (await bot.dm("李娜", "名单 E1"))[0].text
+    assert "只有活动发起人和管理员" in (await bot.dm("李娜", "名单 E1"))[0].text
     await bot.dm("朱东", "导出名单 E1")
     rows = list(
         load_workbook(bot.adapter.sent[-1].document or "").active.iter_rows(values_only=True)

@@ -150,10 +150,13 @@ async def test_the_handler_refuses_an_event_that_is_not_theirs(server: WebServer
     v = await _as(server, bot, OTHER_GRID)  # a grid worker, not E1's organiser
     before = await _snapshot(bot)
     try:
-        for action, form in (("close", {}), ("cancel", {"confirm": "1"})):
+        for action, form, what in (
+            ("close", {}, "关闭 E1 的报名"),
+            ("cancel", {"confirm": "1"}, "取消 E1"),
+        ):
             page = await v.post(f"/events/1/{action}", form)
             assert page.status == 303
-            assert texts.ROSTER_NOT_ORGANISER.format(number="E1") in (await v.get("/events")).text
+            assert texts.NOT_ORGANISER.format(action=what) in (await v.get("/events")).text
         assert await _snapshot(bot) == before
         assert await bot.flush() == []
     finally:
