@@ -100,12 +100,14 @@ async def post_due_notices(ctx: Context) -> int:
         schedule = schedule_of(notice)
         occurrence: datetime | None = notice.next_run_at
         rotation = notice.rotation
+        skipped: list[datetime] = []
         while occurrence is not None and occurrence <= ctx.now:
             late = ctx.now - _quiet_ended(ctx, occurrence)
             if late > grace:
                 if await ctx.uow.notices.claim(
                     notice_id=notice.id, scheduled_at=occurrence, outcome="skipped", at=ctx.now
                 ):
+                    skipped.append(occurrence)
                     log.warning(
                         "notice %s of %s skipped: %s late, past the grace of %s",
                         notice.number,
@@ -129,7 +131,26 @@ async def post_due_notices(ctx: Context) -> int:
         await ctx.uow.notices.advance(
             notice_id=notice.id, next_run_at=occurrence, rotation=rotation
         )
+        if skipped:
+            await _tell_skipped(ctx, notice, skipped)
     return posted
+
+
+async def _tell_skipped(ctx: Context, notice: Notice, skipped: list[datetime]) -> None:
+    """Occurrences past their grace are not posted late; whoever scheduled the notice (the
+    admins for one from the config) is told once, privately, so it is not silently lost."""
+    text = texts.NOTICE_SKIPPED.format(
+        number=notice.number,
+        text=notice.text if len(notice.text) <= 20 else notice.text[:19] + "…",
+        time=ctx.fmt(skipped[0]),
+        more=texts.NOTICE_SKIPPED_MORE.format(count=len(skipped)) if len(skipped) > 1 else "",
+    )
+    if notice.created_by is not None:
+        people = [await ctx.uow.people.get(person_id=notice.created_by)]
+    else:
+        people = await ctx.uow.people.with_role(role="admin")
+    for person in people:
+        await ctx.tell(person, text)
 
 
 async def next_notice_wake(ctx: Context) -> datetime | None:

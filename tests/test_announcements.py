@@ -63,7 +63,7 @@ async def test_one_off_fires_once_and_is_done(bot: Bot) -> None:
     assert [s.text for s in said] == ["明天上午停水"]
     assert bot.adapter.sent[-1].pin
     listing = (await bot.dm("朱东", "通知列表"))[0].text
-    assert "【已发布】" in listing and "下次：无" in listing
+    assert "【已结束】" in listing and "下次：无" in listing
 
 
 async def test_bad_input_schedules_nothing(bot: Bot) -> None:
@@ -184,9 +184,18 @@ async def test_restart_beyond_the_grace_skips_and_logs(
     db, again = await start_app(cfg, clock)
     with caplog.at_level(logging.WARNING, logger="handlers.announcements"):
         await again.app.run_due()
-    assert await again.flush() == []
+    # not posted late, and not silently: whoever scheduled it is told, privately
+    [told] = await again.flush()
+    assert told.where == "朱东" and told.text.startswith("【通知未发布】A1「今天的提醒」")
+    assert "11月26日 10:00" in told.text and "共错过" not in told.text
     assert any("A1" in r.getMessage() and "skipped" in r.getMessage() for r in caplog.records)
     assert [s.text for s in await again.tick(timedelta(days=1))] == ["今天的提醒"]  # tomorrow
+    await db.close()
+    clock.advance(timedelta(days=3))  # down three days: told once, with the count
+    db, third = await start_app(cfg, clock)
+    await third.app.run_due()
+    [told] = [s for s in await third.flush() if "通知未发布" in s.text]  # (and 三长 duties)
+    assert told.where == "朱东" and "（同一通知共错过3次）" in told.text
     await db.close()
 
 
