@@ -79,6 +79,7 @@ ACK_BUTTON = "接单 {number}"
 RESOLVE_BUTTON = "办结 {number}"
 
 TICKET_USAGE = "用法：{verb} H1（工单号）"
+ONE_TICKET_AT_A_TIME = "一次只能{verb}一个工单，请分别发送：{each}"
 RESOLVE_USAGE = "用法：办结 H1 处理说明，例如：办结 H1 已清理"
 NO_SUCH_REPORT = "没有找到工单 {number}，请核对工单号。"
 NOT_YOUR_REPORT = "工单 {number} 不是派给您的，无法操作。"

@@ -93,7 +93,12 @@ async def _refuse_changed(ctx: Context, found: Report, verb: Verb, words: str = 
 
 async def acknowledge(ctx: Context, args: str) -> None:
     """接单 H1: the responder takes the report; its reporter is told."""
-    found, _ = await _ticket(ctx, args, texts.TICKET_USAGE.format(verb="接单"))
+    found, rest = await _ticket(ctx, args, texts.TICKET_USAGE.format(verb="接单"))
+    others = re.findall(r"[Hh]\s*(\d+)", rest)
+    if others:  # 接单 H1 H2: not one taken and the other silently left
+        numbers = [found.number, *(f"H{int(n)}" for n in others)]
+        each = "、".join(f"「接单 {n}」" for n in numbers)
+        raise UserError(texts.ONE_TICKET_AT_A_TIME.format(verb="接单", each=each))
     await _decided(ctx, found, Verb.ACKNOWLEDGE)
     due = ctx.now + timedelta(hours=resolve_hours(ctx, found.category))
     updated = await ctx.uow.reports.acknowledge(

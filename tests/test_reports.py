@@ -47,6 +47,16 @@ async def test_acknowledge_and_resolve_tell_the_reporter(bot: Bot) -> None:
     assert events == ["filed", "acknowledged", "resolved"]
 
 
+async def test_two_numbers_in_one_acknowledgement_take_neither(bot: Bot) -> None:
+    await bot.say("王辉", "上报 3栋 楼道飞线充电")
+    await bot.say("郭先德", "上报 3栋 消防通道堵了")
+    said = await bot.dm("李娜", "接单 H1 H2")
+    assert [s.text for s in said] == ["一次只能接单一个工单，请分别发送：「接单 H1」、「接单 H2」"]
+    async with bot.db.unit_of_work() as uow:
+        assert [(await uow.reports.get(report_id=n)).status for n in (1, 2)] == [OPEN, OPEN]
+    assert "已接单 H1" in to(await bot.dm("李娜", "接单 H1 马上去"), "李娜")[0].text
+
+
 async def test_button_press_reaches_the_same_handler_as_typing(bot: Bot) -> None:
     await bot.say("王辉", "上报 3栋 楼道飞线充电")
     said = await bot.dm("李娜", "", action="接单 H1")
