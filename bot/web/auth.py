@@ -26,6 +26,7 @@ from handlers.web_login import (
 )
 from storage import Database, NotFound
 from storage.people import Person
+from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -109,20 +110,9 @@ async def check_code(
         person = await uow.people.find_by_name(name=name)
         if person is None or not is_staff(person):
             return None
-        latest = await uow.workbench.latest_code(person_id=person.id)
-        if latest is None or latest.used_at is not None or latest.expires_at <= now:
-            return None
-        if latest.attempts >= MAX_ATTEMPTS:
-            return None
-        if not hmac.compare_digest(latest.code_hash, code_hash(secret, person.id, code)):
-            await uow.workbench.count_attempt(code_id=latest.id)
-            return None
-        if not await uow.workbench.use_code(code_id=latest.id, at=now):
-            return None
-        await uow.people.record_change(
-            actor_id=person.id, action="web_login", detail=texts.AUDIT_LOGIN, at=now
+        return await _redeem(
+            uow, person, code_hash(secret, person.id, code), texts.AUDIT_LOGIN, now
         )
-        return person
 
 
 async def check_link(db: Database, clock: Clock, token: str) -> Person | None:
@@ -139,22 +129,28 @@ async def check_link(db: Database, clock: Clock, token: str) -> Person | None:
             return None
         if not is_staff(person):
             return None
-        latest = await uow.workbench.latest_code(person_id=person.id)
-        if latest is None or not _usable(latest.used_at, latest.expires_at, latest.attempts, now):
-            return None
-        if not hmac.compare_digest(latest.code_hash, link_hash(person.id, secret_part)):
-            await uow.workbench.count_attempt(code_id=latest.id)
-            return None
-        if not await uow.workbench.use_code(code_id=latest.id, at=now):
-            return None
-        await uow.people.record_change(
-            actor_id=person.id, action="web_login", detail=texts.AUDIT_LOGIN_LINK, at=now
+        return await _redeem(
+            uow, person, link_hash(person.id, secret_part), texts.AUDIT_LOGIN_LINK, now
         )
-        return person
 
 
-def _usable(used_at: datetime | None, expires_at: datetime, attempts: int, now: datetime) -> bool:
-    return used_at is None and expires_at > now and attempts < MAX_ATTEMPTS
+async def _redeem(
+    uow: UnitOfWork, person: Person, offered: str, detail: str, now: datetime
+) -> Person | None:
+    """Use up the person's newest code if it is unused, unexpired, not guessed at too often
+    and `offered` is its hash (a wrong one is counted as a guess); audited as a login."""
+    latest = await uow.workbench.latest_code(person_id=person.id)
+    if latest is None or latest.used_at is not None or latest.expires_at <= now:
+        return None
+    if latest.attempts >= MAX_ATTEMPTS:
+        return None
+    if not hmac.compare_digest(latest.code_hash, offered):
+        await uow.workbench.count_attempt(code_id=latest.id)
+        return None
+    if not await uow.workbench.use_code(code_id=latest.id, at=now):
+        return None
+    await uow.people.record_change(actor_id=person.id, action="web_login", detail=detail, at=now)
+    return person
 
 
 @dataclass(frozen=True)
