@@ -132,6 +132,8 @@ class Sender:
         # nothing pending in the outbox at the last look (and nothing in flight): no beats,
         # and the next look when woken or after `idle_look_seconds`
         self.idle = False
+        # the beat loop saw the sender idle and stopped beating (no heartbeat in flight)
+        self.resting = False
         self._idle_look = idle_look_seconds
 
     async def recover(self) -> int:
@@ -483,7 +485,9 @@ class Sender:
         while True:
             if self.idle and not self._inflight:
                 self._beaten = False  # so the next beat does not warn that it was forgotten
+                self.resting = True
             else:
+                self.resting = False
                 try:
                     await self.heartbeat()
                 except Exception:

@@ -147,9 +147,9 @@ async def test_an_idle_sender_neither_beats_nor_looks_until_something_is_queued(
     event.listen(bot.db.engine.sync_engine, "before_cursor_execute", count)
     try:
         await until(lambda: sender.idle)  # its first look found the outbox empty
-        # and the beat loop has seen it (a beat begun before may still have been running:
-        # with aiosqlite its statements take turns with the loop)
-        await until(lambda: not sender._beaten)
+        # and the beat loop has seen it and rests (a beat begun before may still have been
+        # running: with aiosqlite its statements take turns with the loop)
+        await until(lambda: sender.resting)
         statements.clear()
         for _ in range(50):  # fifty heartbeat periods go by
             await asyncio.sleep(0.001)
