@@ -8,7 +8,7 @@ import weakref
 import zlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage.directory import Transaction
 from storage.uow import UnitOfWork
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -110,6 +111,7 @@ class _Batch:
     transaction: AsyncTransaction | None = None
     holding: bool = False  # the turn
     depth: int = 0
+    directory: Transaction = field(default_factory=Transaction)  # as its units of work see it
 
     async def begin(self) -> None:
         """Take the turn on the file (SQLite) and begin a transaction."""
@@ -117,6 +119,7 @@ class _Batch:
             await self.turn.acquire()
             self.holding = True
         self.transaction = await self.conn.begin()
+        self.directory = Transaction()
 
     async def end(self, *, commit: bool) -> None:
         """Commit or roll back what is done, and give up the turn."""
@@ -208,7 +211,7 @@ class Database:
         if batch.depth == 0 and batch.turn is not None and batch.turn.waiting:
             await batch.give_way()
         batch.depth += 1
-        uow = UnitOfWork(batch.conn)
+        uow = UnitOfWork(batch.conn, batch.directory)
         try:
             savepoint = await batch.conn.begin_nested()
             try:

@@ -168,25 +168,50 @@ class _Shared:
 _SHARED: weakref.WeakKeyDictionary[sa.Engine, _Shared] = weakref.WeakKeyDictionary()
 
 
+@dataclass
+class Transaction:
+    """What the units of work of one transaction (a message's own, or a batch's savepoints)
+    share about the directory."""
+
+    # a brand-new person is written and not yet committed: nothing read from the database
+    # may go into the shared snapshot (the transaction may still roll back, and a batch's
+    # next message would keep a person who never was)
+    added: bool = False
+    # on SQLite, the version as read once: the transaction holds the file's write lock from
+    # its BEGIN IMMEDIATE, so no one else bumps it meanwhile (a batch commits at once after
+    # a bump of its own, and begins a new transaction)
+    version: str | None = None
+
+
 class DirectoryView:
     """One unit of work's view of the directory: the shared snapshot, checked once, until
-    the unit of work writes to the directory; from then on, the database."""
+    the unit of work changes the directory; from then on, the database. A brand-new person
+    (a stranger's first message) is no change: the snapshot stays in use, and the person is
+    known to this unit of work alone until it commits."""
 
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: AsyncConnection, transaction: Transaction | None = None) -> None:
         self._conn = conn
         self._shared = _SHARED.setdefault(conn.sync_engine, _Shared())
+        self._tx = transaction if transaction is not None else Transaction()
+        self._once = conn.dialect.name == "sqlite"  # the version read once a transaction
         self._snapshot: Snapshot | None = None
         self.wrote = False
         self.bumped = False  # the version (a batch commits at once after: storage.db)
+        # people this unit of work added (and their accounts), as it wrote them
+        self.new_persons: dict[int, Person] = {}
+        self.new_accounts: dict[tuple[str, str], Account] = {}
 
     async def snapshot(self) -> Snapshot | None:
         """The directory as committed, or None once this unit of work has written to it."""
         if self.wrote:
             return None
         if self._snapshot is None:
-            version: str | None = await self._conn.scalar(
-                sa.select(meta.c.value).where(meta.c.key == VERSION_KEY)
-            )
+            version = self._tx.version if self._once else None
+            if version is None:
+                version = await self._conn.scalar(
+                    sa.select(meta.c.value).where(meta.c.key == VERSION_KEY)
+                )
+                self._tx.version = version
             if version is None:  # no version row: nothing could keep a snapshot right
                 self.wrote = True
                 return None
@@ -202,12 +227,19 @@ class DirectoryView:
         """The snapshot in use, if what this unit of work reads from the database may be kept
         in it (nothing written yet, and the snapshot still the process's current one)."""
         snapshot = await self.snapshot()
+        if self._tx.added:
+            return None
         return snapshot if snapshot is self._shared.snapshot else None
 
-    def added(self) -> None:
-        """A brand-new person was inserted: read from the database from now on, keep nothing
-        (see the module's note on why no version is bumped)."""
-        self.wrote = True
+    def added(self, person: Person | None = None, account: Account | None = None) -> None:
+        """A brand-new person was inserted (see the module's note on why no version is
+        bumped): known here as written; nothing is kept in the shared snapshot until the
+        transaction ends."""
+        self._tx.added = True
+        if person is not None:
+            self.new_persons[person.id] = person
+        if account is not None:
+            self.new_accounts[(account.platform, account.native_id)] = account
 
     async def changed(self) -> None:
         """The directory was changed in this transaction: bump the version with it."""

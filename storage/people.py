@@ -86,7 +86,9 @@ class PeopleRepository:
     async def get(self, *, person_id: int) -> Person:
         """The person with this id; NotFound otherwise."""
         snapshot = await self._dir.snapshot()
-        found = snapshot.persons.get(person_id) if snapshot else None
+        found = None
+        if snapshot is not None:
+            found = snapshot.persons.get(person_id) or self._dir.new_persons.get(person_id)
         if found is None:
             found = await self._person(people.c.id == person_id)
         if found is None:
@@ -117,6 +119,9 @@ class PeopleRepository:
             account = snapshot.by_account.get((platform, native_id))
             if account is not None and account.person_id in snapshot.persons:
                 return snapshot.persons[account.person_id]
+            account = self._dir.new_accounts.get((platform, native_id))
+            if account is not None:
+                return self._dir.new_persons[account.person_id]
         return await self._person(
             sa.and_(accounts.c.platform == platform, accounts.c.native_id == native_id),
             account=True,
@@ -126,7 +131,6 @@ class PeopleRepository:
         self, *, platform: str, native_id: str, display_name: str, at: datetime
     ) -> Person:
         """Create a resident for an account seen for the first time."""
-        self._dir.added()  # a new person: no version bump (see storage.directory)
         pid = inserted_id(
             await self._conn.execute(
                 people.insert().values(
@@ -139,13 +143,26 @@ class PeopleRepository:
                 platform=platform, native_id=native_id, person_id=pid, display_name=display_name
             )
         )
-        return await self.get(person_id=pid)
+        # as written, not read back; a new person: no version bump (see storage.directory)
+        person = Person(
+            id=pid,
+            name=display_name,
+            address=None,
+            phone=None,
+            elderly=False,
+            lives_alone=False,
+            roles=frozenset({"resident"}),
+        )
+        self._dir.added(person, Account(platform, native_id, pid, display_name))
+        return person
 
     async def accounts_of(self, *, person_id: int) -> list[Account]:
         """Every platform account of a person."""
         snapshot = await self._dir.snapshot()
         if snapshot is not None and person_id in snapshot.accounts:
             return list(snapshot.accounts[person_id])
+        if snapshot is not None and person_id in self._dir.new_persons:
+            return [a for a in self._dir.new_accounts.values() if a.person_id == person_id]
         rows = await self._conn.execute(
             accounts.select().where(accounts.c.person_id == person_id).order_by(accounts.c.platform)
         )

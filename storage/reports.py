@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -82,6 +82,10 @@ class ReportEvent:
 class ReportRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
+        # reports filed by this unit of work, with their audit trail as written here: until
+        # it commits nobody else can add to it, and it has no followers unless added here
+        # (following one forgets it), so rendering a report just filed asks the database nothing
+        self._fresh: dict[int, list[ReportEvent]] = {}
 
     async def file(
         self,
@@ -128,10 +132,37 @@ class ReportRepository:
                 )
             )
         )
+        self._fresh[rid] = []
         await self.add_event(
             report_id=rid, kind="filed", actor_id=filed_by_id or reporter_id, at=at, note=text
         )
-        return await self.get(report_id=rid)
+        # the row as written (as read back it would be, the times in UTC): not read again
+        return Report(
+            id=rid,
+            reporter_id=reporter_id,
+            building=building,
+            known_building=known_building,
+            unit=unit,
+            room=room,
+            text=text,
+            category=category,
+            urgent=urgent,
+            status=OPEN,
+            assignee_id=assignee_id,
+            level=level,
+            origin_platform=origin_platform,
+            origin_chat=origin_chat,
+            photo=photo,
+            created_at=at.astimezone(UTC),
+            ack_due=ack_due.astimezone(UTC),
+            acknowledged_at=None,
+            resolve_due=None,
+            resolved_at=None,
+            resolution=None,
+            filed_by_id=filed_by_id,
+            resolve_reminded=False,
+            recheck_due=None,
+        )
 
     async def get(self, *, report_id: int) -> Report:
         """The report with this id; NotFound otherwise."""
@@ -363,9 +394,13 @@ class ReportRepository:
                 report_id=report_id, kind=kind, actor_id=actor_id, at=at, note=note
             )
         )
+        if report_id in self._fresh:
+            self._fresh[report_id].append(ReportEvent(kind, actor_id, at.astimezone(UTC), note))
 
     async def events(self, *, report_id: int) -> list[ReportEvent]:
         """A report's audit trail, oldest first."""
+        if report_id in self._fresh:
+            return list(self._fresh[report_id])
         rows = await self._conn.execute(
             report_events.select()
             .where(report_events.c.report_id == report_id)
@@ -446,6 +481,7 @@ class ReportRepository:
         )
         if seen:
             return False
+        self._fresh.pop(report_id, None)  # its followers are the database's to tell from now
         await self._conn.execute(
             report_followers.insert().values(report_id=report_id, person_id=person_id, at=at)
         )
@@ -453,6 +489,8 @@ class ReportRepository:
 
     async def followers(self, *, report_id: int) -> list[int]:
         """Ids of the people following a report, in the order they joined."""
+        if report_id in self._fresh:
+            return []
         ids = await self._conn.scalars(
             sa.select(report_followers.c.person_id)
             .where(report_followers.c.report_id == report_id)

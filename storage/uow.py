@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.claims import ClaimRepository
 from storage.dead_letters import DeadLetterRepository
-from storage.directory import DirectoryView
+from storage.directory import DirectoryView, Transaction
 from storage.events import EventRepository
 from storage.households import HouseholdRepository
 from storage.inbound import InboundRepository
@@ -27,9 +27,11 @@ from storage.workbench import WorkbenchRepository
 class UnitOfWork:
     """Repositories sharing one connection and its transaction."""
 
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: AsyncConnection, transaction: Transaction | None = None) -> None:
         self.conn = conn
-        directory = DirectoryView(conn)  # the households and privacy write to it too
+        # the households and privacy write to it too; `transaction`: what the units of work
+        # of one transaction share about it (a batch's savepoints)
+        directory = DirectoryView(conn, transaction)
         self.directory = directory
         self.people = PeopleRepository(conn, directory)
         self.reports = ReportRepository(conn)

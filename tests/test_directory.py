@@ -20,7 +20,7 @@ from storage import Database
 from storage.directory import VERSION_KEY, DirectoryView, Snapshot, load
 from storage.people import PeopleRepository
 from storage.uow import UnitOfWork
-from tests.fakes import Bot, to
+from tests.fakes import Bot, incoming, to
 
 BOTH_BACKENDS = True  # this suite runs on SQLite and on PostgreSQL
 
@@ -119,6 +119,107 @@ async def test_a_warm_unit_of_work_reads_the_directory_with_one_statement(bot: B
     finally:
         sa.event.remove(bot.db.engine.sync_engine, "before_cursor_execute", seen)
     assert len(selects) == 1 and "meta" in selects[0]
+
+
+class Statements:
+    """The statements a database runs while the block is open (`with Statements(db) as s`)."""
+
+    def __init__(self, db: Database) -> None:
+        self._engine = db.engine.sync_engine
+        self.seen: list[str] = []
+
+    def _record(self, _c: Any, _cur: Any, statement: str, *_: Any) -> None:
+        self.seen.append(" ".join(statement.split()))
+
+    def __enter__(self) -> Statements:
+        sa.event.listen(self._engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        sa.event.remove(self._engine, "before_cursor_execute", self._record)
+
+    def on(self, *tables: str) -> list[str]:
+        """The SELECTs that read any of `tables`."""
+        return [
+            s
+            for s in self.seen
+            if s.startswith("SELECT") and any(f"FROM {t}" in s or f"JOIN {t}" in s for t in tables)
+        ]
+
+
+async def test_a_strangers_first_report_is_routed_from_the_copy(bot: Bot) -> None:
+    """Registering a stranger changes nothing anyone's copy holds: the report they file is
+    routed (building, grid, its workers, their leave and accounts) without asking the
+    database, and rendered (the reporter, the report's trail and followers) from what was
+    just written."""
+    await bot.say("王辉", "上报 6栋 楼道堆物")  # the copy is loaded
+    with Statements(bot.db) as statements:
+        said = await bot.app.handle(incoming("新来的", "上报 6栋 楼道漏水", at=bot.clock.now()))
+    assert said
+    directory = ("people", "accounts", "person_roles", "grids", "buildings", "grid_workers")
+    # the one directory read: whether the stranger has an account (they did not)
+    assert len(statements.on(*directory, "leaves")) == 1, statements.on(*directory, "leaves")
+    assert statements.on("report_events", "report_followers") == []
+    assert [s for s in statements.seen if s.startswith("SELECT reports")] == []  # no read-back
+    said = await bot.flush()
+    alert = to(said, "陈刚")
+    assert alert and "新来的" in alert[0].text and "楼道漏水" in alert[0].text
+    async with bot.db.unit_of_work() as uow:
+        found = await uow.people.by_account(platform="console", native_id="新来的")
+        assert found is not None and found.name == "新来的" and found.roles == {"resident"}
+        assert await uow.people.get(person_id=found.id) == found
+        report = await uow.reports.get(report_id=2)
+        assert report.reporter_id == found.id and report.assignee_id is not None
+        assert [e.kind for e in await uow.reports.events(report_id=2)] == ["filed"]
+
+
+async def test_a_batch_that_rolls_back_leaves_no_stranger_in_the_copy(bot: Bot) -> None:
+    """A stranger registered in a batch's first message is found by its second message (the
+    same transaction) but kept in no copy until the batch commits: a batch the database
+    refuses leaves no person who never was."""
+    await bot.say("王辉", "上报 6栋 楼道堆物")  # the copy is loaded
+    now = bot.clock.now()
+    with pytest.raises(Boom):
+        async with bot.db.batch():
+            async with bot.db.unit_of_work() as uow:
+                person = await uow.people.register(
+                    platform="console", native_id="过客", display_name="过客", at=now
+                )
+                # known to this unit of work as written, with the copy still in use
+                assert await uow.people.by_account(platform="console", native_id="过客") == person
+                assert await uow.people.get(person_id=person.id) == person
+                assert await uow.people.grid_of_building(name="6栋") is not None
+            async with bot.db.unit_of_work() as uow:  # the batch's next message
+                found = await uow.people.by_account(platform="console", native_id="过客")
+                assert found == person
+            raise Boom  # the database refuses: the batch is rolled back
+    cached, stored = await views(bot.db)
+    assert cached is not None
+    assert person.id not in cached.persons and ("console", "过客") not in cached.by_account
+    assert person.id not in stored.persons
+    async with bot.db.unit_of_work() as uow:
+        assert await uow.people.by_account(platform="console", native_id="过客") is None
+
+
+async def test_a_batch_on_sqlite_reads_the_version_once(bot: Bot) -> None:
+    """On SQLite a batch holds the file's write lock from its BEGIN IMMEDIATE: no one else can
+    bump the version meanwhile, so its messages check it once between them."""
+    if bot.db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL: another worker may commit a change between two messages")
+    await bot.say("王辉", "上报 6栋 楼道堆物")
+    with Statements(bot.db) as statements:
+        await bot.app.handle_batch(
+            [
+                incoming(name, f"上报 {n}栋 楼道堆物", at=bot.clock.now())
+                for n, name in ((6, "王辉"), (7, "小赵"), (8, "新来的"))
+            ]
+        )
+    assert len(statements.on("meta")) == 1
+    said = await bot.flush()
+    assert [a.text.splitlines()[0] for a in to(said, "陈刚")] == [
+        "【隐患上报 H2】",
+        "【隐患上报 H3】",
+    ]
 
 
 # --- every write to the directory is seen by the other worker --------------------------------
