@@ -40,6 +40,7 @@ from storage.schema import (
 )
 
 VERSION_KEY = "directory_version"  # meta key: a counter bumped by every directory change
+_VERSION = sa.select(meta.c.value).where(meta.c.key == VERSION_KEY)  # built once: every message
 
 
 @dataclass(frozen=True)
@@ -208,9 +209,7 @@ class DirectoryView:
         if self._snapshot is None:
             version = self._tx.version if self._once else None
             if version is None:
-                version = await self._conn.scalar(
-                    sa.select(meta.c.value).where(meta.c.key == VERSION_KEY)
-                )
+                version = await self._conn.scalar(_VERSION)
                 self._tx.version = version
             if version is None:  # no version row: nothing could keep a snapshot right
                 self.wrote = True

@@ -10,6 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.schema import inbound, voice_jobs
 
+# built once (the hot path: every message), executed with its parameters; by dialect
+_REMEMBER = {
+    postgres: dialect.insert(inbound).on_conflict_do_nothing(
+        index_elements=["platform", "message_id"]
+    )
+    for postgres, dialect in ((False, sqlite), (True, postgresql))
+}
+
 
 class InboundRepository:
     def __init__(self, conn: AsyncConnection) -> None:
@@ -21,11 +29,9 @@ class InboundRepository:
         One statement: two workers may receive the same update at once, and the primary
         key decides which of them handles it (ON CONFLICT DO NOTHING inserts no row for
         the other)."""
-        dialect = postgresql if self._conn.dialect.name == "postgresql" else sqlite
         result = await self._conn.execute(
-            dialect.insert(inbound)
-            .values(platform=platform, message_id=message_id, received_at=at)
-            .on_conflict_do_nothing(index_elements=["platform", "message_id"])
+            _REMEMBER[self._conn.dialect.name == "postgresql"],
+            {"platform": platform, "message_id": message_id, "received_at": at},
         )
         return bool(result.rowcount)
 

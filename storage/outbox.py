@@ -39,6 +39,10 @@ class Delivery:
     maybe_sent: bool = False  # an earlier try got no answer and may have landed
 
 
+# built once and executed with its parameters: every message queues at least one row
+_ENQUEUE = outbox.insert()
+
+
 class OutboxRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
@@ -61,24 +65,25 @@ class OutboxRepository:
     ) -> int:
         """Add a message to send; returns its row id."""
         result = await self._conn.execute(
-            outbox.insert().values(
-                platform=platform,
-                chat_id=chat_id,
-                is_group=is_group,
-                person_id=person_id,
-                text=text,
+            _ENQUEUE,
+            {
+                "platform": platform,
+                "chat_id": chat_id,
+                "is_group": is_group,
+                "person_id": person_id,
+                "text": text,
                 # [label, action], or [label, action, true] for the answers of one question
-                buttons=[list(b) if len(b) == 3 and b[2] else list(b[:2]) for b in buttons],
-                photo=photo,
-                mention=mention,
-                mention_id=mention_id,
-                pin=pin,
-                document=document,
-                status=PENDING,
-                attempts=0,
-                not_before=at,
-                created_at=at,
-            )
+                "buttons": [list(b) if len(b) == 3 and b[2] else list(b[:2]) for b in buttons],
+                "photo": photo,
+                "mention": mention,
+                "mention_id": mention_id,
+                "pin": pin,
+                "document": document,
+                "status": PENDING,
+                "attempts": 0,
+                "not_before": at,
+                "created_at": at,
+            },
         )
         return inserted_id(result)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -36,6 +37,30 @@ class Change:
     at: datetime
 
 
+# the statements of the hot path (a message's sender, a stranger's first message), built once
+# and executed with their parameters
+_PERSON = sa.select(people, person_roles.c.role).outerjoin(
+    person_roles, person_roles.c.person_id == people.c.id
+)
+_PERSON_BY_ID = _PERSON.where(people.c.id == sa.bindparam("person_id"))
+_PERSON_BY_ACCOUNT = (
+    _PERSON.add_columns(
+        accounts.c.platform,
+        accounts.c.native_id,
+        accounts.c.display_name,
+        accounts.c.unreachable_since,
+        accounts.c.unreachable_reason,
+    )
+    .join(accounts, accounts.c.person_id == people.c.id)
+    .where(
+        accounts.c.platform == sa.bindparam("platform"),
+        accounts.c.native_id == sa.bindparam("native_id"),
+    )
+)
+_REGISTER_PERSON = people.insert()
+_REGISTER_ACCOUNT = accounts.insert()
+
+
 class PeopleRepository:
     """The directory: read from the process's snapshot (storage.directory), written to the
     database with the directory's version bumped in the same transaction."""
@@ -44,24 +69,12 @@ class PeopleRepository:
         self._conn = conn
         self._dir = directory if directory is not None else DirectoryView(conn)
 
-    async def _person(
-        self, where: sa.ColumnElement[bool], *, account: bool = False
-    ) -> Person | None:
-        """One person from the database, found by `where` on people (or, with `account`,
-        on their accounts): one statement, their row once per role. Kept in the snapshot
-        if this unit of work may (it did not know them: added since it was loaded)."""
-        query = sa.select(people, person_roles.c.role).outerjoin(
-            person_roles, person_roles.c.person_id == people.c.id
-        )
-        if account:
-            query = query.add_columns(
-                accounts.c.platform,
-                accounts.c.native_id,
-                accounts.c.display_name,
-                accounts.c.unreachable_since,
-                accounts.c.unreachable_reason,
-            ).join(accounts, accounts.c.person_id == people.c.id)
-        rows = (await self._conn.execute(query.where(where))).all()
+    async def _person(self, params: dict[str, Any], *, account: bool = False) -> Person | None:
+        """One person from the database, found by id (or, with `account`, by an account):
+        one statement, their row once per role. Kept in the snapshot if this unit of work
+        may (it did not know them: added since it was loaded)."""
+        query = _PERSON_BY_ACCOUNT if account else _PERSON_BY_ID
+        rows = (await self._conn.execute(query, params)).all()
         if not rows:
             return None
         row = rows[0]
@@ -90,7 +103,7 @@ class PeopleRepository:
         if snapshot is not None:
             found = snapshot.persons.get(person_id) or self._dir.new_persons.get(person_id)
         if found is None:
-            found = await self._person(people.c.id == person_id)
+            found = await self._person({"person_id": person_id})
         if found is None:
             raise NotFound(f"person {person_id}")
         return found
@@ -122,10 +135,7 @@ class PeopleRepository:
             account = self._dir.new_accounts.get((platform, native_id))
             if account is not None:
                 return self._dir.new_persons[account.person_id]
-        return await self._person(
-            sa.and_(accounts.c.platform == platform, accounts.c.native_id == native_id),
-            account=True,
-        )
+        return await self._person({"platform": platform, "native_id": native_id}, account=True)
 
     async def register(
         self, *, platform: str, native_id: str, display_name: str, at: datetime
@@ -133,15 +143,18 @@ class PeopleRepository:
         """Create a resident for an account seen for the first time."""
         pid = inserted_id(
             await self._conn.execute(
-                people.insert().values(
-                    name=display_name, elderly=False, lives_alone=False, created_at=at
-                )
+                _REGISTER_PERSON,
+                {"name": display_name, "elderly": False, "lives_alone": False, "created_at": at},
             )
         )
         await self._conn.execute(
-            accounts.insert().values(
-                platform=platform, native_id=native_id, person_id=pid, display_name=display_name
-            )
+            _REGISTER_ACCOUNT,
+            {
+                "platform": platform,
+                "native_id": native_id,
+                "person_id": pid,
+                "display_name": display_name,
+            },
         )
         # as written, not read back; a new person: no version bump (see storage.directory)
         person = Person(

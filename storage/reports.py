@@ -79,6 +79,11 @@ class ReportEvent:
     note: str | None
 
 
+# built once and executed with their parameters (the hot path: every report)
+_FILE = reports.insert()
+_ADD_EVENT = report_events.insert()
+
+
 class ReportRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
@@ -110,26 +115,27 @@ class ReportRepository:
         """File a new report, open and unacknowledged, with its first event."""
         rid = inserted_id(
             await self._conn.execute(
-                reports.insert().values(
-                    reporter_id=reporter_id,
-                    building=building,
-                    known_building=known_building,
-                    unit=unit,
-                    room=room,
-                    text=text,
-                    category=category,
-                    urgent=urgent,
-                    status=OPEN,
-                    assignee_id=assignee_id,
-                    level=level,
-                    origin_platform=origin_platform,
-                    origin_chat=origin_chat,
-                    photo=photo,
-                    created_at=at,
-                    ack_due=ack_due,
-                    filed_by_id=filed_by_id,
-                    resolve_reminded=False,
-                )
+                _FILE,
+                {
+                    "reporter_id": reporter_id,
+                    "building": building,
+                    "known_building": known_building,
+                    "unit": unit,
+                    "room": room,
+                    "text": text,
+                    "category": category,
+                    "urgent": urgent,
+                    "status": OPEN,
+                    "assignee_id": assignee_id,
+                    "level": level,
+                    "origin_platform": origin_platform,
+                    "origin_chat": origin_chat,
+                    "photo": photo,
+                    "created_at": at,
+                    "ack_due": ack_due,
+                    "filed_by_id": filed_by_id,
+                    "resolve_reminded": False,
+                },
             )
         )
         self._fresh[rid] = []
@@ -390,9 +396,8 @@ class ReportRepository:
     ) -> None:
         """Append to a report's audit trail."""
         await self._conn.execute(
-            report_events.insert().values(
-                report_id=report_id, kind=kind, actor_id=actor_id, at=at, note=note
-            )
+            _ADD_EVENT,
+            {"report_id": report_id, "kind": kind, "actor_id": actor_id, "at": at, "note": note},
         )
         if report_id in self._fresh:
             self._fresh[report_id].append(ReportEvent(kind, actor_id, at.astimezone(UTC), note))
