@@ -159,6 +159,10 @@ def linli_config(tmp: Path, base_url: str) -> Path:
     return path
 
 
+# set to a path: each bot runs under cProfile, its profile written to PATH.plain / PATH.linli
+PROFILE_ENV = "SBS_PROFILE"
+
+
 @contextlib.asynccontextmanager
 async def bot_process(
     kind: str, tmp: Path, fake: FakeBotApi, arrivals: Arrivals
@@ -181,6 +185,9 @@ async def bot_process(
         argv = ["-m", "bot.cli", "run", "--config", str(linli_config(tmp, fake.base_url))]
         env[LOOP_PROBE] = str(tmp / "looplag.json")
         env[COUNT_STATEMENTS] = str(tmp / "statements.json")
+    profile = os.environ.get(PROFILE_ENV)
+    if profile:  # the bot's main thread's CPU under cProfile, written when it stops
+        argv = ["-m", "bench.cpu_profile", f"{profile}.{kind}", *argv[1:]]
     log = (tmp / f"{kind}.log").open("wb")
     proc = await asyncio.create_subprocess_exec(
         sys.executable, *argv, cwd=ROOT, env=env, stdout=log, stderr=asyncio.subprocess.STDOUT

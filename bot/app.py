@@ -664,14 +664,28 @@ class App:
             self.metrics.scheduler_lag.set((now - self.expected_wake).total_seconds())
             self.expected_wake = None
         done = 0
-        for due in DUE:
-            async with self.db.unit_of_work() as uow:
-                n = await due.run(Context(uow=uow, clock=self.clock, settings=self.settings))
-            if n:
-                self.metrics.due_work.labels(due.name).inc(n)
-            done += n
+        failed: Exception | None = None
+        # one transaction, a savepoint a job: a sweep takes the file once, not once a job (a
+        # burst of messages gave way to each of them); a job that fails is rolled back alone,
+        # the others kept, and its failure raised once they are committed
+        async with self.db.batch():
+            for due in DUE:
+                try:
+                    async with self.db.unit_of_work() as uow:
+                        ctx = Context(uow=uow, clock=self.clock, settings=self.settings)
+                        n = await due.run(ctx)
+                except Exception as exc:
+                    if is_storage_failure(exc):
+                        raise  # the database refuses: nothing of the sweep is kept
+                    failed = failed or exc
+                    continue
+                if n:
+                    self.metrics.due_work.labels(due.name).inc(n)
+                done += n
         if done:
             self.sender.wake()
+        if failed is not None:
+            raise failed
         return done
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 
 from bot.adapters.base import Adapter
@@ -63,6 +64,10 @@ async def run_platforms(cfg: Config) -> int:
 
                 workbench = await stack.enter_async_context(WebServer(app, cfg.web))
                 log.info("the web workbench on %s/", workbench.url)
+            # what start-up made (modules, the config, the directory, the platforms' clients)
+            # lives as long as the process: the cyclic collector need not walk it again, and
+            # its full collections were among the loop's longest stalls
+            gc.freeze()
             sender = asyncio.create_task(app.sender.run(), name="sender")
             try:
                 await asyncio.Event().wait()  # until cancelled (Ctrl-C, SIGTERM)

@@ -11,10 +11,12 @@ from typing import Any, cast
 import pytest
 from sqlalchemy import event
 
+import bot.app as app_module
 from bot.app import DUE, FEATURES, build_registry
 from bot.scheduler import DueSweep, seconds_until
 from bot.sender import Sender
 from handlers.context import Context
+from handlers.feature import Due
 from handlers.registry import Command, Registry
 from tests.fakes import Bot, incoming, until
 
@@ -162,3 +164,36 @@ async def test_an_idle_sender_neither_beats_nor_looks_until_something_is_queued(
         running.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await running
+
+
+class Broken(Exception):
+    pass
+
+
+async def test_a_failing_due_job_loses_no_other_jobs_work_and_is_raised(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The due jobs run in one transaction, a savepoint each: a job that fails is rolled back
+    alone, those after it still run, what they did is committed, and the failure is raised."""
+    await bot.say("王辉", "上报 3栋 楼道飞线充电")  # H1, unacknowledged
+    await bot.flush()
+
+    async def broken(ctx: Context) -> int:
+        await ctx.uow.reports.add_event(
+            report_id=1, kind="note", actor_id=None, at=ctx.now, note="never kept"
+        )
+        raise Broken
+
+    async def never(ctx: Context) -> None:
+        return None
+
+    monkeypatch.setattr(app_module, "DUE", (Due(broken, never), *app_module.DUE))
+    bot.clock.advance(timedelta(hours=2))  # past H1's deadline: the escalation falls due
+    with pytest.raises(Broken):
+        await bot.app.run_due()
+    async with bot.db.unit_of_work() as uow:
+        kinds = [e.kind for e in await uow.reports.events(report_id=1)]
+        assert "note" not in kinds  # the broken job's write rolled back
+        assert (await uow.reports.get(report_id=1)).level == 1  # the escalation kept
+    said = await bot.flush()
+    assert said  # and told
