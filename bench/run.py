@@ -10,7 +10,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import footprint, inbound, outbound, sidebyside, stats_bench, voice, web_list
+from bench import (
+    footprint,
+    inbound,
+    outbound,
+    request_cost,
+    sidebyside,
+    stats_bench,
+    voice,
+    web_list,
+)
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -28,6 +37,9 @@ async def main(quick: bool) -> dict[str, Any]:
     print("outbound …", flush=True)
     results["outbound"] = await outbound.paced()
     results["burst_200_reports"] = await outbound.burst()
+    print("one Bot API call, httpx against aiohttp …", flush=True)
+    for r in await request_cost.main(["--rounds", "1"]):
+        results[f"bot_api_call_{r['request']}_x{r['concurrency']}"] = r
     print("stats …", flush=True)
     results["stats"] = await stats_bench.monthly(100_000 if quick else 1_000_000)
     print("web workbench report list …", flush=True)

@@ -25,6 +25,14 @@ class Call:
     at: datetime
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A file a call uploaded (multipart), as the fake received it."""
+
+    filename: str
+    content: bytes
+
+
 @dataclass
 class FakeBotApi:
     """The server's state; `now` stamps calls (the tests' injected clock)."""
@@ -224,6 +232,8 @@ class FakeBotApi:
                         params[key] = json.loads(value)
                     except ValueError:
                         params[key] = value
+                elif isinstance(value, web.FileField):  # an uploaded file: its name and bytes
+                    params[key] = Upload(value.filename, value.file.read())
         return params
 
     def _answer(self, result: Any) -> web.Response:

@@ -154,8 +154,8 @@ async def test_a_strangers_first_report_is_routed_from_the_copy(bot: Bot) -> Non
     just written."""
     await bot.say("王辉", "上报 6栋 楼道堆物")  # the copy is loaded
     with Statements(bot.db) as statements:
-        said = await bot.app.handle(incoming("新来的", "上报 6栋 楼道漏水", at=bot.clock.now()))
-    assert said
+        handled = await bot.app.handle(incoming("新来的", "上报 6栋 楼道漏水", at=bot.clock.now()))
+    assert handled
     directory = ("people", "accounts", "person_roles", "grids", "buildings", "grid_workers")
     # the one directory read: whether the stranger has an account (they did not)
     assert len(statements.on(*directory, "leaves")) == 1, statements.on(*directory, "leaves")

@@ -15,7 +15,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 from aiohttp import web
 from telegram import (
     Bot,
@@ -28,7 +27,6 @@ from telegram import (
     User,
 )
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
-from telegram.request import HTTPXRequest
 from telegram.warnings import PTBUserWarning
 
 from bot.adapters.base import (
@@ -40,6 +38,7 @@ from bot.adapters.base import (
     handle_until_done,
     split_text,
 )
+from bot.adapters.telegram_request import AiohttpRequest, MaybeSent
 from bot.backoff import INTAKE_CAP, Backoff
 from bot.config import TelegramConfig
 from bot.pacing import Limits, Pacer
@@ -88,7 +87,7 @@ def failure(exc: TelegramError) -> DeliveryFailed:
         )
     # network errors, time-outs, 5xx: retried; a request sent whose answer never came may
     # still land, so the Sender waits before sending it again
-    maybe_sent = isinstance(exc.__cause__, (httpx.ReadTimeout, httpx.WriteTimeout))
+    maybe_sent = isinstance(exc.__cause__, MaybeSent)
     return DeliveryFailed(f"Telegram: {exc}", maybe_sent=maybe_sent)
 
 
@@ -169,14 +168,8 @@ class TelegramAdapter:
         self.username = ""
         timeout = cfg.timeout_seconds
 
-        def request(pool: int) -> HTTPXRequest:
-            return HTTPXRequest(
-                connection_pool_size=pool,
-                connect_timeout=timeout,
-                read_timeout=timeout,
-                write_timeout=timeout,
-                pool_timeout=timeout,
-            )
+        def request(pool: int) -> AiohttpRequest:
+            return AiohttpRequest(pool=pool, timeout=timeout)
 
         # the Bot alone, no Application: updates are received here (polling or webhook),
         # not by PTB's Updater (it acknowledges an update before it is handled), and

@@ -1,0 +1,78 @@
+"""python-telegram-bot's requests through aiohttp (bot/adapters/telegram_request.py), over
+HTTP against the local fake Bot API: what is sent arrives whole, and a failure means what
+it means with PTB's own request class."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+
+import pytest
+from telegram import Bot
+from telegram.error import NetworkError, TimedOut
+
+from bot.adapters.telegram import failure
+from bot.adapters.telegram_request import AiohttpRequest, MaybeSent
+from tests.fake_telegram import FakeBotApi, Upload
+
+pytestmark = pytest.mark.slow  # waits out real time-outs
+
+
+@pytest.fixture
+async def bot(fake: FakeBotApi) -> AsyncIterator[Bot]:
+    async with Bot(
+        "123:TEST", base_url=fake.base_url, request=AiohttpRequest(pool=8, timeout=0.3)
+    ) as bot:
+        yield bot
+
+
+async def test_a_message_and_its_buttons_arrive(bot: Bot, fake: FakeBotApi) -> None:
+    from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton("接单 H1", callback_data="接单 H1")]])
+    sent = await bot.send_message(-1001, "【隐患上报 H1】3栋 楼道飞线充电", reply_markup=markup)
+    [call] = fake.sent("sendMessage")
+    assert call.params["text"] == "【隐患上报 H1】3栋 楼道飞线充电"
+    assert call.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "接单 H1"
+    assert sent.text == "【隐患上报 H1】3栋 楼道飞线充电"
+
+
+async def test_a_document_goes_up_whole_with_its_name_and_caption(
+    bot: Bot, fake: FakeBotApi
+) -> None:
+    content = bytes(range(256)) * 40  # binary, as an XLSX is
+    await bot.send_document(-1001, content, filename="隐患_2026-11.xlsx", caption="11月上报")
+    [call] = fake.sent("sendDocument")
+    assert call.params["caption"] == "11月上报"
+    assert call.params["document"] == Upload("隐患_2026-11.xlsx", content)
+
+
+async def test_an_answer_that_never_comes_may_have_been_sent(bot: Bot, fake: FakeBotApi) -> None:
+    """Written, then no answer within the time-out (0.3 s; the fake takes 1 s): a time-out
+    the sender must not repeat at once, as with PTB's own class."""
+    fake.delay = 1.0
+    with pytest.raises(TimedOut) as caught:
+        await bot.send_message(-1001, "通知")
+    assert isinstance(caught.value.__cause__, MaybeSent)
+    assert failure(caught.value).maybe_sent
+
+
+async def test_nothing_listening_is_a_network_error_never_sent() -> None:
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    request = AiohttpRequest(pool=1, timeout=0.3)
+    await request.initialize()
+    try:
+        with pytest.raises(NetworkError) as caught:
+            await request.do_request(f"http://127.0.0.1:{port}/bot123:TEST/getMe", "POST")
+    finally:
+        await request.shutdown()
+    assert not isinstance(caught.value, TimedOut)
+    assert not failure(caught.value).maybe_sent
+
+
+async def test_a_long_poll_waits_past_the_default_time_out(bot: Bot, fake: FakeBotApi) -> None:
+    """getUpdates asks for its own, longer read time-out (the poll's): an empty poll of 1 s
+    is an empty answer, not a time-out of the request's 0.3 s."""
+    assert await bot.get_updates(timeout=1) == ()
