@@ -64,6 +64,7 @@ class FakeBotApi:
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
     _new_update: asyncio.Event = field(default_factory=asyncio.Event)
     _holding: list[str] = field(default_factory=list)  # methods of the requests held
+    _held: list[web.Request] = field(default_factory=list)  # and the requests themselves
     files: dict[str, bytes] = field(default_factory=dict)  # file_id → content (getFile)
 
     @property
@@ -108,6 +109,10 @@ class FakeBotApi:
         (or processed, after hang(land_late=True))."""
         self.hanging = False
         self._released.set()
+
+    def caller_gone(self) -> bool:
+        """Whether every held request's caller has hung up (its connection closed)."""
+        return all(r.transport is None or r.transport.is_closing() for r in self._held)
 
     def held(self, method: str = "sendMessage") -> int:
         """How many requests are held right now."""
@@ -268,10 +273,12 @@ class FakeBotApi:
         if self.hanging and (self.hanging_chats is None or chat_id in self.hanging_chats):
             method = request.match_info.get("method", "")
             self._holding.append(method)
+            self._held.append(request)
             try:
                 await self._released.wait()
             finally:
                 self._holding.remove(method)
+                self._held.remove(request)
             gone = request.transport is None or request.transport.is_closing()
             if gone and not self.land_late:
                 return self._error(500, "the caller gave up")  # never processed
