@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 import weakref
 import zlib
 from collections.abc import AsyncIterator
@@ -27,6 +28,7 @@ from storage.directory import Transaction
 from storage.uow import UnitOfWork
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+GIVE_WAY_AFTER = 0.02  # seconds: see Database.give_way_after
 
 
 def _key(name: str) -> int:
@@ -112,6 +114,7 @@ class _Batch:
     holding: bool = False  # the turn
     depth: int = 0
     directory: Transaction = field(default_factory=Transaction)  # as its units of work see it
+    began: float = 0.0  # time.monotonic() when its transaction began
 
     async def begin(self) -> None:
         """Take the turn on the file (SQLite) and begin a transaction."""
@@ -120,6 +123,7 @@ class _Batch:
             self.holding = True
         self.transaction = await self.conn.begin()
         self.directory = Transaction()
+        self.began = time.monotonic()
 
     async def end(self, *, commit: bool) -> None:
         """Commit or roll back what is done, and give up the turn."""
@@ -149,6 +153,10 @@ class Database:
         self._file: str | None = None
         # the batch each task is handling (see batch())
         self._batches: dict[asyncio.Task[Any], _Batch] = {}
+        # how long a batch keeps SQLite's file, once it has it, while another task waits
+        # for it: the waiter (the sender) waits at most this and one message, and a burst
+        # commits a few times a batch instead of before every message
+        self.give_way_after = GIVE_WAY_AFTER
         if self.engine.dialect.name == "sqlite":
             _sqlite_setup(self.engine)
             self._file = str(Path(self.engine.url.database or "").resolve())
@@ -208,7 +216,12 @@ class Database:
             async with self._turn() or contextlib.nullcontext(), self.engine.begin() as conn:
                 yield UnitOfWork(conn)
             return
-        if batch.depth == 0 and batch.turn is not None and batch.turn.waiting:
+        if (
+            batch.depth == 0
+            and batch.turn is not None
+            and batch.turn.waiting
+            and time.monotonic() - batch.began >= self.give_way_after
+        ):
             await batch.give_way()
         batch.depth += 1
         uow = UnitOfWork(batch.conn, batch.directory)
@@ -243,9 +256,11 @@ class Database:
         (the database refuses), the batch is rolled back and the caller hands it over again.
 
         Fairness: on SQLite, when another task of the process waits for its turn on the file
-        (the sender, say), the batch commits what it has done before its next unit of work,
-        lets it go first and then goes on — so a batch never holds anyone up for longer than
-        one message, as transactions of a message each did. What was committed early is
+        (the sender, say) and the batch has held it for `give_way_after` (20 ms), the batch
+        commits what it has done before its next unit of work, lets it go first and then
+        goes on — so a batch never holds anyone up for longer than that and one message
+        (giving way before every message cost a burst a commit and a BEGIN a message, and
+        the sender a round a message). What was committed early is
         remembered as handled (the inbound table) and not handled again if the batch comes
         back. Other tasks never join the batch: they have transactions of their own."""
         task = asyncio.current_task()

@@ -142,6 +142,7 @@ async def test_a_batch_on_sqlite_lets_a_waiting_task_go_first_between_units_of_w
     if backend != "sqlite":
         pytest.skip("PostgreSQL has no turns on a file: the other task does not wait")
     db, at = bot.db, bot.clock.now()
+    db.give_way_after = 0  # at once (20 ms in `linli run`: see the test below)
     order: list[str] = []
     waiting = asyncio.Event()
 
@@ -168,6 +169,38 @@ async def test_a_batch_on_sqlite_lets_a_waiting_task_go_first_between_units_of_w
         await task
     assert order == ["1", "other", "2", "3"]
     assert seen == {"begin": 3, "savepoint": 3}  # the batch's two and the other's
+
+
+async def test_a_batch_keeps_the_file_for_its_slice_while_another_task_waits(
+    bot: Bot, backend: str
+) -> None:
+    """Within its slice (`give_way_after`) a batch does not give way: the waiting task goes
+    when the slice is over or the batch ends — here the batch's three messages are one
+    transaction, and the other task's comes after."""
+    if backend != "sqlite":
+        pytest.skip("PostgreSQL has no turns on a file: the other task does not wait")
+    db, at = bot.db, bot.clock.now()
+    db.give_way_after = 3600  # longer than the test
+    order: list[str] = []
+    waiting = asyncio.Event()
+
+    async def other() -> None:
+        waiting.set()
+        async with db.unit_of_work() as uow:
+            await uow.inbound.remember(platform="t", message_id="other", at=at)
+            order.append("other")
+
+    with transactions(db) as seen:
+        async with db.batch():
+            task = asyncio.create_task(other())
+            await waiting.wait()  # waiting for the file
+            for n in "123":
+                async with db.unit_of_work() as uow:
+                    await uow.inbound.remember(platform="t", message_id=n, at=at)
+                    order.append(n)
+        await task
+    assert order == ["1", "2", "3", "other"]
+    assert seen == {"begin": 2, "savepoint": 3}  # the batch's one and the other's
 
 
 def fragile_command(broken: list[bool]) -> Command:
