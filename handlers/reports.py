@@ -46,6 +46,7 @@ def lexicon_of(policy: ReportSettings) -> Lexicon:
         fire_words=policy.urgent_fire_words,
         gas_words=policy.urgent_gas_words,
         gas_rules=policy.urgent_gas_rules,
+        trapped_rules=policy.urgent_trapped_rules,
         not_urgent=policy.not_urgent_words,
     )
     _LEXICONS[id(policy)] = (policy, lexicon)
@@ -72,8 +73,21 @@ def category_named(ctx: Context, name: str) -> Category:
 
 
 def urgency(ctx: Context, text: str) -> str | None:
-    """'fire', 'gas' or None: smells, smoke, sparks, gas with a smell or a leak."""
+    """'fire', 'gas', 'trapped' or None: smells, smoke, sparks, gas with a smell or a leak,
+    someone shut in a lift."""
     return understand_report(ctx, text).urgency
+
+
+def safety_advice(ctx: Context, danger: str | None) -> str:
+    """What the chat is told first when a report is urgent ("" when it is not)."""
+    policy = ctx.settings.reports
+    if danger == "fire":
+        return texts.REPORT_URGENT_FIRE.format(line=policy.fire_line) + "\n"
+    if danger == "gas":
+        return texts.REPORT_URGENT_GAS.format(line=policy.gas_line) + "\n"
+    if danger == "trapped":
+        return texts.REPORT_URGENT_TRAPPED.format(line=policy.lift_line) + "\n"
+    return ""
 
 
 async def responders(ctx: Context, *, level: int, building: str | None) -> list[Person]:
@@ -213,7 +227,7 @@ class Reading:
 
     category: Category
     runner_up: Category | None
-    danger: str | None  # 'fire', 'gas' or None
+    danger: str | None  # 'fire', 'gas', 'trapped' or None
     known: bool
 
 
@@ -373,7 +387,9 @@ async def _filed_answer(
         if level == 0:
             grid = await ctx.uow.people.grid_of_building(name=place.building)
             handler = f"{grid.name if grid else ''}网格员{names}"
-        template = texts.ON_BEHALF_FILED if on_behalf else texts.REPORT_FILED
+        template = texts.REPORT_FILED
+        if on_behalf:
+            template = texts.ON_BEHALF_FILED_GROUP if ctx.in_group else texts.ON_BEHALF_FILED
         answer = template.format(
             number=filed.number,
             place=place.building,
@@ -381,21 +397,34 @@ async def _filed_answer(
             handler=handler,
             name=draft.reporter.name,
         )
-    policy = ctx.settings.reports
-    if reading.danger == "fire":
-        answer = texts.REPORT_URGENT_FIRE.format(line=policy.fire_line) + "\n" + answer
-    elif reading.danger == "gas":
-        answer = texts.REPORT_URGENT_GAS.format(line=policy.gas_line) + "\n" + answer
-    return answer
+    return safety_advice(ctx, reading.danger) + answer
 
 
 async def follow_report(ctx: Context, found: Report, person: Person, text: str) -> None:
-    """Add a resident to an open report instead of filing it twice; its handler sees the count."""
+    """Add a resident to an open report instead of filing it twice; its handler sees the count.
+    The reporter's own second report adds what it says that the first did not: its handler is
+    told (something new must never be swallowed as a repeat)."""
+    place = found.building or found.place  # the building alone: a unit or room is private
     if person.id == found.reporter_id:
-        await ctx.reply(
-            texts.REPORT_DUPLICATE_OWN.format(
-                number=found.number, place=found.place, text=found.text
+        if await _is_new_detail(ctx, found, text):
+            await ctx.uow.reports.add_event(
+                report_id=found.id, kind="supplemented", actor_id=person.id, at=ctx.now, note=text
             )
+            await ctx.reply(
+                texts.REPORT_SUPPLEMENTED.format(
+                    number=found.number, place=place, text=found.text, more=text
+                )
+            )
+            if found.assignee_id is not None:
+                assignee = await ctx.uow.people.get(person_id=found.assignee_id)
+                await ctx.tell(
+                    assignee,
+                    texts.SUPPLEMENT_ALERT.format(number=found.number, name=person.name, more=text),
+                    ticket_buttons(found),
+                )
+            return
+        await ctx.reply(
+            texts.REPORT_DUPLICATE_OWN.format(number=found.number, place=place, text=found.text)
         )
         return
     if not await ctx.uow.reports.follow(report_id=found.id, person_id=person.id, at=ctx.now):
@@ -405,7 +434,7 @@ async def follow_report(ctx: Context, found: Report, person: Person, text: str) 
         report_id=found.id, kind="followed", actor_id=person.id, at=ctx.now, note=text
     )
     await ctx.reply(
-        texts.REPORT_DUPLICATE.format(number=found.number, place=found.place, text=found.text)
+        texts.REPORT_DUPLICATE.format(number=found.number, place=place, text=found.text)
     )
     count = 1 + len(await ctx.uow.reports.followers(report_id=found.id))
     if found.assignee_id is not None:
@@ -417,6 +446,23 @@ async def follow_report(ctx: Context, found: Report, person: Person, text: str) 
             ),
             ticket_buttons(found),
         )
+
+
+def _words(text: str) -> str:
+    """A text as compared for repeats: without spaces and punctuation."""
+    return "".join(c for c in text if c not in _EDGE)
+
+
+async def _is_new_detail(ctx: Context, found: Report, text: str) -> bool:
+    """Whether a reporter's second report says something its report (and what they already
+    added) did not."""
+    said = [found.text] + [
+        e.note or ""
+        for e in await ctx.uow.reports.events(report_id=found.id)
+        if e.kind == "supplemented"
+    ]
+    new = _words(text)
+    return bool(new) and not any(new in _words(s) for s in said)
 
 
 _EDGE = " \t，,、:：;；。!！?？"
@@ -480,16 +526,7 @@ async def offer_report(ctx: Context, args: str) -> None:
     assert msg is not None
     await ctx.ask(ASK_CONFIRM, args, photo=msg.attachments[0] if msg.attachments else None)
     question = texts.REPORT_ASK_CONFIRM.format(text=_shorten(args))
-    danger = urgency(ctx, args)
-    if danger == "fire":
-        question = (
-            texts.REPORT_URGENT_FIRE.format(line=ctx.settings.reports.fire_line) + "\n" + question
-        )
-    elif danger == "gas":
-        question = (
-            texts.REPORT_URGENT_GAS.format(line=ctx.settings.reports.gas_line) + "\n" + question
-        )
-    await ctx.reply(question)
+    await ctx.reply(safety_advice(ctx, urgency(ctx, args)) + question)
 
 
 def _shorten(text: str, limit: int = 40) -> str:

@@ -107,6 +107,7 @@ class ReportSettings(Strict):
     resolve_hours: int = Field(default=24, gt=0)
     fire_line: str = "119"
     gas_line: str = "燃气抢修热线"
+    lift_line: str = "96333"  # the lift emergency line (电梯应急救援) most cities run
     duplicate_window_hours: int = Field(default=24, ge=0)
     resolve_grace_hours: int = Field(default=4, gt=0)  # after the resolution reminder
     recheck_days: int = Field(default=7, gt=0)
@@ -115,6 +116,7 @@ class ReportSettings(Strict):
     urgent_fire_words: tuple[str, ...] = categories.DEFAULT_FIRE_WORDS
     urgent_gas_words: tuple[str, ...] = categories.DEFAULT_GAS_WORDS
     urgent_gas_rules: tuple[str, ...] = categories.DEFAULT_GAS_RULES
+    urgent_trapped_rules: tuple[str, ...] = categories.DEFAULT_TRAPPED_RULES
     not_urgent_words: tuple[str, ...] = categories.DEFAULT_NOT_URGENT
     # extra words for the concepts of the categories' rules, or new concepts
     concepts: dict[str, tuple[str, ...]] = {}

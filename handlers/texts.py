@@ -59,6 +59,7 @@ YES_WORDS = frozenset(
 )
 REPORT_UNREACHABLE = "【提醒未送达】隐患上报 {number} 的提醒无法私信给{names}（未绑定账号或无法接收私信），请协助电话联系。发「无法联系」查看名单。"
 REPORT_URGENT_FIRE = "⚠️ 如有明火或浓烟，请立即拨打{line}，并从楼梯撤离，不要乘电梯！"
+REPORT_URGENT_TRAPPED = "⚠️ 有人被困电梯：请被困的人按电梯里的警铃、拨打轿厢内的救援电话或{line}，不要扒门、不要自己爬出，等待救援！"
 REPORT_URGENT_GAS = (
     "⚠️ 疑似燃气泄漏：请关闭燃气阀门、开窗通风，不要开关电器、不要用明火，并拨打{line}。"
 )
@@ -133,6 +134,10 @@ REPORT_DUPLICATE = (
     "已有人上报 {number}（{place}：{text}），正在处理中。已把您加入关注，处理进展会私信告诉您。"
 )
 REPORT_DUPLICATE_OWN = "您已经上报过 {number}（{place}：{text}），正在处理中，请耐心等待。"
+REPORT_SUPPLEMENTED = (
+    "您已经上报过 {number}（{place}：{text}），正在处理中。您补充的情况「{more}」已转告处理人。"
+)
+SUPPLEMENT_ALERT = "【{number} 上报人补充】{name}补充：{more}"
 FOLLOW_ALERT = "【{number} 又有居民反映】{name}也反映了：{text}（共{count}人反映）"
 FOLLOW_DONE = "已关注 {number}，处理进展会私信告诉您。"
 FOLLOW_ALREADY = "您已经在关注 {number} 了。"
@@ -141,6 +146,8 @@ FOLLOWERS_LINE = "\n另有{count}位居民反映了同一问题。"
 ON_BEHALF_USAGE = "用法：代报 居民姓名 楼栋 隐患情况，例如：代报 郭先德 5栋 楼道堆物"
 ON_BEHALF_UNKNOWN = "没有找到居民「{name}」，请核对姓名。"
 ON_BEHALF_FILED = "已为{name}代报隐患 {number}（{place}：{text}），已转交{handler}处理。"
+# in a group: the resident's name stays out of it
+ON_BEHALF_FILED_GROUP = "已代报隐患 {number}（{place}：{text}），已转交{handler}处理。"
 ON_BEHALF_MARK = "（由{filer}代报）"
 
 BIND_USAGE = "用法：绑定 楼栋单元门牌，例如：绑定 3栋2单元501"
@@ -196,6 +203,7 @@ HISTORY_NOT_ALLOWED = "只有上报人、关注的居民、处理人和管理人
 EVENT_NAMES = {
     "filed": "上报",
     "followed": "有居民也反映",
+    "supplemented": "上报人补充",
     "acknowledged": "接单",
     "resolved": "办结",
     "escalated": "超时未接单，上报",

@@ -217,6 +217,9 @@ async def test_no_room_number_or_phone_in_any_group_message(bot: Bot) -> None:
     await bot.say("王辉", "绑定 3栋2单元501")
     await bot.dm("朱东", "发起活动 议事会 12月5日 19:00 活动室")
     await bot.say("郭先德", "报名 E1")
+    await bot.say("王辉", "上报 3栋 楼道又堆满纸箱了")  # his own again: answered in the group
+    await bot.say("陈刚", "上报 3栋 楼道堆满纸箱")  # another's: a follower, answered there too
+    await bot.say("李娜", "代报 郭先德 5栋 楼道堆物")  # filed for an elder, in the group
     from datetime import timedelta
 
     await bot.tick(timedelta(days=3))
@@ -224,3 +227,5 @@ async def test_no_room_number_or_phone_in_any_group_message(bot: Bot) -> None:
     assert group
     for address in ("501", "102", "3栋2单元", "5栋1单元"):
         assert not [t for t in group if address in t], address
+    assert [t for t in group if "已代报" in t]
+    assert not [t for t in group if "郭先德" in t]  # a resident's name, filed for them

@@ -115,6 +115,44 @@ async def test_unresolved_report_reminds_then_escalates(bot: Bot) -> None:
     assert (await report_of(bot, 1)).status == ACKNOWLEDGED
 
 
+async def test_someone_trapped_in_a_lift_is_urgent_with_the_lift_rescue_advice(bot: Bot) -> None:
+    said = await bot.say("小赵", "上报 3栋 电梯坏了有人被困在里面")
+    [answer] = to(said, "群")
+    assert answer.text.startswith("⚠️ 有人被困电梯") and "96333" in answer.text
+    assert "不要扒门" in answer.text
+    for who in ("李娜", "张正芳", "朱东"):  # the grid worker, the community, the branch at once
+        assert to(said, who) and "紧急" in to(said, who)[0].text, who
+    report = await report_of(bot, 1)
+    assert report.urgent and report.ack_due == report.created_at + timedelta(minutes=5)
+    # a lift out of order with nobody in it stays an ordinary report
+    said = await bot.say("小赵", "上报 4栋 电梯坏了，还好没人被困")
+    assert not to(said, "群")[0].text.startswith("⚠️")
+    assert not (await report_of(bot, 2)).urgent
+
+
+async def test_the_reporters_second_report_reaches_the_worker_when_it_says_something_new(
+    bot: Bot,
+) -> None:
+    """Merged into the open report, a reporter's second report of the same kind is never
+    swallowed: what it adds is told to the worker and kept in the report's history; the
+    same words again are only answered."""
+    await bot.say("王辉", "上报 5栋 门口烟感坏了")
+    said = await bot.say("王辉", "上报 5栋 一楼消防栓没水")
+    [answer] = to(said, "群")
+    assert "您已经上报过 H1" in answer.text and "「一楼消防栓没水」已转告处理人" in answer.text
+    [alert] = to(said, "陈刚")
+    assert alert.text == "【H1 上报人补充】王辉补充：一楼消防栓没水"
+    assert "办结 H1" in alert.buttons
+    for again in ("上报 5栋 一楼消防栓没水", "上报 5栋，门口烟感坏了！"):  # nothing new
+        said = await bot.say("王辉", again)
+        assert "请耐心等待" in to(said, "群")[0].text and not to(said, "陈刚")
+    assert (await events_of(bot, 1)).count("supplemented") == 1
+    said = await bot.dm("陈刚", "H1")
+    assert "上报人补充（王辉）：一楼消防栓没水" in said[0].text
+    async with bot.db.unit_of_work() as uow:
+        assert len(await uow.reports.active_of_assignee(person_id=4)) == 1  # one report
+
+
 async def test_duplicate_is_merged_and_the_follower_hears_of_progress(bot: Bot) -> None:
     await bot.say("王辉", "上报 3栋 楼道飞线充电")
     said = await bot.say("小赵", "上报 3号楼 一楼有人拉线充电")

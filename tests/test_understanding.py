@@ -190,6 +190,11 @@ def test_no_chatter_line_triggers_the_bot() -> None:
         ("上报 5栋 楼道有人烧纸", "report|5栋|其他|fire"),
         ("上报 5栋 电瓶车电池鼓包了", "report|5栋|其他|fire"),
         ("上报 5栋 楼道里有股臭鸡蛋味", "report|5栋|其他|gas"),
+        # found by a reviewer: someone trapped in a lift is urgent, a broken lift is not
+        ("上报 3栋 电梯坏了有人被困在里面", "report|3栋|电梯故障|trapped"),
+        ("上报 3栋 电梯停了，我被关在里面出不来", "report|3栋|电梯故障|trapped"),
+        ("上报 3栋 电梯坏了，还好没人被困", "report|3栋|电梯故障|-"),
+        ("上报 3栋 电梯坏了", "report|3栋|电梯故障|-"),
     ],
 )
 def test_issue_examples(text: str, expected: str) -> None:

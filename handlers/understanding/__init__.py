@@ -53,7 +53,7 @@ class ReportMeaning:
     scores: tuple[Scored, ...]
     runner_up: Scored | None
     close: bool  # the runner-up scored close to the winner
-    urgency: str | None  # 'fire', 'gas' or None
+    urgency: str | None  # 'fire', 'gas', 'trapped' or None
     confidence: float
 
 
@@ -160,7 +160,12 @@ def describe(u: Understanding, today: date) -> str:
         if r.runner_up is not None:
             near = "接近，告诉网格员或先问居民" if r.close else "不接近"
             lines.append(f"第二：{r.runner_up.name} {r.runner_up.score:.1f}（{near}）")
-        urgency = {"fire": "紧急（火情）", "gas": "紧急（燃气）", None: "不紧急"}[r.urgency]
+        urgency = {
+            "fire": "紧急（火情）",
+            "gas": "紧急（燃气）",
+            "trapped": "紧急（电梯困人）",
+            None: "不紧急",
+        }[r.urgency]
         lines.append(f"紧急：{urgency}")
     if u.error is not None:
         lines.append(f"没看懂：{u.error} —— 回复居民，不写入")

@@ -45,6 +45,19 @@ DEFAULT_GAS_WORDS = (
 )
 # a gas concept with one of these nearby: a leak, not a gas bottle in the wrong place
 DEFAULT_GAS_RULES = ("燃气+味", "燃气+漏", "燃气+泄", "燃气+嘶嘶", "燃气+臭", "燃气+smell")
+# someone shut in a lift: a lift word with one of being trapped (not a lift out of order)
+DEFAULT_TRAPPED_RULES = (
+    "电梯+被困",
+    "电梯+困人",
+    "电梯+困住",
+    "电梯+困在",
+    "电梯+关在",
+    "电梯+关着人",
+    "电梯+出不来",
+    "电梯+卡住了人",
+    "电梯+人卡在",
+    "电梯+trapped",
+)
 # words that look urgent and are not: smoking, the smoke detector, a cigarette end, a denial
 DEFAULT_NOT_URGENT = (
     "抽烟",
@@ -63,6 +76,10 @@ DEFAULT_NOT_URGENT = (
     "没有着火",
     "没有味",
     "没味",
+    "没人被困",
+    "没有人被困",
+    "无人被困",
+    "没被困",
 )
 
 
@@ -89,6 +106,7 @@ class Lexicon:
         fire_words: Iterable[str] = DEFAULT_FIRE_WORDS,
         gas_words: Iterable[str] = DEFAULT_GAS_WORDS,
         gas_rules: Iterable[str] = DEFAULT_GAS_RULES,
+        trapped_rules: Iterable[str] = DEFAULT_TRAPPED_RULES,
         not_urgent: Iterable[str] = DEFAULT_NOT_URGENT,
     ) -> None:
         self.concepts = merged_concepts(concepts or {})
@@ -100,6 +118,7 @@ class Lexicon:
         self.fire_words = tuple(fire_words)
         self.gas_words = tuple(gas_words)
         self.gas_rules = tuple(tuple(r.split("+")) for r in gas_rules)
+        self.trapped_rules = tuple(tuple(r.split("+")) for r in trapped_rules)
         self._not_urgent = re.compile("|".join(map(re.escape, not_urgent))) if not_urgent else None
 
     @classmethod
@@ -127,7 +146,7 @@ class Lexicon:
         return out
 
     def urgency(self, text: str) -> str | None:
-        """'gas', 'fire' or None."""
+        """'gas', 'fire', 'trapped' (someone shut in a lift) or None."""
         low = text.lower()
         if self._not_urgent is not None:
             low = self._not_urgent.sub("　", low)
@@ -138,6 +157,8 @@ class Lexicon:
             return "gas"
         if any(w in low for w in self.fire_words):
             return "fire"
+        if any(all(self._present(p, low, seen) for p in rule) for rule in self.trapped_rules):
+            return "trapped"
         return None
 
 
