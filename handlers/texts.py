@@ -182,6 +182,7 @@ RATING_REOPENED = "已收到您的意见，{number} 已退回{worker}重新处�
 REOPEN_ALERT = "【工单退回 {number}】居民{name}对处理结果不满意：{reason}\n请重新处理，办结后回复「办结 {number} 处理说明」。\n{alert}"
 NO_REASON = "（未说明原因）"
 RATING_NEED_REASON = "请说说哪里不满意，我们转告处理人重新处理，例如：不满意 {number} 还有人在充电"
+RATING_ASK_REASON = "请直接回复 {number} 哪里不满意（例如：还有人在充电），我们转告处理人重新处理。"
 
 RESOLVE_OVERDUE = "【办结超时提醒 {number}】{place} {text}\n已超过办结时限（{deadline}），请尽快处理；{grace}后仍未办结将上报{level}。"
 RESOLVE_OVERDUE_TOP = (

@@ -25,7 +25,7 @@ from handlers.reports import (
     tell_residents,
     ticket_buttons,
 )
-from handlers.ticket_rules import Actor, Outcome, Refusal, Verb, decide_report
+from handlers.ticket_rules import UNSATISFIED, Actor, Outcome, Refusal, Verb, decide_report
 from storage import NotFound
 from storage.people import Person
 from storage.reports import ACKNOWLEDGED, OPEN, Location, Report
@@ -33,6 +33,7 @@ from storage.reports import ACKNOWLEDGED, OPEN, Location, Report
 _NUMBER = re.compile(r"^[Hh]?(\d{1,9})(?![\d])\s*(.*)$", re.S)
 _NAMES_A_TICKET = re.compile(r"^(?:[Hh]\d|\d{1,9}(?:\s|$))")  # not "3栋又有人充电"
 RATINGS = texts.RATING_WORDS
+ASK_REASON = "rating_reason"  # a bare 不满意: what is wrong? (the next message says)
 
 
 async def _ticket(ctx: Context, args: str, usage: str) -> tuple[Report, str]:
@@ -233,6 +234,11 @@ def rating_handler(word: str) -> Handler:
 
 async def rate(ctx: Context, word: str, args: str) -> None:
     """满意 / 基本满意 / 不满意 [H1] [原因]: the resident's verdict; 不满意 reopens it."""
+    asked = await ctx.asked()
+    if asked is not None and asked.kind == ASK_REASON:
+        # a verdict given in full settles the question a bare 不满意 asked: a later message
+        # must not be taken for its reason (and send the report back)
+        await ctx.answered()
     if _NAMES_A_TICKET.match(args):
         found, reason = await _ticket(ctx, args, texts.TICKET_USAGE.format(verb=word))
     else:
@@ -241,6 +247,13 @@ async def rate(ctx: Context, word: str, args: str) -> None:
             raise UserError(texts.RATING_NOTHING)
         found, reason = waiting, args.strip()
     rating = RATINGS[word]
+    if rating == UNSATISFIED and not reason:
+        # allowed with a reason? then ask for it: the next message is the reason (the
+        # 不满意 button sends no words, and an answer must not fall into the help text)
+        await _decided(ctx, found, Verb.RATE, "…", rating)
+        await ctx.ask(ASK_REASON, found.number)
+        await ctx.reply(texts.RATING_ASK_REASON.format(number=found.number))
+        return
     outcome = await _decided(ctx, found, Verb.RATE, reason, rating)
     await ctx.uow.reports.rate(
         report_id=found.id,
@@ -284,6 +297,19 @@ async def rate(ctx: Context, word: str, args: str) -> None:
         ticket_buttons(updated),
     )
     await ctx.reply(texts.RATING_REOPENED.format(number=found.number, worker=worker.name))
+
+
+async def answer_reason(ctx: Context, args: str) -> None:
+    """The answer to "what is wrong with H1?" (asked after a bare 不满意): the reason."""
+    pending = await ctx.asked()
+    if pending is None:
+        return
+    reason = args.strip()
+    if not reason:
+        await ctx.reply(texts.RATING_ASK_REASON.format(number=pending.text))
+        return
+    await ctx.answered()
+    await rate(ctx, "不满意", f"{pending.text} {reason}")
 
 
 async def status_text(ctx: Context, found: Report) -> str:
@@ -456,4 +482,15 @@ COMMANDS = (
     ),
 )
 
-FEATURE = Feature(name="tickets", commands=COMMANDS)
+CONTINUATIONS = {
+    ASK_REASON: Command(
+        name="rating_reason",
+        keywords=(),
+        slash=(),
+        handler=answer_reason,
+        summary="",
+        usage=texts.RATING_NEED_REASON.format(number="H1"),
+    ),
+}
+
+FEATURE = Feature(name="tickets", commands=COMMANDS, continuations=CONTINUATIONS)

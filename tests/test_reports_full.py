@@ -370,9 +370,23 @@ async def test_unsatisfied_without_a_reason_asks_why(bot: Bot) -> None:
     await bot.say("王辉", "上报 3栋 楼道飞线充电")
     await bot.dm("李娜", "办结 H1 已清理")
     said = await bot.dm("王辉", "", action="不满意 H1")  # the button
-    assert "请说说哪里不满意" in said[0].text and to(said, "李娜") == []
+    assert "请直接回复 H1 哪里不满意" in said[0].text and to(said, "李娜") == []
     assert (await report_of(bot, 1)).status == RESOLVED
-    said = await bot.dm("王辉", "不满意 还有人在充电")
+    said = await bot.dm("王辉", "还有人在充电")  # the answer alone is the reason
+    assert "居民王辉对处理结果不满意：还有人在充电" in to(said, "李娜")[0].text
+    assert "已退回李娜" in to(said, "王辉")[0].text
+    assert (await report_of(bot, 1)).status == ACKNOWLEDGED
+    # asked, then rated in full (a change of mind): a later message is no reason
+    await bot.dm("李娜", "办结 H1 已再次清理")
+    said = await bot.dm("王辉", "不满意")  # the one report waiting for a verdict
+    assert "请直接回复 H1 哪里不满意" in said[0].text
+    await bot.dm("王辉", "满意 H1")
+    said = await bot.dm("王辉", "谢谢")
+    assert to(said, "李娜") == [] and (await report_of(bot, 1)).status == RESOLVED
+    # a third report, the full form: as before
+    await bot.say("王辉", "上报 4栋 楼道飞线充电")
+    await bot.dm("李娜", "办结 H2 已清理")
+    said = await bot.dm("王辉", "不满意 H2 还有人在充电")
     assert "还有人在充电" in to(said, "李娜")[0].text
     await bot.dm("王辉", "建议 东门加装路灯")
     await bot.dm("朱东", "答复 J1 已报街道")
