@@ -360,14 +360,19 @@ async def _alert_responders(
     if reading.danger:
         for upper in range(route.level + 1, LEVELS):
             alerted += await responders(ctx, level=upper, building=None)
-    for role in reading.category.also_roles:
+    responding = {p.id for p in alerted}  # they may take it and resolve it: the buttons
+    for role in reading.category.also_roles:  # told as well (property for a lift): no buttons
         alerted += await ctx.uow.people.with_role(role=role)
     body = await alert_text(ctx, filed)
     if reading.runner_up is not None:
         body += texts.ALERT_RUNNER_UP.format(second=reading.runner_up.name)
     unreachable = []
     for person in {p.id: p for p in alerted}.values():
-        if not await ctx.tell(person, body, ticket_buttons(filed), photo=filed.photo):
+        if person.id in responding:
+            told = await ctx.tell(person, body, ticket_buttons(filed), photo=filed.photo)
+        else:
+            told = await ctx.tell(person, body + texts.ALERT_FOR_INFORMATION, photo=filed.photo)
+        if not told:
             unreachable.append(person.name)
     return unreachable
 

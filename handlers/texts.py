@@ -59,6 +59,7 @@ YES_WORDS = frozenset(
 )
 REPORT_UNREACHABLE = "【提醒未送达】隐患上报 {number} 的提醒无法私信给{names}（未绑定账号或无法接收私信），请协助电话联系。发「无法联系」查看名单。"
 REPORT_URGENT_FIRE = "⚠️ 如有明火或浓烟，请立即拨打{line}，并从楼梯撤离，不要乘电梯！"
+ALERT_FOR_INFORMATION = "\n（抄送您知悉，请配合处理；接单、办结由网格员进行。）"
 REPORT_URGENT_TRAPPED = "⚠️ 有人被困电梯：请被困的人按电梯里的警铃、拨打轿厢内的救援电话或{line}，不要扒门、不要自己爬出，等待救援！"
 REPORT_URGENT_GAS = (
     "⚠️ 疑似燃气泄漏：请关闭燃气阀门、开窗通风，不要开关电器、不要用明火，并拨打{line}。"

@@ -39,6 +39,9 @@ async def test_category_routes_to_property_as_well(bot: Bot) -> None:
     said = await bot.say("小赵", "上报 7栋 电梯故障 困人了吗不清楚")
     assert to(said, "陈刚") and to(said, "吴经理")
     assert "电梯故障" in to(said, "吴经理")[0].text
+    # told, not asked to take it: only those who may 接单 and 办结 get the buttons
+    assert to(said, "吴经理")[0].buttons == () and "抄送您知悉" in to(said, "吴经理")[0].text
+    assert "接单 H1" in to(said, "陈刚")[0].buttons
 
 
 async def test_photo_with_caption_is_forwarded(bot: Bot) -> None:
