@@ -52,6 +52,16 @@ def _two(args: str, usage: str) -> tuple[str, str]:
     return parts[0], parts[1]
 
 
+async def _still_holding(ctx: Context, person: Person) -> str:
+    """A line naming the open reports a person still holds ("" when none): taken off the
+    job, they would wait on someone who can no longer act on them."""
+    held = await ctx.uow.reports.active_of_assignee(person_id=person.id)
+    if not held:
+        return ""
+    numbers = "、".join(r.number for r in sorted(held, key=lambda r: r.id))
+    return texts.STILL_HOLDING.format(name=person.name, numbers=numbers, first=held[0].number)
+
+
 async def add_role(ctx: Context, args: str) -> None:
     """设置角色 李四 网格员."""
     name, word = _two(args, texts.ROLE_USAGE)
@@ -76,7 +86,8 @@ async def remove_role(ctx: Context, args: str) -> None:
         for grid in await ctx.uow.people.all_grids():
             await ctx.uow.people.remove_worker(grid_id=grid.id, person_id=person.id)
     await _audit(ctx, "role_removed", f"{person.name} 不再是{label}")
-    await ctx.reply(texts.ROLE_REMOVED.format(name=person.name, role=label))
+    held = await _still_holding(ctx, person) if role == "grid_worker" else ""
+    await ctx.reply(texts.ROLE_REMOVED.format(name=person.name, role=label) + held)
 
 
 async def join_grid(ctx: Context, args: str) -> None:
@@ -97,7 +108,8 @@ async def leave_grid(ctx: Context, args: str) -> None:
     if not await ctx.uow.people.remove_worker(grid_id=grid.id, person_id=person.id):
         raise UserError(texts.GRID_NOT_IN.format(name=person.name, grid=grid.name))
     await _audit(ctx, "grid_worker_removed", f"{person.name} 移出{grid.name}")
-    await ctx.reply(texts.GRID_REMOVED.format(name=person.name, grid=grid.name))
+    held = await _still_holding(ctx, person)
+    await ctx.reply(texts.GRID_REMOVED.format(name=person.name, grid=grid.name) + held)
 
 
 async def move_building(ctx: Context, args: str) -> None:

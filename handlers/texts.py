@@ -59,6 +59,7 @@ YES_WORDS = frozenset(
 )
 REPORT_UNREACHABLE = "【提醒未送达】隐患上报 {number} 的提醒无法私信给{names}（未绑定账号或无法接收私信），请协助电话联系。发「无法联系」查看名单。"
 REPORT_URGENT_FIRE = "⚠️ 如有明火或浓烟，请立即拨打{line}，并从楼梯撤离，不要乘电梯！"
+STILL_HOLDING = "\n注意：{name}手上还有未办结的隐患 {numbers}，请用「转派 {first} 姓名」转给其他网格员，以免无人处理。"
 ALERT_FOR_INFORMATION = "\n（抄送您知悉，请配合处理；接单、办结由网格员进行。）"
 REPORT_URGENT_TRAPPED = "⚠️ 有人被困电梯：请被困的人按电梯里的警铃、拨打轿厢内的救援电话或{line}，不要扒门、不要自己爬出，等待救援！"
 REPORT_URGENT_GAS = (

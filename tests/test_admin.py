@@ -161,3 +161,21 @@ async def test_who_cannot_be_reached_is_answered_only_in_private(bot: Bot) -> No
     assert "私聊" in hint.text and "工作人员" not in hint.text
     [answer] = await bot.dm("朱东", "无法联系")
     assert "工作人员" in answer.text
+
+
+async def test_taking_a_worker_off_names_the_reports_they_still_hold(bot: Bot) -> None:
+    """Off the grid or without the role, a worker's open reports would wait on someone who can
+    no longer act: the admin is told which, and how to hand them on."""
+    await bot.say("王辉", "上报 3栋 楼道飞线充电")
+    await bot.say("王辉", "上报 3栋 消防通道被堵")
+    await bot.dm("李娜", "接单 H1")
+    said = await bot.dm("朱东", "移出网格 李娜 第一网格")
+    assert "已把李娜移出第一网格" in said[0].text
+    assert "李娜手上还有未办结的隐患 H1、H2" in said[0].text and "转派 H1 姓名" in said[0].text
+    said = await bot.dm("朱东", "取消角色 李娜 网格员")
+    assert "H1、H2" in said[0].text
+    await bot.dm("朱东", "转派 H1 陈刚")
+    await bot.dm("朱东", "转派 H2 陈刚")
+    said = await bot.dm("朱东", "设置角色 李娜 网格员")
+    said = await bot.dm("朱东", "取消角色 李娜 网格员")
+    assert "未办结" not in said[0].text  # nothing left with her
