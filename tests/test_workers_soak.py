@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -21,7 +20,7 @@ import tomli_w
 
 from tests.fake_telegram import FakeBotApi
 from tests.fakes import free_port, until
-from tests.test_faults_telegram import GROUP, LINA
+from tests.test_faults_telegram import GROUP, LINA, start_bot
 from tests.test_telegram import SECRET, telegram_raw, webhook
 
 pytestmark = pytest.mark.slow
@@ -39,16 +38,6 @@ def worker_config(
     path = tmp_path / f"{name}.toml"
     path.write_text(tomli_w.dumps(raw), encoding="utf-8")
     return path
-
-
-def start(config: Path, log: Path) -> subprocess.Popen[bytes]:
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "-v", "run", "--config", str(config)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            cwd=Path(__file__).parent.parent,
-        )
 
 
 async def outbox(url: str, where: str) -> list[asyncpg.Record]:
@@ -121,11 +110,11 @@ async def test_a_worker_that_sees_a_held_row_takes_it_over_within_seconds(
     """The second worker starts while the first holds a send: the row is due and held, so
     it keeps beating and looking, and frees the claim once the heartbeat is stale (6 s)."""
     config = worker_config(tmp_path, fake, postgres_url)
-    workers.append(start(config, tmp_path / "first.log"))
+    workers.append(start_bot(config, tmp_path / "first.log"))
     fake.hang(chats={str(LINA)})  # 李娜's alert will hang in the first worker's hands
     fake.push_message(GROUP, 501, "王大妈", "上报 1栋 楼道飞线充电")
     await until(lambda: fake.held() == 1, timeout=60)
-    workers.append(start(config, tmp_path / "second.log"))
+    workers.append(start_bot(config, tmp_path / "second.log"))
     await until(lambda: len(fake.sent("getUpdates")) > 3, timeout=60)
     await asyncio.sleep(3)  # past its start-up: its look finds only the held row
     other = await kill_the_holder(fake, postgres_url, workers)
@@ -144,7 +133,7 @@ async def test_an_idle_worker_delivers_what_a_killed_worker_held_within_its_idle
     ports = [free_port(), free_port()]
     for n, port in enumerate(ports):
         config = worker_config(tmp_path, fake, postgres_url, f"w{n}", **webhook(port))
-        workers.append(start(config, tmp_path / f"w{n}.log"))
+        workers.append(start_bot(config, tmp_path / f"w{n}.log"))
     await until(lambda: len(fake.sent("setWebhook")) == 2, timeout=60)
     await asyncio.sleep(3)  # both past start-up, idle
     fake.hang(chats={str(LINA)})
