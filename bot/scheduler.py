@@ -44,6 +44,7 @@ class DueSweep:
         self.settle = settle
         self.next_at: datetime | None = None  # when the sweep next wakes by itself
         self.sleeping = asyncio.Event()  # set while it waits (tests await it, not a clock)
+        self.looks = 0  # how many times it has looked at what is due
         self._woken = asyncio.Event()
         self._urgent = False
         self._task: asyncio.Task[None] | None = None
@@ -61,6 +62,7 @@ class DueSweep:
         except Exception:
             log.exception("running what is due failed; trying again shortly")
             self.next_at = None  # looked at again within `resync`
+        self.looks += 1
         return self.next_at
 
     async def run(self) -> None:

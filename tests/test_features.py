@@ -120,10 +120,11 @@ async def test_an_idle_sweep_touches_no_database_until_a_message_wakes_it(bot: B
             for _ in range(100):  # the event loop turns; nothing is due
                 await asyncio.sleep(0)
             assert statements == []
+            looks = sweep.looks
             await bot.say("王辉", "上报 3栋 楼道飞线充电")  # sets H1's deadline
-            while sweep.sleeping.is_set():  # woken by the message …
-                await asyncio.sleep(0)
-            await sweep.sleeping.wait()  # … it looked again, and sleeps until the deadline
+            # woken by the message, it looked again (perhaps before the message's answers
+            # were delivered), and sleeps until the deadline
+            await until(lambda: sweep.looks > looks and sweep.sleeping.is_set())
             async with bot.db.unit_of_work() as uow:
                 report = await uow.reports.get(report_id=1)
             assert sweep.next_at == report.ack_due
