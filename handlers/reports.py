@@ -407,33 +407,21 @@ async def _filed_answer(
 
 async def follow_report(ctx: Context, found: Report, person: Person, text: str) -> None:
     """Add a resident to an open report instead of filing it twice; its handler sees the count.
-    The reporter's own second report adds what it says that the first did not: its handler is
-    told (something new must never be swallowed as a repeat)."""
+    Someone already on it (the reporter, a follower) who reports it again with something new
+    adds it: its handler is told (something new must never be swallowed as a repeat)."""
     place = found.building or found.place  # the building alone: a unit or room is private
-    if person.id == found.reporter_id:
+    mine = person.id == found.reporter_id
+    if mine or not await ctx.uow.reports.follow(
+        report_id=found.id, person_id=person.id, at=ctx.now
+    ):
         if await _is_new_detail(ctx, found, text):
-            await ctx.uow.reports.add_event(
-                report_id=found.id, kind="supplemented", actor_id=person.id, at=ctx.now, note=text
-            )
+            await _supplement(ctx, found, person, text, mine=mine)
+        elif mine:
             await ctx.reply(
-                texts.REPORT_SUPPLEMENTED.format(
-                    number=found.number, place=place, text=found.text, more=text
-                )
+                texts.REPORT_DUPLICATE_OWN.format(number=found.number, place=place, text=found.text)
             )
-            if found.assignee_id is not None:
-                assignee = await ctx.uow.people.get(person_id=found.assignee_id)
-                await ctx.tell(
-                    assignee,
-                    texts.SUPPLEMENT_ALERT.format(number=found.number, name=person.name, more=text),
-                    ticket_buttons(found),
-                )
-            return
-        await ctx.reply(
-            texts.REPORT_DUPLICATE_OWN.format(number=found.number, place=place, text=found.text)
-        )
-        return
-    if not await ctx.uow.reports.follow(report_id=found.id, person_id=person.id, at=ctx.now):
-        await ctx.reply(texts.FOLLOW_ALREADY.format(number=found.number))
+        else:
+            await ctx.reply(texts.FOLLOW_ALREADY.format(number=found.number))
         return
     await ctx.uow.reports.add_event(
         report_id=found.id, kind="followed", actor_id=person.id, at=ctx.now, note=text
@@ -458,13 +446,35 @@ def _words(text: str) -> str:
     return "".join(c for c in text if c not in _EDGE)
 
 
+async def _supplement(
+    ctx: Context, found: Report, person: Person, text: str, *, mine: bool
+) -> None:
+    """Keep what a resident already on a report adds, and tell its handler."""
+    await ctx.uow.reports.add_event(
+        report_id=found.id, kind="supplemented", actor_id=person.id, at=ctx.now, note=text
+    )
+    template = texts.REPORT_SUPPLEMENTED if mine else texts.FOLLOW_SUPPLEMENTED
+    place = found.building or found.place
+    await ctx.reply(template.format(number=found.number, place=place, text=found.text, more=text))
+    if found.assignee_id is not None:
+        assignee = await ctx.uow.people.get(person_id=found.assignee_id)
+        who = texts.SUPPLEMENT_BY_REPORTER if mine else texts.SUPPLEMENT_BY_FOLLOWER
+        await ctx.tell(
+            assignee,
+            texts.SUPPLEMENT_ALERT.format(
+                number=found.number, who=who, name=person.name, more=text
+            ),
+            ticket_buttons(found),
+        )
+
+
 async def _is_new_detail(ctx: Context, found: Report, text: str) -> bool:
-    """Whether a reporter's second report says something its report (and what they already
-    added) did not."""
+    """Whether a resident's report says something its report (and what residents already
+    added or said following it) did not."""
     said = [found.text] + [
         e.note or ""
         for e in await ctx.uow.reports.events(report_id=found.id)
-        if e.kind == "supplemented"
+        if e.kind in ("supplemented", "followed")
     ]
     new = _words(text)
     return bool(new) and not any(new in _words(s) for s in said)

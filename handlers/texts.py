@@ -139,7 +139,12 @@ REPORT_DUPLICATE_OWN = "您已经上报过 {number}（{place}：{text}），正�
 REPORT_SUPPLEMENTED = (
     "您已经上报过 {number}（{place}：{text}），正在处理中。您补充的情况「{more}」已转告处理人。"
 )
-SUPPLEMENT_ALERT = "【{number} 上报人补充】{name}补充：{more}"
+FOLLOW_SUPPLEMENTED = (
+    "您已经在关注 {number}（{place}：{text}），正在处理中。您补充的情况「{more}」已转告处理人。"
+)
+SUPPLEMENT_ALERT = "【{number} {who}补充】{name}补充：{more}"
+SUPPLEMENT_BY_REPORTER = "上报人"
+SUPPLEMENT_BY_FOLLOWER = "居民"
 FOLLOW_ALERT = "【{number} 又有居民反映】{name}也反映了：{text}（共{count}人反映）"
 FOLLOW_DONE = "已关注 {number}，处理进展会私信告诉您。"
 FOLLOW_ALREADY = "您已经在关注 {number} 了。"
@@ -206,7 +211,7 @@ HISTORY_NOT_ALLOWED = "只有上报人、关注的居民、处理人和管理人
 EVENT_NAMES = {
     "filed": "上报",
     "followed": "有居民也反映",
-    "supplemented": "上报人补充",
+    "supplemented": "补充情况",
     "acknowledged": "接单",
     "resolved": "办结",
     "escalated": "超时未接单，上报",

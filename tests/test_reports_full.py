@@ -151,7 +151,14 @@ async def test_the_reporters_second_report_reaches_the_worker_when_it_says_somet
         assert "请耐心等待" in to(said, "群")[0].text and not to(said, "陈刚")
     assert (await events_of(bot, 1)).count("supplemented") == 1
     said = await bot.dm("陈刚", "H1")
-    assert "上报人补充（王辉）：一楼消防栓没水" in said[0].text
+    assert "补充情况（王辉）：一楼消防栓没水" in said[0].text
+    # a follower who reports it again with something new adds it too
+    await bot.say("小赵", "上报 5栋 消防设施坏了")  # follows H1
+    said = await bot.say("小赵", "上报 5栋 三楼灭火器过期了")
+    assert "您已经在关注 H1" in to(said, "群")[0].text
+    assert to(said, "陈刚")[0].text == "【H1 居民补充】小赵补充：三楼灭火器过期了"
+    said = await bot.say("小赵", "上报 5栋 消防设施坏了")  # nothing new
+    assert "您已经在关注 H1" in to(said, "群")[0].text and not to(said, "陈刚")
     async with bot.db.unit_of_work() as uow:
         assert len(await uow.reports.active_of_assignee(person_id=4)) == 1  # one report
 
