@@ -111,6 +111,18 @@ async def acknowledge(ctx: Context, args: str) -> None:
         texts.ACKED_WORKER.format(number=found.number, deadline=ctx.fmt(due)),
         ticket_buttons(updated),
     )
+    if found.assignee_id is not None and found.assignee_id != ctx.sender.id:
+        # a colleague took it: whoever it was waiting on must not go on thinking it theirs
+        before = await ctx.uow.people.get(person_id=found.assignee_id)
+        await ctx.tell(
+            before,
+            texts.TAKEN_BY_OTHER.format(
+                number=found.number,
+                place=found.building or found.place,
+                text=found.text,
+                who=ctx.sender.name,
+            ),
+        )
     await tell_residents(
         ctx,
         found,

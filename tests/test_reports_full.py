@@ -401,3 +401,15 @@ async def test_unsatisfied_without_a_reason_asks_why(bot: Bot) -> None:
     await bot.dm("王辉", "建议 东门加装路灯")
     await bot.dm("朱东", "答复 J1 已报街道")
     assert "请说说哪里不满意" in (await bot.dm("王辉", "不满意 J1"))[0].text
+
+
+async def test_a_colleague_taking_a_report_tells_whoever_it_was_waiting_on(bot: Bot) -> None:
+    await bot.dm("朱东", "加入网格 陈刚 第一网格")  # the grid has two workers now
+    said = await bot.say("王辉", "上报 3栋 楼道飞线充电")
+    assert to(said, "李娜") and to(said, "陈刚")  # both alerted; it waits on 李娜 first
+    said = await bot.dm("陈刚", "接单 H1")
+    assert to(said, "李娜")[0].text == "工单 H1（3栋：楼道飞线充电）已由陈刚接单，您不用再处理了。"
+    assert "已由陈刚接单" in to(said, "王辉")[0].text
+    assert (await report_of(bot, 1)).assignee_id == 4  # 陈刚
+    said = await bot.dm("陈刚", "办结 H1 已拆除")  # taking it back and forth tells no one else
+    assert to(said, "李娜") == []
