@@ -160,6 +160,8 @@ async def set_leave(ctx: Context, args: str) -> None:
     if m is None:
         raise UserError(texts.LEAVE_USAGE)
     person = await _person(ctx, m.group("name"))
+    if person.roles <= {"resident"}:  # a leave hands someone's alerts on: staff have them
+        raise UserError(texts.LEAVE_NOT_STAFF.format(name=person.name))
     try:
         found = parse_day(m.group("day").strip(), ctx.today)
     except DayError as exc:

@@ -179,3 +179,12 @@ async def test_taking_a_worker_off_names_the_reports_they_still_hold(bot: Bot) -
     said = await bot.dm("朱东", "设置角色 李娜 网格员")
     said = await bot.dm("朱东", "取消角色 李娜 网格员")
     assert "未办结" not in said[0].text  # nothing left with her
+
+
+async def test_a_leave_is_for_staff_only(bot: Bot) -> None:
+    said = await bot.dm("朱东", "请假 王辉 至 12月8日")  # a resident: nobody's alerts to hand on
+    assert said[0].text == "王辉不是工作人员（网格员、社区、物业等），不需要登记请假。"
+    log = (await bot.dm("朱东", "变更记录"))[0].text
+    assert "请假" not in log
+    said = await bot.dm("朱东", "请假 李娜 至 12月8日")
+    assert "已登记李娜请假" in said[0].text
