@@ -391,7 +391,12 @@ async def _filed_answer(
         handler = f"{texts.LEVEL_NAMES[level]}{names}"
         if level == 0:
             grid = await ctx.uow.people.grid_of_building(name=place.building)
-            handler = f"{grid.name if grid else ''}网格员{names}"
+            role = texts.GRID_WORKER
+            if grid is not None and [p.id for p in route.chain] == [grid.backup_id]:
+                workers = await ctx.uow.people.workers_of_grid(grid_id=grid.id)
+                if grid.backup_id not in {w.id for w in workers}:  # standing in for them
+                    role = texts.GRID_BACKUP
+            handler = f"{grid.name if grid else ''}{role}{names}"
         template = texts.REPORT_FILED
         if on_behalf:
             template = texts.ON_BEHALF_FILED_GROUP if ctx.in_group else texts.ON_BEHALF_FILED

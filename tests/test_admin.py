@@ -70,6 +70,7 @@ async def test_leave_routes_to_the_backup_until_it_ends(bot: Bot) -> None:
     await bot.dm("朱东", "备岗 第一网格 陈刚")
     said = await bot.say("王辉", "上报 2栋 电线老化")
     assert to(said, "陈刚") and to(said, "李娜") == []
+    assert "已转交第一网格备岗陈刚处理" in to(said, "群")[0].text  # not called its 网格员
     grids = (await bot.dm("朱东", "网格"))[0].text
     assert "李娜（请假至11月27日）" in grids and "备岗 陈刚" in grids
     await bot.tick(timedelta(days=2))  # the leave is over
