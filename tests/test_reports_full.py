@@ -413,3 +413,16 @@ async def test_a_colleague_taking_a_report_tells_whoever_it_was_waiting_on(bot: 
     assert (await report_of(bot, 1)).assignee_id == 4  # 陈刚
     said = await bot.dm("陈刚", "办结 H1 已拆除")  # taking it back and forth tells no one else
     assert to(said, "李娜") == []
+
+
+async def test_the_number_first_takes_a_report_but_never_resolves_one(bot: Bot) -> None:
+    """H1 接单 / H1 满意 are 接单 H1 / 满意 H1 turned around; H1 办结… is not turned around (its
+    note would be a guess: "H1 办结了吗" is a question)."""
+    await bot.say("王辉", "上报 3栋 楼道飞线充电")
+    said = await bot.dm("李娜", "H1 接单")
+    assert "已接单 H1" in said[0].text
+    said = await bot.dm("李娜", "H1 办结了吗")
+    assert (await report_of(bot, 1)).status == ACKNOWLEDGED and to(said, "王辉") == []
+    await bot.dm("李娜", "办结 H1 已拆除")
+    said = await bot.dm("王辉", "H1 满意！")
+    assert "感谢您对 H1" in said[0].text

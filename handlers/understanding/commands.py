@@ -81,6 +81,10 @@ PARTICLES = re.compile(r"^[\s了吗呢啊吧没有过的哦么嘛呀啦哈?？!�
 TRAILING = re.compile(r"^(?P<body>.+?)[\s,，。!！]*(?:请|麻烦)?(?:上报|反映)(?:一下|下)?[。!！~]*$")
 # E1 报名 (+2) / E2 取消报名
 EVENT_FIRST = re.compile(r"^(?P<event>[Ee]\d{1,9})\s*(?P<word>取消报名|报名)\s*(?P<rest>.*)$")
+# H1 接单 / H1 满意: the number first, nothing after it. Only verbs that carry no words of
+# their own — 办结 H1's note or 不满意 H1's reason read after the number would guess at
+# what "H1 办结了吗" means, and resolve it
+TICKET_FIRST = re.compile(r"^(?P<number>[HhSs]\d{1,9})\s*(?P<word>接单|基本满意|满意)[\s。.!！~]*$")
 QUESTION = re.compile(r"[吗呢谁啥?？]|什么|怎么|哪|多少|几点")
 
 
@@ -94,8 +98,8 @@ def canonical(
     report_body: Callable[[str], bool],
     rsvp_rest: Callable[[str], bool],
 ) -> str:
-    """The text with its command word first: lead-ins dropped, trailing and E1-first forms
-    turned around. Anything else is returned unchanged."""
+    """The text with its command word first: lead-ins dropped, trailing, E1-first and
+    H1-first (H1 接单) forms turned around. Anything else is returned unchanged."""
     m = LEAD_INS.match(text)
     if m and m.end() < len(text) and text[m.end() :].startswith(keywords):
         text = text[m.end() :]
@@ -103,6 +107,8 @@ def canonical(
         text = "报餐" + text[3:]
     if (e := EVENT_FIRST.match(text)) and rsvp_rest(e.group("rest")):
         return f"{e.group('word')} {e.group('event')} {e.group('rest')}".strip()
+    if t := TICKET_FIRST.match(text):
+        return f"{t.group('word')} {t.group('number')}"
     if not text.startswith(keywords) and (t := TRAILING.match(text)):
         body = t.group("body")
         if report_body(body):
