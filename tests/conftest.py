@@ -50,8 +50,8 @@ async def fake(clock: ManualClock) -> AsyncIterator[FakeBotApi]:
 
 
 @pytest.fixture
-def cfg(database_url: str) -> Config:
-    cfg = example_config(Path("unused.db"))
+def cfg(database_url: str, tmp_path: Path) -> Config:
+    cfg = example_config(tmp_path / "unused.db")  # the test's own exports folder, beside it
     return cfg.model_copy(update={"storage": cfg.storage.model_copy(update={"url": database_url})})
 
 

@@ -61,7 +61,11 @@ def example_raw() -> dict[str, Any]:
 
 def config_from(raw: dict[str, Any], db_path: Path) -> Config:
     """A validated config from a dict, on a SQLite file of the test's own."""
-    raw = {**raw, "storage": {"url": f"sqlite:///{db_path}"}}
+    # the test's own exports folder: beside a relative "test.toml" they would all share one
+    exports = Path(raw.get("exports_dir", "exports"))
+    if not exports.is_absolute():
+        exports = db_path.parent / exports
+    raw = {**raw, "exports_dir": str(exports), "storage": {"url": f"sqlite:///{db_path}"}}
     return parse_config(tomli_w.dumps(raw), "test.toml", environ={})
 
 
