@@ -76,3 +76,19 @@ async def test_a_long_poll_waits_past_the_default_time_out(bot: Bot, fake: FakeB
     """getUpdates asks for its own, longer read time-out (the poll's): an empty poll of 1 s
     is an empty answer, not a time-out of the request's 0.3 s."""
     assert await bot.get_updates(timeout=1) == ()
+
+
+async def test_the_proxy_of_the_environment_is_used(
+    fake: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HTTP_PROXY is honoured as PTB's own client honoured it (Telegram is often reached
+    through one): the fake Bot API stands in as the proxy, and the Bot API's host is one
+    that does not resolve — reached only through the proxy."""
+    proxy = fake.base_url.split("/bot")[0]  # http://127.0.0.1:PORT
+    monkeypatch.setenv("HTTP_PROXY", proxy)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    request = AiohttpRequest(pool=1, timeout=5)
+    async with Bot("123:TEST", base_url="http://api.telegram.invalid/bot", request=request) as bot:
+        assert bot.username
+    assert fake.sent("getMe")

@@ -45,8 +45,10 @@ class AiohttpRequest(BaseRequest):
 
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
+            # trust_env: HTTP(S)_PROXY and NO_PROXY are honoured, as PTB's httpx client did
+            # (where Telegram is reached through a proxy, the bot must not go deaf)
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._pool), trust_env=False
+                connector=aiohttp.TCPConnector(limit=self._pool), trust_env=True
             )
 
     async def shutdown(self) -> None:
