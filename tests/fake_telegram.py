@@ -42,7 +42,8 @@ class FakeBotApi:
     updates: list[dict[str, Any]] = field(default_factory=list)
     outage: bool = False  # answer 500 to every send
     down: bool = False  # answer 500 to every method, getUpdates included
-    retry_after_next: int | None = None  # answer the next send with 429
+    retry_after_next: int | None = None  # answer the next send with 429 …
+    retry_after_chat: str | None = None  # … the next send to this chat, when set
     blocked: set[str] = field(default_factory=set)  # chat ids that answer 403
     enforce_limits: bool = False  # 429 over Telegram's documented limits (see _over_limit)
     hanging: bool = False  # hold every request until release(); the caller may give up
@@ -321,7 +322,7 @@ class FakeBotApi:
             chat_id = str(params.get("chat_id"))
             if self.outage:
                 return self._error(500, "Internal Server Error")
-            if self.retry_after_next is not None:
+            if self.retry_after_next is not None and self.retry_after_chat in (None, chat_id):
                 wait, self.retry_after_next = self.retry_after_next, None
                 return self._error(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
             if self._over_limit(chat_id):
