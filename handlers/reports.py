@@ -414,7 +414,7 @@ async def follow_report(ctx: Context, found: Report, person: Person, text: str) 
     """Add a resident to an open report instead of filing it twice; its handler sees the count.
     Someone already on it (the reporter, a follower) who reports it again with something new
     adds it: its handler is told (something new must never be swallowed as a repeat)."""
-    place = found.building or found.place  # the building alone: a unit or room is private
+    place = found.public_place
     mine = person.id == found.reporter_id
     if mine or not await ctx.uow.reports.follow(
         report_id=found.id, person_id=person.id, at=ctx.now
@@ -459,8 +459,9 @@ async def _supplement(
         report_id=found.id, kind="supplemented", actor_id=person.id, at=ctx.now, note=text
     )
     template = texts.REPORT_SUPPLEMENTED if mine else texts.FOLLOW_SUPPLEMENTED
-    place = found.building or found.place
-    await ctx.reply(template.format(number=found.number, place=place, text=found.text, more=text))
+    await ctx.reply(
+        template.format(number=found.number, place=found.public_place, text=found.text, more=text)
+    )
     if found.assignee_id is not None:
         assignee = await ctx.uow.people.get(person_id=found.assignee_id)
         who = texts.SUPPLEMENT_BY_REPORTER if mine else texts.SUPPLEMENT_BY_FOLLOWER

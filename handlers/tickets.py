@@ -118,7 +118,7 @@ async def acknowledge(ctx: Context, args: str) -> None:
             before,
             texts.TAKEN_BY_OTHER.format(
                 number=found.number,
-                place=found.building or found.place,
+                place=found.public_place,
                 text=found.text,
                 who=ctx.sender.name,
             ),

@@ -61,6 +61,12 @@ class Report:
         """Building, unit and room as far as they are known."""
         return "".join(p for p in (self.building, self.unit, self.room) if p) or "未注明楼栋"
 
+    @property
+    def public_place(self) -> str:
+        """Where it is, as a group may read it: the building alone (a unit or room is the
+        reporter's, and private)."""
+        return self.building or self.place
+
 
 @dataclass(frozen=True)
 class Location:
