@@ -363,6 +363,9 @@ async def report_rows(ctx: Context, month: Month) -> list[list[str]]:
     end = datetime.combine(month.next.first, time(0), tzinfo=tz)
     rows = []
     for r in await ctx.uow.reports.received_between(start=start, end=end):
+        # thousands of reports, each a few short statements that need not give the loop
+        # away (SQLite runs them on its thread): let it turn between two
+        await asyncio.sleep(0)
         reporter = await ctx.uow.people.get(person_id=r.reporter_id)
         assignee = await ctx.uow.people.get(person_id=r.assignee_id) if r.assignee_id else None
         history = []

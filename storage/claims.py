@@ -6,12 +6,12 @@ from datetime import datetime
 
 from sqlalchemy import Insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.conn import Conn
 from storage.schema import claims
 
 
-async def insert_once(conn: AsyncConnection, insert: Insert) -> bool:
+async def insert_once(conn: Conn, insert: Insert) -> bool:
     """Insert a row whose key says something happens once; False if it was there already
     (taken by anyone, in any process). A savepoint keeps the transaction usable after the
     refusal."""
@@ -26,7 +26,7 @@ async def insert_once(conn: AsyncConnection, insert: Insert) -> bool:
 
 
 class ClaimRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Conn) -> None:
         self._conn = conn
 
     async def claim(self, *, name: str, at: datetime) -> bool:

@@ -16,14 +16,10 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Connection, event
-from sqlalchemy.ext.asyncio import (
-    AsyncConnection,
-    AsyncEngine,
-    AsyncTransaction,
-    create_async_engine,
-)
+from sqlalchemy import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncTransaction, create_async_engine
 
+from storage.conn import Conn, InlineEngine, InlineTransaction
 from storage.directory import Transaction
 from storage.uow import UnitOfWork
 
@@ -45,25 +41,18 @@ def async_url(url: str) -> str:
     return url
 
 
-def _sqlite_setup(engine: AsyncEngine) -> None:
-    # sqlite3's own (legacy) transaction handling begins lazily and cannot do savepoints
-    # properly; SQLAlchemy's documented recipe for sqlite3 and aiosqlite ("Enabling
-    # Non-Legacy SQLite Transactional Modes") takes it over: isolation_level None, and BEGIN
-    # emitted from the engine's "begin" event — IMMEDIATE here, so that two writers queue
-    # for the write lock from the start instead of failing to upgrade a read lock.
-    @event.listens_for(engine.sync_engine, "connect")
-    def on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
-
-    @event.listens_for(engine.sync_engine, "begin")
-    def on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+def _sqlite_connected(dbapi_connection: Any) -> None:
+    """A new sqlite3 connection's settings. sqlite3's own (legacy) transaction handling begins
+    lazily and cannot do savepoints properly; SQLAlchemy's documented recipe ("Enabling
+    Non-Legacy SQLite Transactional Modes") takes it over: isolation_level None, and the
+    transaction begun explicitly — BEGIN IMMEDIATE (storage.conn), so that two writers queue
+    for the write lock from the start instead of failing to upgrade a read lock."""
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
 
 
 class _Turn:
@@ -108,9 +97,9 @@ _TURNS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, _Turn]] =
 class _Batch:
     """A batch's connection, its transaction and turn, and how many units of work are open."""
 
-    conn: AsyncConnection
+    conn: Conn
     turn: _Turn | None
-    transaction: AsyncTransaction | None = None
+    transaction: AsyncTransaction | InlineTransaction | None = None
     holding: bool = False  # the turn
     depth: int = 0
     directory: Transaction = field(default_factory=Transaction)  # as its units of work see it
@@ -147,19 +136,22 @@ class Database:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.engine = create_async_engine(async_url(url))
+        # SQLite: on the loop's thread, what may take long on the database's (storage.conn)
+        self.engine: AsyncEngine | InlineEngine
         # SQLite has one writer at a time: within the process, transactions on the file take
         # turns in arrival order (see _TURNS)
         self._file: str | None = None
+        if url.startswith("sqlite:///"):
+            self.engine = InlineEngine(url, _sqlite_connected)
+            self._file = str(Path(self.engine.url.database or "").resolve())
+        else:
+            self.engine = create_async_engine(async_url(url))
         # the batch each task is handling (see batch())
         self._batches: dict[asyncio.Task[Any], _Batch] = {}
         # how long a batch keeps SQLite's file, once it has it, while another task waits
         # for it: the waiter (the sender) waits at most this and one message, and a burst
         # commits a few times a batch instead of before every message
         self.give_way_after = GIVE_WAY_AFTER
-        if self.engine.dialect.name == "sqlite":
-            _sqlite_setup(self.engine)
-            self._file = str(Path(self.engine.url.database or "").resolve())
 
     async def __aenter__(self) -> Database:
         await self.migrate()
@@ -194,7 +186,7 @@ class Database:
         seeding at start). PostgreSQL: an advisory lock, held by a transaction of its own
         and so released if the process dies; SQLite: every transaction already holds the
         file's write lock from its start, which is enough for a block of one transaction."""
-        if self.engine.dialect.name != "postgresql":
+        if not isinstance(self.engine, AsyncEngine) or self.engine.dialect.name != "postgresql":
             yield
             return
         async with self.engine.connect() as conn, conn.begin():
@@ -203,7 +195,10 @@ class Database:
 
     async def close(self) -> None:
         """Release every connection."""
-        await self.engine.dispose()
+        if isinstance(self.engine, InlineEngine):
+            self.engine.shutdown()
+        else:
+            await self.engine.dispose()
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
@@ -216,6 +211,11 @@ class Database:
             async with self._turn() or contextlib.nullcontext(), self.engine.begin() as conn:
                 yield UnitOfWork(conn)
             return
+        if batch.depth == 0:
+            # on SQLite the statements of a message do not give the loop away (they run on
+            # its thread): between two messages of a batch it turns, so sends and polls go
+            # on during a burst
+            await asyncio.sleep(0)
         if (
             batch.depth == 0
             and batch.turn is not None

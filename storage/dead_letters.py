@@ -8,8 +8,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.conn import Conn
 from storage.schema import dead_letters, inserted_id, stranger_chats
 
 
@@ -31,7 +31,7 @@ class DeadLetter:
 
 
 class DeadLetterRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Conn) -> None:
         self._conn = conn
 
     async def add(

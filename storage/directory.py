@@ -26,8 +26,8 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.conn import Conn, Rows, off_loop
 from storage.schema import (
     accounts,
     buildings,
@@ -132,29 +132,34 @@ class Snapshot:
             self.keep_account(account)
 
 
-async def load(conn: AsyncConnection, version: str) -> Snapshot:
-    """Read the whole directory (seven statements)."""
+async def load(conn: Conn, version: str) -> Snapshot:
+    """Read the whole directory (seven statements, off the event loop: a city's directory is
+    tens of thousands of rows)."""
+
+    async def read(statement: sa.Select[Any]) -> Rows:
+        return await conn.execute(off_loop(statement))
+
     snapshot = Snapshot(version)
     roles: dict[int, set[str]] = {}
-    for pid, role in await conn.execute(sa.select(person_roles.c.person_id, person_roles.c.role)):
+    for pid, role in await read(sa.select(person_roles.c.person_id, person_roles.c.role)):
         roles.setdefault(pid, set()).add(role)
     kept: dict[int, list[Account]] = {}
-    for row in await conn.execute(accounts.select()):
+    for row in await read(accounts.select()):
         kept.setdefault(row.person_id, []).append(Account(**row._asdict()))
-    for row in await conn.execute(people.select().order_by(people.c.id)):
+    for row in await read(people.select().order_by(people.c.id)):
         snapshot.keep(row, frozenset(roles.get(row.id, ())))
         snapshot.keep_accounts(row.id, kept.get(row.id, []))
-    for row in await conn.execute(grids.select().order_by(grids.c.id)):
+    for row in await read(grids.select().order_by(grids.c.id)):
         snapshot.grids[row.id] = Grid(row.id, row.name, row.backup_id)
-    for name, gid in await conn.execute(sa.select(buildings.c.name, buildings.c.grid_id)):
+    for name, gid in await read(sa.select(buildings.c.name, buildings.c.grid_id)):
         snapshot.buildings[name] = gid
-    for gid, pid in await conn.execute(
+    for gid, pid in await read(
         sa.select(grid_workers.c.grid_id, grid_workers.c.person_id).order_by(
             grid_workers.c.grid_id, grid_workers.c.person_id
         )
     ):
         snapshot.workers.setdefault(gid, []).append(pid)
-    for pid, until in await conn.execute(sa.select(leaves.c.person_id, leaves.c.until)):
+    for pid, until in await read(sa.select(leaves.c.person_id, leaves.c.until)):
         snapshot.leaves[pid] = max(until, snapshot.leaves.get(pid, until))
     return snapshot
 
@@ -190,7 +195,7 @@ class DirectoryView:
     (a stranger's first message) is no change: the snapshot stays in use, and the person is
     known to this unit of work alone until it commits."""
 
-    def __init__(self, conn: AsyncConnection, transaction: Transaction | None = None) -> None:
+    def __init__(self, conn: Conn, transaction: Transaction | None = None) -> None:
         self._conn = conn
         self._shared = _SHARED.setdefault(conn.sync_engine, _Shared())
         self._tx = transaction if transaction is not None else Transaction()
@@ -246,7 +251,7 @@ class DirectoryView:
         await bump(self._conn)
 
 
-async def bump(conn: AsyncConnection) -> None:
+async def bump(conn: Conn) -> None:
     """Bump the directory's version in this transaction (one statement; concurrent bumps
     queue on the row)."""
     await conn.execute(

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.conn import Conn
 from storage.errors import NotFound
 from storage.schema import event_drafts, event_rsvps, event_targets, events, inserted_id
 
@@ -63,7 +63,7 @@ class Draft:
 
 
 class EventRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Conn) -> None:
         self._conn = conn
 
     async def create(

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.conn import Conn
 from storage.directory import DirectoryView
 from storage.schema import household_members, households, inserted_id, people, visits
 
@@ -33,7 +33,7 @@ class Visit:
 
 
 class HouseholdRepository:
-    def __init__(self, conn: AsyncConnection, directory: DirectoryView | None = None) -> None:
+    def __init__(self, conn: Conn, directory: DirectoryView | None = None) -> None:
         self._conn = conn
         self._dir = directory if directory is not None else DirectoryView(conn)
 

@@ -6,8 +6,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.conn import Conn
 from storage.schema import inbound, voice_jobs
 
 # built once (the hot path: every message), executed with its parameters; by dialect
@@ -20,7 +20,7 @@ _REMEMBER = {
 
 
 class InboundRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Conn) -> None:
         self._conn = conn
 
     async def remember(self, *, platform: str, message_id: str, at: datetime) -> bool:

@@ -6,13 +6,13 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.conn import Conn
 from storage.schema import leases, worker_heartbeats
 
 
 class LeaseRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Conn) -> None:
         self._conn = conn
 
     async def take(self, *, name: str, holder: str, now: datetime, until: datetime) -> bool:
@@ -42,7 +42,7 @@ class LeaseRepository:
 class HeartbeatRepository:
     """Workers' liveness: each renews its row often; a row gone stale is a dead worker."""
 
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Conn) -> None:
         self._conn = conn
 
     async def beat(self, *, worker: str, now: datetime) -> bool:

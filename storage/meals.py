@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.conn import Conn
 from storage.schema import meal_signups, menus
 
 ACTIVE = "active"
@@ -30,7 +30,7 @@ class MealSignup:
 
 
 class MealRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Conn) -> None:
         self._conn = conn
 
     async def set_menu(

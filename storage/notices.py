@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.claims import insert_once
+from storage.conn import Conn
 from storage.errors import NotFound
 from storage.schema import inserted_id, notice_occurrences, notice_targets, notices
 
@@ -41,7 +41,7 @@ class Notice:
 
 
 class NoticeRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Conn) -> None:
         self._conn = conn
 
     async def add(

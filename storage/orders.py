@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.conn import Conn
 from storage.errors import NotFound
 from storage.schema import UtcDateTime, inserted_id, service_orders
 
@@ -39,7 +39,7 @@ class ServiceOrder:
 
 
 class OrderRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Conn) -> None:
         self._conn = conn
 
     async def place(

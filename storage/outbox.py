@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.conn import Conn
 from storage.schema import inserted_id, outbox
 
 PENDING = "pending"
@@ -44,7 +44,7 @@ _ENQUEUE = outbox.insert()
 
 
 class OutboxRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Conn) -> None:
         self._conn = conn
 
     async def enqueue(

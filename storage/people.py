@@ -8,8 +8,8 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.conn import Conn
 from storage.directory import Account as Account
 from storage.directory import DirectoryView, person_of
 from storage.directory import Grid as Grid
@@ -65,7 +65,7 @@ class PeopleRepository:
     """The directory: read from the process's snapshot (storage.directory), written to the
     database with the directory's version bumped in the same transaction."""
 
-    def __init__(self, conn: AsyncConnection, directory: DirectoryView | None = None) -> None:
+    def __init__(self, conn: Conn, directory: DirectoryView | None = None) -> None:
         self._conn = conn
         self._dir = directory if directory is not None else DirectoryView(conn)
 

@@ -7,8 +7,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.conn import Conn
 from storage.directory import DirectoryView
 from storage.schema import (
     accounts,
@@ -35,7 +35,7 @@ class Kept:
 
 
 class PrivacyRepository:
-    def __init__(self, conn: AsyncConnection, directory: DirectoryView | None = None) -> None:
+    def __init__(self, conn: Conn, directory: DirectoryView | None = None) -> None:
         self._conn = conn
         self._dir = directory if directory is not None else DirectoryView(conn)
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.conn import Conn
 from storage.schema import pending_questions as pq
 
 
@@ -28,7 +28,7 @@ class ExpiredQuestion:
 
 
 class QuestionRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Conn) -> None:
         self._conn = conn
 
     def _key(self, platform: str, chat_id: str, person_id: int) -> sa.ColumnElement[bool]:

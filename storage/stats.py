@@ -7,8 +7,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.conn import Conn, Rows, off_loop
 from storage.reports import ACKNOWLEDGED, RESOLVED
 from storage.schema import (
     buildings,
@@ -60,8 +60,12 @@ class PeriodStats:
 
 
 class StatsRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Conn) -> None:
         self._conn = conn
+
+    async def _read(self, statement: sa.Select[Any]) -> Rows:
+        """A statistics query: over a month's reports, so off the event loop (storage.conn)."""
+        return await self._conn.execute(off_loop(statement))
 
     async def period(
         self, *, start: datetime, end: datetime, first_day: date, last_day: date, unknown_grid: str
@@ -106,7 +110,7 @@ class StatsRepository:
 
         # 1. the reports themselves, read from ix_reports_period alone
         n_acked = n_resolved = 0
-        for row in await self._conn.execute(
+        for row in await self._read(
             grouped(
                 sa.func.count().label("received"),
                 flag(reports.c.status == RESOLVED).label("resolved"),
@@ -132,7 +136,7 @@ class StatsRepository:
             .group_by(report_events.c.report_id)
             .subquery()
         )
-        for row in await self._conn.execute(
+        for row in await self._read(
             grouped(
                 sa.func.count().label("overdue"),
                 flag((flagged.c.escalated == 1) & answered).label("late"),
@@ -151,7 +155,7 @@ class StatsRepository:
         rated = report_ratings.join(latest, latest.c.id == report_ratings.c.id).join(
             reports, reports.c.id == report_ratings.c.report_id
         )
-        for row in await self._conn.execute(
+        for row in await self._read(
             grouped(
                 sa.func.count().label("rated"),
                 flag(report_ratings.c.rating.in_(GOOD_RATINGS)).label("good"),
@@ -174,7 +178,7 @@ class StatsRepository:
         stats.median_resolve_minutes = await self._median(
             reports.c.resolved_at, in_month & resolved, n_resolved
         )
-        meals = await self._conn.execute(
+        meals = await self._read(
             sa.select(meal_signups.c.day, sa.func.sum(meal_signups.c.portions))
             .where(
                 meal_signups.c.day >= first_day,
@@ -186,7 +190,7 @@ class StatsRepository:
         )
         stats.meals_by_day = {d: int(n) for d, n in meals}
         places = sa.func.coalesce(sa.func.sum(1 + event_rsvps.c.guests), 0)
-        rows = await self._conn.execute(
+        rows = await self._read(
             sa.select(events.c.id, events.c.title, places)
             .select_from(events)
             .outerjoin(
@@ -219,12 +223,14 @@ class StatsRepository:
         minutes = self._minutes_since_filing(moment).label("m")
         middle = [
             float(v)
-            for v in await self._conn.scalars(
-                sa.select(minutes)
-                .where(where)
-                .order_by(minutes)
-                .offset((n - 1) // 2)
-                .limit(1 if n % 2 else 2)
-            )
+            for v in (
+                await self._read(
+                    sa.select(minutes)
+                    .where(where)
+                    .order_by(minutes)
+                    .offset((n - 1) // 2)
+                    .limit(1 if n % 2 else 2)
+                )
+            ).scalars()
         ]
         return round(sum(middle) / len(middle), 6)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from storage.claims import ClaimRepository
+from storage.conn import Conn
 from storage.dead_letters import DeadLetterRepository
 from storage.directory import DirectoryView, Transaction
 from storage.events import EventRepository
@@ -27,7 +26,7 @@ from storage.workbench import WorkbenchRepository
 class UnitOfWork:
     """Repositories sharing one connection and its transaction."""
 
-    def __init__(self, conn: AsyncConnection, transaction: Transaction | None = None) -> None:
+    def __init__(self, conn: Conn, transaction: Transaction | None = None) -> None:
         self.conn = conn
         # the households and privacy write to it too; `transaction`: what the units of work
         # of one transaction share about it (a batch's savepoints)

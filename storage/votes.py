@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.conn import Conn
 from storage.errors import NotFound
 from storage.schema import (
     inserted_id,
@@ -85,7 +85,7 @@ class CastVote:
 
 
 class VoteRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Conn) -> None:
         self._conn = conn
 
     # --- suggestions ------------------------------------------------------------------------

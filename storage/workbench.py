@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.conn import Conn, off_loop
 from storage.reports import ACKNOWLEDGED, ACTIVE, OPEN, Report
 from storage.schema import (
     buildings,
@@ -98,7 +98,7 @@ def scope_clause(person_id: int) -> sa.ColumnElement[bool]:
 
 
 class WorkbenchRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Conn) -> None:
         self._conn = conn
 
     # -- login codes
@@ -202,8 +202,9 @@ class WorkbenchRepository:
         if sort not in SORTS:
             raise ValueError(f"unknown sort {sort!r}")
         where = self._where(f, now)
+        # a count, a text search or a deep page scans many reports: off the event loop
         total = await self._conn.scalar(
-            sa.select(sa.func.count()).select_from(reports).where(sa.true(), *where)
+            off_loop(sa.select(sa.func.count()).select_from(reports).where(sa.true(), *where))
         )
         key: sa.ColumnElement[Any] = {
             # numbers are given in filing order: the primary key is the filing order, and
@@ -219,11 +220,13 @@ class WorkbenchRepository:
         page_ids = list(
             (
                 await self._conn.scalars(
-                    sa.select(reports.c.id)
-                    .where(sa.true(), *where)
-                    .order_by(*order)
-                    .offset(offset)
-                    .limit(limit)
+                    off_loop(
+                        sa.select(reports.c.id)
+                        .where(sa.true(), *where)
+                        .order_by(*order)
+                        .offset(offset)
+                        .limit(limit)
+                    )
                 )
             ).all()
         )
@@ -246,7 +249,11 @@ class WorkbenchRepository:
     async def count_reports(self, f: ReportFilter, *, now: datetime) -> int:
         """How many reports `f` selects."""
         n = await self._conn.scalar(
-            sa.select(sa.func.count()).select_from(reports).where(sa.true(), *self._where(f, now))
+            off_loop(
+                sa.select(sa.func.count())
+                .select_from(reports)
+                .where(sa.true(), *self._where(f, now))
+            )
         )
         return int(n or 0)
 
@@ -272,7 +279,7 @@ class WorkbenchRepository:
         )
         return {
             b: BuildingLoad(b, int(n), int(u or 0), int(o or 0))
-            for b, n, u, o in await self._conn.execute(query)
+            for b, n, u, o in await self._conn.execute(off_loop(query))
         }
 
     async def ratings(self, *, report_id: int) -> list[Rating]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
 
 from storage import Database, NotFound
+from storage.conn import off_loop
 from storage.db import MIGRATIONS
 
 AT = datetime(2026, 11, 26, 1, 0, tzinfo=UTC)
@@ -112,10 +115,13 @@ async def test_times_come_back_aware_and_equal(tmp_path: Path) -> None:
             assert await uow.outbox.next_due_at(platforms=["console"]) == AT
 
 
-async def test_sqlite_runs_off_the_loops_thread(tmp_path: Path) -> None:
-    """aiosqlite, through SQLAlchemy's documented dialect: a statement runs on a thread of
-    its own, so the loop goes on while SQLite works (no private SQLAlchemy internals); the
-    connection set up as before (WAL, busy timeout, foreign keys)."""
+async def test_sqlite_runs_short_statements_on_the_loop_and_long_ones_off_it(
+    tmp_path: Path,
+) -> None:
+    """SQLite through SQLAlchemy's synchronous API (storage.conn): a message's short
+    statements on the loop's own thread, a statement marked off_loop on the database's
+    thread (the loop turns meanwhile), the connection set up as before (WAL, foreign keys,
+    synchronous NORMAL; busy answered at once: BEGIN waits off the loop instead)."""
     async with Database(f"sqlite:///{tmp_path / 'a.db'}") as db:
 
         @sa.event.listens_for(db.engine.sync_engine, "connect")
@@ -124,16 +130,64 @@ async def test_sqlite_runs_off_the_loops_thread(tmp_path: Path) -> None:
             dbapi_connection.create_function("thread_id", 0, threading.get_ident)
 
         await db.engine.dispose()  # connections made from now on have the function
+        turns = 0
+
+        def turned() -> None:
+            nonlocal turns
+            turns += 1
+
         async with db.unit_of_work() as uow:
             assert await uow.inbound.remember(platform="console", message_id="1", at=AT)
-            ran_on = await uow.conn.scalar(sa.text("SELECT thread_id()"))
+            on = await uow.conn.scalar(sa.text("SELECT thread_id()"))
+            asyncio.get_running_loop().call_soon(turned)
+            off = await uow.conn.scalar(off_loop(sa.text("SELECT thread_id()")))
             pragmas = [
                 await uow.conn.scalar(sa.text(f"PRAGMA {name}"))
                 for name in ("journal_mode", "busy_timeout", "foreign_keys", "synchronous")
             ]
-    assert db.engine.dialect.driver == "aiosqlite"
-    assert pragmas == ["wal", 10000, 1, 1]  # synchronous NORMAL is 1
-    assert isinstance(ran_on, int) and ran_on != threading.get_ident()
+    assert db.engine.dialect.driver == "pysqlite"
+    assert pragmas == ["wal", 0, 1, 1]  # synchronous NORMAL is 1
+    assert on == threading.get_ident()
+    assert isinstance(off, int) and off != threading.get_ident()
+    assert turns == 1  # the loop ran while the off-loop statement did
+
+
+async def test_a_write_lock_held_by_another_process_is_waited_for_off_the_loop(
+    tmp_path: Path,
+) -> None:
+    """Another process (here a plain sqlite3 connection) holds the write lock for 0.5 s:
+    the unit of work waits for it in SQLite's busy handler on the database's thread, the
+    loop turning all the while, and then goes on."""
+    path = tmp_path / "a.db"
+    async with Database(f"sqlite:///{path}") as db:
+        other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        other.execute("BEGIN IMMEDIATE")
+        ticks = 0
+        stop = False
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while not stop:
+                ticks += 1
+                await asyncio.sleep(0.01)
+
+        async def release() -> None:
+            await asyncio.sleep(0.5)
+            await asyncio.to_thread(other.execute, "COMMIT")
+
+        running = asyncio.create_task(ticker())
+        releasing = asyncio.create_task(release())
+        started = time.monotonic()
+        async with db.unit_of_work() as uow:
+            waited = time.monotonic() - started
+            assert await uow.inbound.remember(platform="console", message_id="1", at=AT)
+        stop = True
+        await asyncio.gather(running, releasing)
+        other.close()
+        async with db.unit_of_work() as uow:
+            assert not await uow.inbound.remember(platform="console", message_id="1", at=AT)
+    assert waited >= 0.45
+    assert ticks >= 20  # 10 ms a tick: the loop was not held while the lock was waited for
 
 
 async def test_two_databases_on_one_file_take_turns_in_one_process(tmp_path: Path) -> None:

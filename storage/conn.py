@@ -1,0 +1,280 @@
+"""The connection a unit of work holds: SQLAlchemy's Conn on PostgreSQL, an
+InlineConnection on SQLite.
+
+Why SQLite is not reached through aiosqlite (measured; BENCHMARKS.md, "SQLite on the loop"):
+aiosqlite runs every call on a thread of its own and wakes the loop with each answer, and
+SQLAlchemy's dialect makes three or four such calls a statement (cursor, execute, fetch,
+close). On this kind of machine a short statement cost 340 µs of CPU that way and 33 µs
+through SQLAlchemy Core's synchronous API on the standard sqlite3 module — and a message is
+a dozen statements. So on SQLite a unit of work runs its statements on the loop's own thread,
+through documented synchronous APIs only (no SQLAlchemy asyncio internals), and sends to
+the database's own thread what can take long:
+
+- waiting for SQLite's write lock while another process holds it (the connections answer
+  "busy" at once, and BEGIN IMMEDIATE is then retried off the loop with SQLite's busy
+  timeout);
+- COMMIT, which may checkpoint the write-ahead log and fsync;
+- statements marked `off_loop` — a month's statistics, an export, a page of the
+  workbench's lists, the directory's load: whatever reads many rows;
+- `run_sync` (migrations, schema inspection) and `stream` (copying a whole table).
+
+Within a process the transactions on one file take turns (storage.db), so a statement on
+the loop never waits for a lock held by this process either. What is left on the loop is a
+short statement's own work: tens of microseconds. The repositories see one interface;
+PostgreSQL (asyncpg, natively asynchronous) ignores the `off_loop` mark.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from functools import partial
+from typing import Any, TypeVar, cast
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import CursorResult, Dialect, Result, ScalarResult
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.base import Executable
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Rows = CursorResult[*tuple[Any, ...]]  # a result of any columns
+E = TypeVar("E", bound=Executable)
+
+OFF_LOOP = "linli_off_loop"  # an execution option of our own: SQLAlchemy keeps it, ignores it
+SLOW_ON_LOOP = 0.02  # seconds: a statement on the loop's thread longer than this is logged
+BUSY_TIMEOUT_MS = 10000  # how long BEGIN IMMEDIATE waits (off the loop) for another process
+
+
+def _held_the_loop(seconds: float, statement: Executable) -> None:
+    # a statement that reads many rows belongs off the loop: say which, so it gets marked
+    log.warning(
+        "a SQLite statement held the event loop for %.0f ms (mark it off_loop): %.200s",
+        seconds * 1000,
+        " ".join(str(statement).split()),
+    )
+
+
+def off_loop(statement: E) -> E:
+    """Mark a statement that may read many rows: on SQLite it runs on the database's thread,
+    where it cannot stall the event loop."""
+    return statement.execution_options(**{OFF_LOOP: True})
+
+
+def _busy(exc: sa.exc.OperationalError) -> bool:
+    """Whether SQLite refused because another connection holds the lock."""
+    orig = exc.orig
+    return isinstance(orig, sqlite3.OperationalError) and (
+        getattr(orig, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+        or "locked" in str(orig)
+    )
+
+
+class InlineTransaction:
+    """A transaction or savepoint of an InlineConnection, with AsyncTransaction's methods."""
+
+    def __init__(self, conn: InlineConnection, sync_transaction: sa.Transaction) -> None:
+        self._conn = conn
+        self.sync_transaction = sync_transaction
+
+    @property
+    def is_active(self) -> bool:
+        return self.sync_transaction.is_active
+
+    async def commit(self) -> None:
+        """Release a savepoint (on the loop: no disk), or commit (off it: the WAL may be
+        checkpointed and synced)."""
+        if isinstance(self.sync_transaction, sa.NestedTransaction):
+            self.sync_transaction.commit()
+        else:
+            await self._conn.off_loop_call(self.sync_transaction.commit)
+
+    async def rollback(self) -> None:
+        """Roll back (SQLite drops the transaction's pages: no waiting)."""
+        self.sync_transaction.rollback()
+
+
+class InlineStream:
+    """A streamed result (AsyncResult.partitions' shape), each chunk fetched off the loop."""
+
+    def __init__(self, conn: InlineConnection, result: Result[Any]) -> None:
+        self._conn = conn
+        self._result = result
+
+    async def partitions(self, size: int) -> AsyncIterator[Sequence[sa.Row[Any]]]:
+        """The rows, `size` at a time."""
+        while chunk := await self._conn.off_loop_call(self._result.fetchmany, size):
+            yield chunk
+
+
+class InlineConnection:
+    """A synchronous SQLAlchemy Connection to SQLite with Conn's methods: short
+    statements run on the calling (loop) thread, what can take long on `executor`."""
+
+    def __init__(self, sync_connection: sa.Connection, executor: ThreadPoolExecutor) -> None:
+        self.sync_connection = sync_connection
+        self._executor = executor
+
+    @property
+    def dialect(self) -> Dialect:
+        return self.sync_connection.dialect
+
+    @property
+    def sync_engine(self) -> sa.Engine:
+        return self.sync_connection.engine
+
+    async def off_loop_call(self, fn: Callable[..., T], *args: Any) -> T:
+        """fn(*args) on the database's thread (this connection is used by no one meanwhile:
+        its unit of work awaits the answer)."""
+        return await asyncio.get_running_loop().run_in_executor(self._executor, partial(fn, *args))
+
+    async def begin(self) -> InlineTransaction:
+        """Begin a write transaction: BEGIN IMMEDIATE, at once when nobody holds the write
+        lock, else waiting for it off the loop."""
+        sync = self.sync_connection.begin()  # the "begin" event; pysqlite emits nothing
+        try:
+            try:
+                self.sync_connection.exec_driver_sql("BEGIN IMMEDIATE")
+            except sa.exc.OperationalError as exc:
+                if not _busy(exc):
+                    raise
+                await self.off_loop_call(self._begin_waiting)
+        except BaseException:
+            sync.rollback()
+            raise
+        return InlineTransaction(self, sync)
+
+    def _begin_waiting(self) -> None:
+        conn = self.sync_connection
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        finally:
+            conn.exec_driver_sql("PRAGMA busy_timeout=0")
+
+    async def begin_nested(self) -> InlineTransaction:
+        """A savepoint (SAVEPOINT: no disk, no lock)."""
+        return InlineTransaction(self, self.sync_connection.begin_nested())
+
+    def get_nested_transaction(self) -> InlineTransaction | None:
+        """The innermost savepoint open, if any."""
+        nested = self.sync_connection.get_nested_transaction()
+        return None if nested is None else InlineTransaction(self, nested)
+
+    async def execute(self, statement: Executable, parameters: Any = None) -> Rows:
+        """Run a statement: on the loop, or off it when marked `off_loop` (the rows are read
+        there too)."""
+        if statement.get_execution_options().get(OFF_LOOP):
+            return await self.off_loop_call(self._buffered, statement, parameters)
+        began = time.perf_counter()
+        result = self.sync_connection.execute(statement, parameters)
+        if (held := time.perf_counter() - began) > SLOW_ON_LOOP:
+            _held_the_loop(held, statement)
+        return result
+
+    def _buffered(self, statement: Executable, parameters: Any) -> Rows:
+        result = self.sync_connection.execute(statement, parameters)
+        if not result.returns_rows:
+            return result
+        # every row read here, on this thread; the loop gets them in a Result of the same
+        # methods (all, first, scalars, mappings, iteration)
+        return cast(Rows, result.freeze()())
+
+    async def scalar(self, statement: Executable, parameters: Any = None) -> Any:
+        """The first column of the first row."""
+        return (await self.execute(statement, parameters)).scalar()
+
+    async def scalars(self, statement: Executable, parameters: Any = None) -> ScalarResult[Any]:
+        """The first column of every row."""
+        return (await self.execute(statement, parameters)).scalars()
+
+    async def stream(self, statement: Executable) -> InlineStream:
+        """A result read a part at a time, off the loop (a whole table, copied)."""
+        result = await self.off_loop_call(
+            self.sync_connection.execution_options(stream_results=True).execute, statement
+        )
+        return InlineStream(self, result)
+
+    async def run_sync(self, fn: Callable[..., T], *args: Any) -> T:
+        """fn(sync connection, *args) off the loop (migrations, inspecting the schema)."""
+        return await self.off_loop_call(fn, self.sync_connection, *args)
+
+
+class InlineEngine:
+    """SQLite through SQLAlchemy's synchronous engine, with AsyncEngine's methods."""
+
+    def __init__(self, url: str, on_connect: Callable[[Any], None]) -> None:
+        # connections are used on the loop's thread and on the database's: sqlite3 allows
+        # that when told (check_same_thread); each is used by one unit of work at a time. A
+        # checkout never waits (max_overflow -1): a wait for a free connection would stop
+        # the loop, and every transaction of the file takes turns anyway (storage.db)
+        self.sync_engine = sa.create_engine(
+            url,
+            connect_args={"check_same_thread": False},
+            pool_size=8,
+            max_overflow=-1,
+        )
+        self._executor: ThreadPoolExecutor | None = None
+
+        @event.listens_for(self.sync_engine, "connect")
+        def connected(dbapi_connection: Any, _record: Any) -> None:
+            on_connect(dbapi_connection)
+            # answer "busy" at once; InlineConnection.begin waits off the loop instead
+            dbapi_connection.execute("PRAGMA busy_timeout=0")
+
+    @property
+    def url(self) -> sa.URL:
+        return self.sync_engine.url
+
+    @property
+    def dialect(self) -> Dialect:
+        return self.sync_engine.dialect
+
+    @asynccontextmanager
+    async def connect(self) -> AsyncIterator[InlineConnection]:
+        """A connection from the pool (opened, with its PRAGMAs, when the pool has none)."""
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="linli-sqlite")
+        sync = self.sync_engine.connect()
+        try:
+            yield InlineConnection(sync, self._executor)
+        finally:
+            sync.close()
+
+    @asynccontextmanager
+    async def begin(self) -> AsyncIterator[InlineConnection]:
+        """A connection in a transaction: committed when the block ends normally, rolled back
+        otherwise."""
+        async with self.connect() as conn:
+            transaction = await conn.begin()
+            try:
+                yield conn
+            except BaseException:
+                if transaction.is_active:
+                    await transaction.rollback()
+                raise
+            if transaction.is_active:
+                await transaction.commit()
+
+    async def dispose(self) -> None:
+        """Close the pooled connections (new ones open on the next checkout)."""
+        self.sync_engine.dispose()
+
+    def shutdown(self) -> None:
+        """Close the connections and stop the database's thread (started again if the
+        engine is used after)."""
+        self.sync_engine.dispose()
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
+
+
+# what the repositories hold
+Conn = AsyncConnection | InlineConnection
