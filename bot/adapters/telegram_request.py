@@ -14,6 +14,8 @@ answer) is raised from `MaybeSent`: Telegram may have acted on it (bot.adapters.
 
 from __future__ import annotations
 
+import json
+
 import aiohttp
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
@@ -77,7 +79,8 @@ class AiohttpRequest(BaseRequest):
             sock_connect=connect,
             sock_read=_given(read_timeout, self._timeout),
         )
-        data: aiohttp.FormData | dict[str, str] | None = None
+        data: aiohttp.FormData | bytes | None = None
+        headers = {"User-Agent": self.USER_AGENT}
         if request_data is not None:
             fields = request_data.json_parameters
             files = request_data.multipart_data
@@ -91,10 +94,14 @@ class AiohttpRequest(BaseRequest):
                     form.add_field(name, content, filename=filename, content_type=mimetype)
                 data = form
             else:
-                data = fields
+                # a JSON body, as the Bot API accepts for any call without a file: one C-coded
+                # json.dumps, where a form quoted every character of a Chinese text in Python
+                # (urllib's quote_plus: a sixth of the bot's CPU in a burst of long answers)
+                data = json.dumps(request_data.parameters, ensure_ascii=False).encode()
+                headers["Content-Type"] = "application/json"
         try:
             async with self._session.request(
-                method, url, data=data, timeout=timeout, headers={"User-Agent": self.USER_AGENT}
+                method, url, data=data, timeout=timeout, headers=headers
             ) as response:
                 return response.status, await response.read()
         except aiohttp.ConnectionTimeoutError as err:  # never sent
