@@ -14,9 +14,10 @@ from typing import Any
 
 import aiohttp
 import pytest
+from telegram import Update
 
 from bot.adapters.base import split_text
-from bot.adapters.telegram import CHOICE, MenuEntry, TelegramAdapter
+from bot.adapters.telegram import CHOICE, MenuEntry, TelegramAdapter, _plain_text
 from bot.app import App
 from handlers.chat import Incoming
 from handlers.clock import ManualClock
@@ -487,3 +488,75 @@ async def test_a_merged_group_answer_still_mentions_each_resident(tg: Telegram) 
         if e["type"] == "text_mention"
     }
     assert mentions == {"@王辉": WANGHUI, "@赵敏": 4242}
+
+
+def plain_updates() -> list[dict[str, Any]]:
+    """Text messages in every shape the fast path reads: group, supergroup and private;
+    names with and without a last name or username; the bot's commands and mentions,
+    invisible characters, full-width text; a bot's own message."""
+    users = [
+        {"id": 201, "is_bot": False, "first_name": "王辉"},
+        {"id": 202, "is_bot": False, "first_name": "Hui", "last_name": "Wang", "username": "wh"},
+        {"id": 203, "is_bot": False, "first_name": "", "username": "only_user"},
+        {"id": 204, "is_bot": False, "first_name": "", "language_code": "zh-hans"},
+        {"id": 205, "is_bot": False, "first_name": "李", "last_name": "", "is_premium": True},
+        {"id": 9, "is_bot": True, "first_name": "某机器人"},
+    ]
+    chats = [
+        {"id": GROUP, "type": "group", "title": "业主群"},
+        {"id": -1002, "type": "supergroup", "title": "二期", "is_forum": False},
+        {"id": 201, "type": "private", "first_name": "王辉"},
+    ]
+    texts = [
+        "上报 3栋 楼道飞线充电",
+        f"/report@{BOT_USERNAME} 4栋 楼道堆物",
+        f"@{BOT_USERNAME} 上报 5栋 电梯坏了",
+        f"@{BOT_USERNAME.upper()}，报餐 明天",
+        "上\u200b报 ６栋　楼道堆物\u2060",
+        "",
+        "🙏[强]",
+    ]
+    updates = []
+    for i, (user, chat, text) in enumerate(itertools.product(users, chats, texts)):
+        message: dict[str, Any] = {
+            "message_id": 10 + i,
+            "from": user,
+            "chat": chat,
+            "date": 1764900000 + i,
+            "text": text,
+        }
+        if text.startswith("/"):
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": 7}]
+        updates.append({"update_id": 1000 + i, "message": message})
+    return updates
+
+
+async def test_a_plain_text_update_is_read_as_python_telegram_bot_reads_it(tg: Telegram) -> None:
+    """The fast path (bot.adapters.telegram._plain_text) gives the very message PTB's
+    parsing gives, for every shape it takes; anything else it leaves to PTB."""
+    adapter = tg.adapter
+    for raw in plain_updates():
+        plain = _plain_text(raw)
+        assert plain is not False, raw
+        assert adapter._incoming(plain) == adapter.to_incoming(Update.de_json(raw, adapter.bot))
+    base = plain_updates()[0]
+    message = base["message"]
+    others = [
+        {**base, "edited_message": message},
+        {"update_id": 1, "edited_message": message},
+        {**base, "message": {**message, "photo": [{"file_id": "p", "file_unique_id": "u"}]}},
+        {**base, "message": {**message, "caption": "上报 3栋"}},
+        {**base, "message": {**message, "reply_to_message": dict(message)}},
+        {**base, "message": {**message, "voice": {"file_id": "v", "duration": 2}}},
+        {**base, "message": {**message, "text": 5}},
+        {**base, "message": {**message, "date": "today"}},
+        {**base, "message": {**message, "message_id": True}},
+        {**base, "message": {**message, "from": {"id": 1, "first_name": "x"}}},
+        {**base, "message": {**message, "chat": {"id": "-1001", "type": "group"}}},
+        {**base, "message": {**message, "chat": {**message["chat"], "photo": {}}}},
+        {**base, "message": {k: v for k, v in message.items() if k != "from"}},
+        {"update_id": 2, "callback_query": {"id": "q"}},
+        {**base, "message": "上报"},
+    ]
+    for raw in others:
+        assert _plain_text(raw) is False, raw
