@@ -39,8 +39,88 @@ class Delivery:
     maybe_sent: bool = False  # an earlier try got no answer and may have landed
 
 
-# built once and executed with its parameters: every message queues at least one row
+# built once and executed with their parameters: every message queues at least one row,
+# and the sender runs the rest many times a second in a burst (built each time, SQLAlchemy
+# coerced every literal and computed a cache key again: a third of the sender's CPU)
 _ENQUEUE = outbox.insert()
+_NOW = sa.bindparam("now", type_=outbox.c.not_before.type)
+_WORKER = sa.bindparam("worker", type_=outbox.c.claimed_by.type)
+_IDS = sa.bindparam("ids", type_=outbox.c.id.type, expanding=True)
+_PLATFORMS = sa.bindparam("platforms", type_=outbox.c.platform.type, expanding=True)
+_LIMIT = sa.bindparam("limit", type_=sa.Integer())
+
+
+def _free(mine: bool) -> sa.ColumnElement[bool]:
+    """Rows nobody holds (or whose holder's lease ran out), and, when `mine`, the worker's
+    own."""
+    free = sa.or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < _NOW)
+    return sa.or_(free, outbox.c.claimed_by == _WORKER) if mine else free
+
+
+def _due(mine: bool) -> sa.Select[Any]:
+    heads = (
+        sa.select(sa.func.min(outbox.c.id).label("id"))
+        .where(outbox.c.status == PENDING, outbox.c.platform.in_(_PLATFORMS))
+        .group_by(outbox.c.platform, outbox.c.chat_id)
+        .subquery()
+    )
+    return (
+        outbox.select()
+        .join(heads, heads.c.id == outbox.c.id)
+        .where(outbox.c.not_before <= _NOW, _free(mine))
+        .order_by(outbox.c.id)
+        .limit(_LIMIT)
+    )
+
+
+def _claim() -> sa.Update:
+    candidates = (
+        sa.select(outbox.c.id)
+        .where(outbox.c.id.in_(_IDS), outbox.c.status == PENDING, _free(True))
+        .with_for_update(skip_locked=True)
+    )
+    return (
+        outbox.update()
+        .where(outbox.c.id.in_(candidates.scalar_subquery()))
+        .values(
+            claimed_by=_WORKER,
+            claimed_until=sa.bindparam("until", type_=outbox.c.claimed_until.type),
+        )
+        .returning(outbox.c.id)
+    )
+
+
+_DUE = {mine: _due(mine) for mine in (False, True)}
+_CLAIM = _claim()
+_FOLLOWERS = (
+    sa.select(
+        outbox,
+        sa.case((sa.and_(_free(True), outbox.c.not_before <= _NOW), True), else_=False).label(
+            "available"
+        ),
+    )
+    .where(
+        outbox.c.status == PENDING,
+        outbox.c.platform == sa.bindparam("platform"),
+        outbox.c.chat_id == sa.bindparam("chat_id"),
+        outbox.c.id > sa.bindparam("after"),
+    )
+    .order_by(outbox.c.id)
+    .limit(_LIMIT)
+)
+_NEXT_DUE = sa.select(sa.func.min(outbox.c.not_before)).where(
+    outbox.c.status == PENDING, outbox.c.platform.in_(_PLATFORMS)
+)
+_MARK_SENT = (
+    outbox.update()
+    .where(outbox.c.id.in_(_IDS))
+    .values(
+        status=SENT,
+        sent_at=sa.bindparam("at", type_=outbox.c.sent_at.type),
+        claimed_by=None,
+        claimed_until=None,
+    )
+)
 
 
 class OutboxRepository:
@@ -101,18 +181,9 @@ class OutboxRepository:
         Only a chat's oldest row is offered, so a row waiting for its retry holds back the
         rows queued after it for the same chat (order per chat), and a busy chat cannot
         starve the others. A head another worker holds is not offered; `worker`'s own are."""
-        heads = (
-            sa.select(sa.func.min(outbox.c.id).label("id"))
-            .where(outbox.c.status == PENDING, outbox.c.platform.in_(platforms))
-            .group_by(outbox.c.platform, outbox.c.chat_id)
-            .subquery()
-        )
         rows = await self._conn.execute(
-            outbox.select()
-            .join(heads, heads.c.id == outbox.c.id)
-            .where(outbox.c.not_before <= now, self._free(now, worker))
-            .order_by(outbox.c.id)
-            .limit(limit)
+            _DUE[worker is not None],
+            {"now": now, "platforms": platforms, "limit": limit, "worker": worker},
         )
         return self._deliveries(rows)
 
@@ -127,16 +198,8 @@ class OutboxRepository:
         writer at a time and no FOR UPDATE: SQLAlchemy leaves the clause out there)."""
         if not ids:
             return []
-        candidates = (
-            sa.select(outbox.c.id)
-            .where(outbox.c.id.in_(ids), outbox.c.status == PENDING, self._free(now, worker))
-            .with_for_update(skip_locked=True)
-        )
         result = await self._conn.execute(
-            outbox.update()
-            .where(outbox.c.id.in_(candidates.scalar_subquery()))
-            .values(claimed_by=worker, claimed_until=until)
-            .returning(outbox.c.id)
+            _CLAIM, {"ids": ids, "now": now, "worker": worker, "until": until}
         )
         return sorted(r[0] for r in result)
 
@@ -207,22 +270,16 @@ class OutboxRepository:
     ) -> list[Delivery]:
         """The pending rows queued after `head` in its chat that this worker may send with
         it: in order, up to the first one that is not due yet or that someone else holds."""
-        free = self._free(now, worker)
         rows = await self._conn.execute(
-            sa.select(
-                outbox,
-                sa.case((sa.and_(free, outbox.c.not_before <= now), True), else_=False).label(
-                    "available"
-                ),
-            )
-            .where(
-                outbox.c.status == PENDING,
-                outbox.c.platform == head.platform,
-                outbox.c.chat_id == head.chat_id,
-                outbox.c.id > head.id,
-            )
-            .order_by(outbox.c.id)
-            .limit(limit)
+            _FOLLOWERS,
+            {
+                "now": now,
+                "worker": worker,
+                "platform": head.platform,
+                "chat_id": head.chat_id,
+                "after": head.id,
+                "limit": limit,
+            },
         )
         listed = list(rows)
         run = []
@@ -257,11 +314,7 @@ class OutboxRepository:
 
     async def next_due_at(self, *, platforms: list[str]) -> datetime | None:
         """When the earliest pending row for these platforms may be tried."""
-        value: datetime | None = await self._conn.scalar(
-            sa.select(sa.func.min(outbox.c.not_before)).where(
-                outbox.c.status == PENDING, outbox.c.platform.in_(platforms)
-            )
-        )
+        value: datetime | None = await self._conn.scalar(_NEXT_DUE, {"platforms": platforms})
         return value  # min() keeps the column's type, so this is aware UTC
 
     async def make_due(self, *, platform: str, now: datetime) -> int:
@@ -283,11 +336,7 @@ class OutboxRepository:
 
     async def mark_sent(self, *, ids: list[int], at: datetime) -> None:
         """Record rows as delivered."""
-        await self._conn.execute(
-            outbox.update()
-            .where(outbox.c.id.in_(ids))
-            .values(status=SENT, sent_at=at, claimed_by=None, claimed_until=None)
-        )
+        await self._conn.execute(_MARK_SENT, {"ids": ids, "at": at})
 
     async def mark_failed(
         self,
