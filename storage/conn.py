@@ -38,6 +38,8 @@ from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects import registry
+from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.engine import CursorResult, Dialect, Result, ScalarResult
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.base import Executable
@@ -207,6 +209,30 @@ class InlineConnection:
         return await self.off_loop_call(fn, self.sync_connection, *args)
 
 
+class SQLiteDialect(SQLiteDialect_pysqlite):
+    """SQLAlchemy's pysqlite dialect, its savepoints issued as plain SQL (the Dialect's
+    do_savepoint hooks): the default compiles a new SavepointClause for each one, 138 µs of
+    CPU a SAVEPOINT and RELEASE against 26 — and a message in a batch takes two."""
+
+    supports_statement_cache = True
+
+    def _named(self, verb: str, name: str) -> str:
+        return f"{verb} {self.identifier_preparer.quote(name)}"
+
+    def do_savepoint(self, connection: sa.Connection, name: str) -> None:
+        connection.exec_driver_sql(self._named("SAVEPOINT", name))
+
+    def do_release_savepoint(self, connection: sa.Connection, name: str) -> None:
+        connection.exec_driver_sql(self._named("RELEASE SAVEPOINT", name))
+
+    def do_rollback_to_savepoint(self, connection: sa.Connection, name: str) -> None:
+        connection.exec_driver_sql(self._named("ROLLBACK TO SAVEPOINT", name))
+
+
+# sqlite+linli:///file.db (SQLAlchemy's documented registry for a dialect of one's own)
+registry.register("sqlite.linli", __name__, "SQLiteDialect")
+
+
 class InlineEngine:
     """SQLite through SQLAlchemy's synchronous engine, with AsyncEngine's methods."""
 
@@ -216,7 +242,7 @@ class InlineEngine:
         # checkout never waits (max_overflow -1): a wait for a free connection would stop
         # the loop, and every transaction of the file takes turns anyway (storage.db)
         self.sync_engine = sa.create_engine(
-            url,
+            url.replace("sqlite:///", "sqlite+linli:///", 1),
             connect_args={"check_same_thread": False},
             pool_size=8,
             max_overflow=-1,
