@@ -27,6 +27,7 @@ PostgreSQL (asyncpg, natively asynchronous) ignores the `off_loop` mark.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
 import time
@@ -135,7 +136,15 @@ class InlineConnection:
     async def off_loop_call(self, fn: Callable[..., T], *args: Any) -> T:
         """fn(*args) on the database's thread (this connection is used by no one meanwhile:
         its unit of work awaits the answer)."""
-        return await asyncio.get_running_loop().run_in_executor(self._executor, partial(fn, *args))
+        done = asyncio.get_running_loop().run_in_executor(self._executor, partial(fn, *args))
+        try:
+            return await asyncio.shield(done)
+        except asyncio.CancelledError:
+            # the thread goes on with this connection: nothing may touch it (the rollback on
+            # the way out) until it is done
+            with contextlib.suppress(BaseException):
+                await asyncio.wait([done])
+            raise
 
     async def begin(self) -> InlineTransaction:
         """Begin a write transaction: BEGIN IMMEDIATE, at once when nobody holds the write

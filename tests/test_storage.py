@@ -190,6 +190,50 @@ async def test_a_write_lock_held_by_another_process_is_waited_for_off_the_loop(
     assert ticks >= 20  # 10 ms a tick: the loop was not held while the lock was waited for
 
 
+async def test_a_unit_of_work_cancelled_during_an_off_loop_statement_waits_for_it(
+    tmp_path: Path,
+) -> None:
+    """Cancelled (the bot stopping) while a statement runs on the database's thread: the
+    rollback on the way out waits for that statement (the connection is in use there) with
+    the loop turning meanwhile, then the work is undone and the database goes on as before."""
+    async with Database(f"sqlite:///{tmp_path / 'a.db'}") as db:
+
+        @sa.event.listens_for(db.engine.sync_engine, "connect")
+        def slow(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.create_function("slow", 0, lambda: time.sleep(0.3) or 1)
+
+        await db.engine.dispose()
+        started = asyncio.Event()
+
+        async def work() -> None:
+            async with db.unit_of_work() as uow:
+                await uow.inbound.remember(platform="console", message_id="x", at=AT)
+                started.set()
+                await uow.conn.scalar(off_loop(sa.text("SELECT slow()")))
+
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0.01)
+
+        task = asyncio.create_task(work())
+        await started.wait()
+        await asyncio.sleep(0.05)
+        ticking = asyncio.create_task(ticker())
+        task.cancel()
+        cancelled = time.monotonic()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        ticking.cancel()
+        assert time.monotonic() - cancelled >= 0.2  # the statement ended first
+        assert ticks >= 10  # waited for on the loop, not in a rollback blocking it
+        async with db.unit_of_work() as uow:  # rolled back: not remembered
+            assert await uow.inbound.remember(platform="console", message_id="x", at=AT)
+
+
 async def test_two_databases_on_one_file_take_turns_in_one_process(tmp_path: Path) -> None:
     """A transaction that yields to the loop while it holds SQLite's write lock, and another
     Database on the same file beginning one meanwhile: the second waits its turn on the loop,
