@@ -198,9 +198,13 @@ async def test_a_unit_of_work_cancelled_during_an_off_loop_statement_waits_for_i
     the loop turning meanwhile, then the work is undone and the database goes on as before."""
     async with Database(f"sqlite:///{tmp_path / 'a.db'}") as db:
 
+        def sleep() -> int:
+            time.sleep(0.3)
+            return 1
+
         @sa.event.listens_for(db.engine.sync_engine, "connect")
         def slow(dbapi_connection: Any, _record: Any) -> None:
-            dbapi_connection.create_function("slow", 0, lambda: time.sleep(0.3) or 1)
+            dbapi_connection.create_function("slow", 0, sleep)
 
         await db.engine.dispose()
         started = asyncio.Event()
