@@ -53,15 +53,27 @@ E = TypeVar("E", bound=Executable)
 
 OFF_LOOP = "linli_off_loop"  # an execution option of our own: SQLAlchemy keeps it, ignores it
 SLOW_ON_LOOP = 0.02  # seconds: a statement on the loop's thread longer than this is logged
+SAY_AGAIN = 3600.0  # seconds: the same slow statement logged at most this often
 BUSY_TIMEOUT_MS = 10000  # how long BEGIN IMMEDIATE waits (off the loop) for another process
 
 
+_SAID: dict[str, float] = {}  # a slow statement's SQL → when it was last logged
+
+
 def _held_the_loop(seconds: float, statement: Executable) -> None:
-    # a statement that reads many rows belongs off the loop: say which, so it gets marked
+    # a statement that reads many rows belongs off the loop: say which, so it gets marked;
+    # once an hour a statement (on a busy machine the process may only have waited for a
+    # core, and every short statement could be said again and again)
+    sql = " ".join(str(statement).split())[:200]
+    now = time.monotonic()
+    if now - _SAID.get(sql, -SAY_AGAIN) < SAY_AGAIN:
+        return
+    _SAID[sql] = now
     log.warning(
-        "a SQLite statement held the event loop for %.0f ms (mark it off_loop): %.200s",
+        "a SQLite statement held the event loop for %.0f ms (if it reads many rows, mark it"
+        " off_loop; on a busy machine the process may have waited for a core): %s",
         seconds * 1000,
-        " ".join(str(statement).split()),
+        sql,
     )
 
 

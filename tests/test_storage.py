@@ -238,6 +238,31 @@ async def test_a_unit_of_work_cancelled_during_an_off_loop_statement_waits_for_i
             assert await uow.inbound.remember(platform="console", message_id="x", at=AT)
 
 
+async def test_a_slow_statement_left_on_the_loop_is_logged_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A statement on the loop's thread that takes over 20 ms is logged with its SQL (to be
+    marked off_loop), once an hour at most; a short one is not."""
+    async with Database(f"sqlite:///{tmp_path / 'a.db'}") as db:
+
+        def sleep() -> int:
+            time.sleep(0.03)
+            return 1
+
+        @sa.event.listens_for(db.engine.sync_engine, "connect")
+        def slow(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.create_function("slow", 0, sleep)
+
+        await db.engine.dispose()
+        with caplog.at_level("WARNING", logger="storage.conn"):
+            async with db.unit_of_work() as uow:
+                for _ in range(3):
+                    assert await uow.conn.scalar(sa.text("SELECT slow()")) == 1
+                assert await uow.conn.scalar(sa.text("SELECT 1 + 1")) == 2
+    said = [r.getMessage() for r in caplog.records if r.name == "storage.conn"]
+    assert len(said) == 1 and "SELECT slow()" in said[0] and "off_loop" in said[0]
+
+
 async def test_two_databases_on_one_file_take_turns_in_one_process(tmp_path: Path) -> None:
     """A transaction that yields to the loop while it holds SQLite's write lock, and another
     Database on the same file beginning one meanwhile: the second waits its turn on the loop,
