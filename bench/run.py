@@ -12,6 +12,7 @@ from typing import Any
 
 from bench import (
     footprint,
+    hot_path,
     inbound,
     outbound,
     request_cost,
@@ -30,6 +31,9 @@ async def main(quick: bool) -> dict[str, Any]:
         "machine": f"{platform.machine()} {platform.python_version()}",
         "when": time.strftime("%Y-%m-%d %H:%M"),
     }
+    print("hot path …", flush=True)
+    results["sql_statement"] = await hot_path.statement()
+    results["report_new_resident"] = await hot_path.reports()
     print("inbound …", flush=True)
     results["inbound"] = await inbound.throughput(n)
     results["inbound_offered_500"] = await inbound.offered(500, 4 if quick else 10)
