@@ -190,6 +190,20 @@ async def test_a_write_lock_held_by_another_process_is_waited_for_off_the_loop(
     assert ticks >= 20  # 10 ms a tick: the loop was not held while the lock was waited for
 
 
+async def slow_sql(db: Database, seconds: float) -> None:
+    """Connections from now on have a SQL function slow() that takes `seconds`."""
+
+    def sleep() -> int:
+        time.sleep(seconds)
+        return 1
+
+    @sa.event.listens_for(db.engine.sync_engine, "connect")
+    def slow(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.create_function("slow", 0, sleep)
+
+    await db.engine.dispose()
+
+
 async def test_a_unit_of_work_cancelled_during_an_off_loop_statement_waits_for_it(
     tmp_path: Path,
 ) -> None:
@@ -197,16 +211,7 @@ async def test_a_unit_of_work_cancelled_during_an_off_loop_statement_waits_for_i
     rollback on the way out waits for that statement (the connection is in use there) with
     the loop turning meanwhile, then the work is undone and the database goes on as before."""
     async with Database(f"sqlite:///{tmp_path / 'a.db'}") as db:
-
-        def sleep() -> int:
-            time.sleep(0.3)
-            return 1
-
-        @sa.event.listens_for(db.engine.sync_engine, "connect")
-        def slow(dbapi_connection: Any, _record: Any) -> None:
-            dbapi_connection.create_function("slow", 0, sleep)
-
-        await db.engine.dispose()
+        await slow_sql(db, 0.3)
         started = asyncio.Event()
 
         async def work() -> None:
@@ -244,16 +249,7 @@ async def test_a_slow_statement_left_on_the_loop_is_logged_once(
     """A statement on the loop's thread that takes over 20 ms is logged with its SQL (to be
     marked off_loop), once an hour at most; a short one is not."""
     async with Database(f"sqlite:///{tmp_path / 'a.db'}") as db:
-
-        def sleep() -> int:
-            time.sleep(0.03)
-            return 1
-
-        @sa.event.listens_for(db.engine.sync_engine, "connect")
-        def slow(dbapi_connection: Any, _record: Any) -> None:
-            dbapi_connection.create_function("slow", 0, sleep)
-
-        await db.engine.dispose()
+        await slow_sql(db, 0.03)
         with caplog.at_level("WARNING", logger="storage.conn"):
             async with db.unit_of_work() as uow:
                 for _ in range(3):
