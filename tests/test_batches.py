@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import sqlite3
 from collections import Counter
 from collections.abc import Iterator
@@ -328,3 +329,31 @@ async def test_a_crash_before_the_batch_commits_loses_nothing(
                 f"【隐患上报 H{n + 1}" for n, (b, _) in enumerate(REPORTS) if WORKER[b] == worker
             ]
             assert alerts(fake, worker) == expected
+
+
+async def test_the_loop_turns_between_the_messages_of_a_batch(bot: Bot) -> None:
+    """On SQLite a message's statements run on the loop's thread without giving it away: a
+    batch lets the loop turn before each message, so sends, polls and the sweep go on during
+    a burst instead of waiting for the whole getUpdates answer."""
+    turns = 0
+    on = True
+
+    def tick() -> None:
+        nonlocal turns
+        if on:
+            turns += 1
+            asyncio.get_running_loop().call_soon(tick)
+
+    seen: list[int] = []
+
+    async def note(ctx: Context, args: str) -> None:  # how far the loop had turned
+        seen.append(turns)
+
+    bot.app.registry.add(Command("note", ("记一下",), (), note, "", "记一下"))
+    at = bot.clock.now()
+    batch = [incoming(f"居民{i}", f"记一下 {i}", at=at) for i in range(20)]
+    asyncio.get_running_loop().call_soon(tick)
+    await bot.app.handle_batch(batch)
+    on = False
+    assert len(seen) == len(batch)
+    assert all(later > earlier for earlier, later in itertools.pairwise(seen)), seen
