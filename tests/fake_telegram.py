@@ -23,6 +23,7 @@ class Call:
     method: str
     params: dict[str, Any]
     at: datetime
+    content_type: str = ""  # how the parameters came: application/json, multipart/form-data…
 
 
 @dataclass(frozen=True)
@@ -300,7 +301,7 @@ class FakeBotApi:
         chat = str(params["chat_id"]) if "chat_id" in params else None
         if (failed := await self._fault(request, chat)) is not None:
             return failed
-        call = Call(method, params, arrived if self.land_late else self.now())
+        call = Call(method, params, arrived if self.land_late else self.now(), request.content_type)
         self.calls.append(call)
         if self.on_call is not None:
             self.on_call(call)

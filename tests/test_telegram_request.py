@@ -37,6 +37,20 @@ async def test_a_message_and_its_buttons_arrive(bot: Bot, fake: FakeBotApi) -> N
     assert sent.text == "【隐患上报 H1】3栋 楼道飞线充电"
 
 
+async def test_a_call_without_a_file_goes_as_json_and_one_with_a_file_as_a_form(
+    bot: Bot, fake: FakeBotApi
+) -> None:
+    """Parameters as JSON values (a form quoted every character of a Chinese text): a text
+    that looks like a number stays a string, a chat id stays a number, the buttons an
+    object; a document still goes up as multipart."""
+    await bot.send_message(-1001, "123")
+    await bot.send_document(-1001, b"x", filename="名单.xlsx")
+    text, document = fake.calls[-2:]
+    assert text.content_type == "application/json"
+    assert text.params["text"] == "123" and text.params["chat_id"] == -1001
+    assert document.content_type == "multipart/form-data"
+
+
 async def test_a_document_goes_up_whole_with_its_name_and_caption(
     bot: Bot, fake: FakeBotApi
 ) -> None:

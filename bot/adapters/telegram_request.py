@@ -82,9 +82,9 @@ class AiohttpRequest(BaseRequest):
         data: aiohttp.FormData | bytes | None = None
         headers = {"User-Agent": self.USER_AGENT}
         if request_data is not None:
-            fields = request_data.json_parameters
             files = request_data.multipart_data
             if files:
+                fields = request_data.json_parameters  # each value JSON-encoded for the form
                 # names as they are (UTF-8, as PTB's own class sends them): quoted, a Chinese
                 # file name would reach the chat as %E9%9A%90…
                 form = aiohttp.FormData(quote_fields=False)
