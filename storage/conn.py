@@ -1,4 +1,4 @@
-"""The connection a unit of work holds: SQLAlchemy's Conn on PostgreSQL, an
+"""The connection a unit of work holds: SQLAlchemy's AsyncConnection on PostgreSQL, an
 InlineConnection on SQLite.
 
 Why SQLite is not reached through aiosqlite (measured; BENCHMARKS.md, "SQLite on the loop"):
@@ -60,11 +60,15 @@ BUSY_TIMEOUT_MS = 10000  # how long BEGIN IMMEDIATE waits (off the loop) for ano
 _SAID: dict[str, float] = {}  # a slow statement's SQL → when it was last logged
 
 
-def _held_the_loop(seconds: float, statement: Executable) -> None:
+def _held_the_loop(seconds: float, statement: Executable, dialect: Dialect) -> None:
     # a statement that reads many rows belongs off the loop: say which, so it gets marked;
     # once an hour a statement (on a busy machine the process may only have waited for a
     # core, and every short statement could be said again and again)
-    sql = " ".join(str(statement).split())[:200]
+    try:
+        sql = " ".join(str(cast(sa.ClauseElement, statement).compile(dialect=dialect)).split())
+    except Exception:  # saying it must not fail a statement that worked
+        sql = type(statement).__name__
+    sql = sql[:200]
     now = time.monotonic()
     if now - _SAID.get(sql, -SAY_AGAIN) < SAY_AGAIN:
         return
@@ -86,9 +90,9 @@ def off_loop(statement: E) -> E:
 def _busy(exc: sa.exc.OperationalError) -> bool:
     """Whether SQLite refused because another connection holds the lock."""
     orig = exc.orig
+    # the primary code of an extended one (SQLITE_BUSY_SNAPSHOT is SQLITE_BUSY | 2 << 8)
     return isinstance(orig, sqlite3.OperationalError) and (
-        getattr(orig, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
-        or "locked" in str(orig)
+        orig.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
     )
 
 
@@ -130,7 +134,7 @@ class InlineStream:
 
 
 class InlineConnection:
-    """A synchronous SQLAlchemy Connection to SQLite with Conn's methods: short
+    """A synchronous SQLAlchemy Connection to SQLite with AsyncConnection's methods: short
     statements run on the calling (loop) thread, what can take long on `executor`."""
 
     def __init__(self, sync_connection: sa.Connection, executor: ThreadPoolExecutor) -> None:
@@ -199,7 +203,7 @@ class InlineConnection:
         began = time.perf_counter()
         result = self.sync_connection.execute(statement, parameters)
         if (held := time.perf_counter() - began) > SLOW_ON_LOOP:
-            _held_the_loop(held, statement)
+            _held_the_loop(held, statement, self.dialect)
         return result
 
     def _buffered(self, statement: Executable, parameters: Any) -> Rows:

@@ -17,8 +17,10 @@ from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
 
 from storage import Database, NotFound
-from storage.conn import off_loop
+from storage import conn as conn_module
+from storage.conn import BUSY_TIMEOUT_MS, off_loop
 from storage.db import MIGRATIONS
+from storage.errors import is_storage_failure
 
 AT = datetime(2026, 11, 26, 1, 0, tzinfo=UTC)
 
@@ -204,6 +206,42 @@ async def slow_sql(db: Database, seconds: float) -> None:
     await db.engine.dispose()
 
 
+@pytest.mark.slow
+async def test_a_write_lock_held_past_the_busy_timeout_is_a_storage_failure(
+    tmp_path: Path,
+) -> None:
+    """Soak, real time: another process holds the write lock longer than the busy timeout
+    (10 s). The unit of work gives up with the database refusing — what the adapters wait
+    out and hand over again — the loop turning all the while; once the lock is gone the
+    same database takes the write."""
+    path = tmp_path / "a.db"
+    async with Database(f"sqlite:///{path}") as db:
+        other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        other.execute("BEGIN IMMEDIATE")
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0.01)
+
+        running = asyncio.create_task(ticker())
+        started = time.monotonic()
+        with pytest.raises(sa.exc.OperationalError) as refused:
+            async with db.unit_of_work() as uow:
+                await uow.inbound.remember(platform="console", message_id="1", at=AT)
+        waited = time.monotonic() - started
+        running.cancel()
+        await asyncio.to_thread(other.execute, "COMMIT")
+        other.close()
+        async with db.unit_of_work() as uow:
+            assert await uow.inbound.remember(platform="console", message_id="1", at=AT)
+    assert is_storage_failure(refused.value)
+    assert waited >= BUSY_TIMEOUT_MS / 1000 * 0.95
+    assert ticks >= 0.5 * waited / 0.01  # the loop was not held while the lock was waited for
+
+
 async def test_a_unit_of_work_cancelled_during_an_off_loop_statement_waits_for_it(
     tmp_path: Path,
 ) -> None:
@@ -255,8 +293,14 @@ async def test_a_slow_statement_left_on_the_loop_is_logged_once(
                 for _ in range(3):
                     assert await uow.conn.scalar(sa.text("SELECT slow()")) == 1
                 assert await uow.conn.scalar(sa.text("SELECT 1 + 1")) == 2
+                said = [r.getMessage() for r in caplog.records if r.name == "storage.conn"]
+                assert len(said) == 1 and "SELECT slow()" in said[0] and "off_loop" in said[0]
+                # an hour on, it is said again
+                for sql in list(conn_module._SAID):
+                    conn_module._SAID[sql] -= conn_module.SAY_AGAIN
+                assert await uow.conn.scalar(sa.text("SELECT slow()")) == 1
     said = [r.getMessage() for r in caplog.records if r.name == "storage.conn"]
-    assert len(said) == 1 and "SELECT slow()" in said[0] and "off_loop" in said[0]
+    assert len(said) == 2 and "SELECT slow()" in said[1]
 
 
 async def test_two_databases_on_one_file_take_turns_in_one_process(tmp_path: Path) -> None:
