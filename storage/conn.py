@@ -54,6 +54,7 @@ E = TypeVar("E", bound=Executable)
 OFF_LOOP = "linli_off_loop"  # an execution option of our own: SQLAlchemy keeps it, ignores it
 SLOW_ON_LOOP = 0.02  # seconds: a statement on the loop's thread longer than this is logged
 SAY_AGAIN = 3600.0  # seconds: the same slow statement logged at most this often
+TURN_EVERY = 0.005  # seconds: statements in a row on the loop let it turn at least this often
 BUSY_TIMEOUT_MS = 10000  # how long BEGIN IMMEDIATE waits (off the loop) for another process
 
 
@@ -140,6 +141,7 @@ class InlineConnection:
     def __init__(self, sync_connection: sa.Connection, executor: ThreadPoolExecutor) -> None:
         self.sync_connection = sync_connection
         self._executor = executor
+        self._turned = time.perf_counter()  # when its statements last let the loop turn
 
     @property
     def dialect(self) -> Dialect:
@@ -202,8 +204,15 @@ class InlineConnection:
             return await self.off_loop_call(self._buffered, statement, parameters)
         began = time.perf_counter()
         result = self.sync_connection.execute(statement, parameters)
-        if (held := time.perf_counter() - began) > SLOW_ON_LOOP:
-            _held_the_loop(held, statement, self.dialect)
+        ended = time.perf_counter()
+        if ended - began > SLOW_ON_LOOP:
+            _held_the_loop(ended - began, statement, self.dialect)
+        if ended - self._turned > TURN_EVERY:
+            # many short statements in a row (a notice to every household, an export) would
+            # hold the loop as long as they all take: let it turn, as aiosqlite did at every
+            # statement (nobody else uses this connection meanwhile: they wait their turn)
+            await asyncio.sleep(0)
+            self._turned = time.perf_counter()
         return result
 
     def _buffered(self, statement: Executable, parameters: Any) -> Rows:

@@ -281,6 +281,29 @@ async def test_a_unit_of_work_cancelled_during_an_off_loop_statement_waits_for_i
             assert await uow.inbound.remember(platform="console", message_id="x", at=AT)
 
 
+async def test_many_short_statements_in_a_row_let_the_loop_turn(tmp_path: Path) -> None:
+    """A unit of work running short statements back to back for 100 ms (a notice to every
+    household, say) gives the loop a turn every few milliseconds, as aiosqlite did at every
+    statement; with them on the loop's thread it would not turn once until the commit."""
+    async with Database(f"sqlite:///{tmp_path / 'a.db'}") as db:
+        ticks = 0
+        on = True
+
+        def tick() -> None:
+            nonlocal ticks
+            if on:
+                ticks += 1
+                asyncio.get_running_loop().call_soon(tick)
+
+        async with db.unit_of_work() as uow:
+            asyncio.get_running_loop().call_soon(tick)
+            until = time.perf_counter() + 0.1
+            while time.perf_counter() < until:
+                await uow.conn.scalar(sa.text("SELECT 1"))
+            on = False
+        assert ticks >= 5  # every 5 ms: about 20 turns; before the commit, none without it
+
+
 async def test_a_slow_statement_left_on_the_loop_is_logged_once(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
