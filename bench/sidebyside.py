@@ -30,6 +30,7 @@ import json
 import os
 import platform
 import re
+import signal
 import sys
 import tempfile
 import time
@@ -57,10 +58,12 @@ def report_text(i: int) -> str:
     return f"/report {BUILDINGS[i % 8]} 楼道飞线充电 第{i}号"
 
 
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU a live process has used (all its threads; Linux /proc)."""
+def cpu_seconds(pid: int, *, sys_only: bool = False) -> float:
+    """User and system CPU a live process has used (all its threads; Linux /proc), or with
+    `sys_only` its system CPU alone (the kernel's work for it: sockets, polls, wake-ups)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    used = int(fields[12]) + (0 if sys_only else int(fields[11]))
+    return used / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -159,13 +162,17 @@ def linli_config(tmp: Path, base_url: str) -> Path:
     return path
 
 
-# set to a path: each bot runs under cProfile, its profile written to PATH.plain / PATH.linli
+# set to a path: each bot runs under cProfile, its profile written to PATH.KIND.RUN
+# (PATH.plain.saturated, PATH.linli.paced, …)
 PROFILE_ENV = "SBS_PROFILE"
+# set to a path: each bot runs under py-spy (`pip install py-spy`), its folded stacks
+# written to PATH.KIND.RUN (a sampling profiler: the bot runs at nearly its own speed)
+SAMPLE_ENV = "SBS_SAMPLE"
 
 
 @contextlib.asynccontextmanager
 async def bot_process(
-    kind: str, tmp: Path, fake: FakeBotApi, arrivals: Arrivals
+    kind: str, tmp: Path, fake: FakeBotApi, arrivals: Arrivals, run: str = "idle"
 ) -> AsyncIterator[asyncio.subprocess.Process]:
     """The bot as a process of its own, yielded once it polls the fake."""
     env = dict(os.environ)
@@ -187,10 +194,15 @@ async def bot_process(
         env[COUNT_STATEMENTS] = str(tmp / "statements.json")
     profile = os.environ.get(PROFILE_ENV)
     if profile:  # the bot's main thread's CPU under cProfile, written when it stops
-        argv = ["-m", "bench.cpu_profile", f"{profile}.{kind}", *argv[1:]]
+        argv = ["-m", "bench.cpu_profile", f"{profile}.{kind}.{run}", *argv[1:]]
+    command = [sys.executable, *argv]
+    sampled = os.environ.get(SAMPLE_ENV)
+    if sampled:  # sampled by py-spy (its CPU figures are then py-spy's, not the bot's)
+        out = f"{sampled}.{kind}.{run}"
+        command = ["py-spy", "record", "-r", "250", "--format", "raw", "-o", out, "--", *command]
     log = (tmp / f"{kind}.log").open("wb")
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, *argv, cwd=ROOT, env=env, stdout=log, stderr=asyncio.subprocess.STDOUT
+        *command, cwd=ROOT, env=env, stdout=log, stderr=asyncio.subprocess.STDOUT
     )
     try:
         deadline = time.monotonic() + 120
@@ -204,6 +216,10 @@ async def bot_process(
         await asyncio.sleep(1.5)  # past its start-up (menu, first sweeps, the sender)
         yield proc
     finally:
+        if proc.returncode is None and sampled:  # py-spy writes its samples when interrupted
+            proc.send_signal(signal.SIGINT)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(proc.wait(), 30)
         if proc.returncode is None:
             proc.terminate()
             try:
@@ -238,10 +254,12 @@ async def run_bot(kind: str, n: int, pace: float | None) -> dict[str, Any]:
     try:
         with tempfile.TemporaryDirectory() as tmp_name:
             tmp = Path(tmp_name)
-            async with bot_process(kind, tmp, fake, arrivals) as proc:
+            run = "saturated" if pace is None else "paced"
+            async with bot_process(kind, tmp, fake, arrivals, run) as proc:
                 counted = tmp / "statements.json"
                 before = read_json(counted)
                 cpu0, wall0 = cpu_seconds(proc.pid), time.time()
+                sys0 = cpu_seconds(proc.pid, sys_only=True)
                 offering = asyncio.create_task(offer(fake, n, pace))
                 deadline = time.monotonic() + 120 + n / 10
                 while not arrivals.complete(n) and time.monotonic() < deadline:
@@ -252,6 +270,7 @@ async def run_bot(kind: str, n: int, pace: float | None) -> dict[str, Any]:
                         )
                     await asyncio.sleep(0.02)
                 cpu1, wall1 = cpu_seconds(proc.pid), time.time()
+                sys1 = cpu_seconds(proc.pid, sys_only=True)
                 offered = await offering
                 first = min(offered.values())
                 took = (arrivals.last or time.perf_counter()) - first
@@ -261,6 +280,7 @@ async def run_bot(kind: str, n: int, pace: float | None) -> dict[str, Any]:
                     "seconds": round(took, 2),
                     "reports_per_s": round(n / took, 1),
                     "cpu_ms_per_report": round(1000 * (cpu1 - cpu0) / n, 2),
+                    "sys_ms_per_report": round(1000 * (sys1 - sys0) / n, 2),
                     "alert_p50_ms": round(1000 * percentile(latencies, 0.5), 1),
                     "alert_p99_ms": round(1000 * percentile(latencies, 0.99), 1),
                     "sends": arrivals.sends,
@@ -361,6 +381,7 @@ COLUMNS = [
     ("round", "#", 2),
     ("reports_per_s", "reports/s", 9),
     ("cpu_ms_per_report", "CPU ms/rep", 10),
+    ("sys_ms_per_report", "of it sys", 9),
     ("alert_p50_ms", "alert p50 ms", 12),
     ("alert_p99_ms", "alert p99 ms", 12),
     ("loop_stall_on_cpu_ms", "stall cpu", 9),
