@@ -165,8 +165,8 @@ def linli_config(tmp: Path, base_url: str) -> Path:
 # set to a path: each bot runs under cProfile, its profile written to PATH.KIND.RUN
 # (PATH.plain.saturated, PATH.linli.paced, …)
 PROFILE_ENV = "SBS_PROFILE"
-# set to a path: each bot runs under py-spy (`pip install py-spy`), its folded stacks
-# written to PATH.KIND.RUN (a sampling profiler: the bot runs at nearly its own speed)
+# set to a path: each bot is sampled by py-spy (`pip install py-spy`), its folded stacks
+# written to PATH.KIND.RUN
 SAMPLE_ENV = "SBS_SAMPLE"
 
 
@@ -195,15 +195,27 @@ async def bot_process(
     profile = os.environ.get(PROFILE_ENV)
     if profile:  # the bot's main thread's CPU under cProfile, written when it stops
         argv = ["-m", "bench.cpu_profile", f"{profile}.{kind}.{run}", *argv[1:]]
-    command = [sys.executable, *argv]
-    sampled = os.environ.get(SAMPLE_ENV)
-    if sampled:  # sampled by py-spy (its CPU figures are then py-spy's, not the bot's)
-        out = f"{sampled}.{kind}.{run}"
-        command = ["py-spy", "record", "-r", "250", "--format", "raw", "-o", out, "--", *command]
     log = (tmp / f"{kind}.log").open("wb")
     proc = await asyncio.create_subprocess_exec(
-        *command, cwd=ROOT, env=env, stdout=log, stderr=asyncio.subprocess.STDOUT
+        sys.executable, *argv, cwd=ROOT, env=env, stdout=log, stderr=asyncio.subprocess.STDOUT
     )
+    sampler = None
+    sampled = os.environ.get(SAMPLE_ENV)
+    if sampled:  # py-spy samples the bot from outside: the bot runs at nearly its own speed
+        sampler = await asyncio.create_subprocess_exec(
+            "py-spy",
+            "record",
+            "-r",
+            "250",
+            "--format",
+            "raw",
+            "-o",
+            f"{sampled}.{kind}.{run}",
+            "--pid",
+            str(proc.pid),
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
     try:
         deadline = time.monotonic() + 120
         while arrivals.polls == 0:
@@ -216,10 +228,10 @@ async def bot_process(
         await asyncio.sleep(1.5)  # past its start-up (menu, first sweeps, the sender)
         yield proc
     finally:
-        if proc.returncode is None and sampled:  # py-spy writes its samples when interrupted
-            proc.send_signal(signal.SIGINT)
+        if sampler is not None:  # py-spy writes its samples when interrupted
+            sampler.send_signal(signal.SIGINT)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(proc.wait(), 30)
+                await asyncio.wait_for(sampler.wait(), 30)
         if proc.returncode is None:
             proc.terminate()
             try:
