@@ -6,12 +6,15 @@ the CPU of handling a group report from a new resident.
   or four calls a statement) and through SQLAlchemy's synchronous API on sqlite3 (what
   storage/conn.py runs on the loop's thread). CPU microseconds a statement (the process's:
   aiosqlite's thread included).
+- `transaction`: a unit of work of one INSERT (BEGIN IMMEDIATE, the statement, COMMIT),
+  2,000 of them one after the other on a SQLite file, as the sender and a paced bot run
+  them: CPU and wall microseconds a transaction (the checkpoints of the log included).
 - `reports`: 1,000 `/report` messages from 1,000 new residents (duplicate merging off: each
   its own report, group answer and alert), handed to `App.handle_batch` 100 at a time, as
   the Telegram adapter hands over a getUpdates answer; the process's CPU a message, the
   sends not included (the outbox rows are committed; a RecordingAdapter takes them).
 
-    .venv/bin/python -m bench.hot_path            # both
+    .venv/bin/python -m bench.hot_path            # all three
     .venv/bin/python -m bench.hot_path reports    # the handler's only
 """
 
@@ -70,6 +73,19 @@ async def statement(n: int = 5000) -> dict[str, float]:
     }
 
 
+async def transaction(n: int = 2000) -> dict[str, float]:
+    """CPU and wall µs a one-INSERT unit of work."""
+    at = datetime(2026, 11, 26, 8, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    with tempfile.TemporaryDirectory() as tmp:
+        async with Database(f"sqlite:///{Path(tmp) / 'bench.db'}") as db:
+            c0, t0 = time.process_time(), time.perf_counter()
+            for i in range(n):
+                async with db.unit_of_work() as uow:
+                    await uow.inbound.remember(platform="console", message_id=str(i), at=at)
+            cpu, wall = time.process_time() - c0, time.perf_counter() - t0
+    return {"cpu_us": round(1e6 * cpu / n, 1), "wall_us": round(1e6 * wall / n, 1)}
+
+
 async def reports(n: int = 1000, batch: int = 100) -> dict[str, float]:
     """CPU ms a report from a new resident, handled in batches (sends not included)."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -98,9 +114,11 @@ async def reports(n: int = 1000, batch: int = 100) -> dict[str, float]:
 
 
 async def main(argv: list[str]) -> None:
-    which = argv or ["statement", "reports"]
+    which = argv or ["statement", "transaction", "reports"]
     if "statement" in which:
         print("statement", await statement(), flush=True)
+    if "transaction" in which:
+        print("transaction", await transaction(), flush=True)
     if "reports" in which:
         print("reports  ", await reports(), flush=True)
 

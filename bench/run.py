@@ -33,6 +33,7 @@ async def main(quick: bool) -> dict[str, Any]:
     }
     print("hot path …", flush=True)
     results["sql_statement"] = await hot_path.statement()
+    results["sql_transaction"] = await hot_path.transaction()
     results["report_new_resident"] = await hot_path.reports()
     print("inbound …", flush=True)
     results["inbound"] = await inbound.throughput(n)

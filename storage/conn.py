@@ -13,7 +13,12 @@ the database's own thread what can take long:
 - waiting for SQLite's write lock while another process holds it (the connections answer
   "busy" at once, and BEGIN IMMEDIATE is then retried off the loop with SQLite's busy
   timeout);
-- COMMIT, which may checkpoint the write-ahead log and fsync;
+- the write-ahead log's checkpoint, every CHECKPOINT_EVERY commits: it copies the log's
+  pages into the database file and fsyncs it. SQLite would run it inside the COMMIT that
+  fills the log (wal_autocheckpoint); here the connections never do, so a COMMIT only
+  appends the transaction's pages to the log (synchronous NORMAL: no fsync) and stays on
+  the loop — handing it to a thread and back cost 250 µs of CPU a transaction, more than
+  the transaction itself;
 - statements marked `off_loop` — a month's statistics, an export, a page of the
   workbench's lists, the directory's load: whatever reads many rows;
 - `run_sync` (migrations, schema inspection) and `stream` (copying a whole table).
@@ -32,7 +37,7 @@ import logging
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any, TypeVar, cast
@@ -55,6 +60,7 @@ OFF_LOOP = "linli_off_loop"  # an execution option of our own: SQLAlchemy keeps 
 SLOW_ON_LOOP = 0.02  # seconds: a statement on the loop's thread longer than this is logged
 SAY_AGAIN = 3600.0  # seconds: the same slow statement logged at most this often
 TURN_EVERY = 0.005  # seconds: statements in a row on the loop let it turn at least this often
+CHECKPOINT_EVERY = 100  # commits between two checkpoints of the write-ahead log (off the loop)
 BUSY_TIMEOUT_MS = 10000  # how long BEGIN IMMEDIATE waits (off the loop) for another process
 
 
@@ -109,12 +115,15 @@ class InlineTransaction:
         return self.sync_transaction.is_active
 
     async def commit(self) -> None:
-        """Release a savepoint (on the loop: no disk), or commit (off it: the WAL may be
-        checkpointed and synced)."""
+        """Release a savepoint, or commit: on the loop. A COMMIT appends the transaction's
+        pages to the write-ahead log without syncing it and never checkpoints it: the
+        engine does that off the loop, every CHECKPOINT_EVERY commits."""
         if isinstance(self.sync_transaction, sa.NestedTransaction):
             self.sync_transaction.commit()
-        else:
-            await self._conn.off_loop_call(self.sync_transaction.commit)
+            return
+        began = time.perf_counter()
+        self.sync_transaction.commit()
+        self._conn.committed(time.perf_counter() - began)
 
     async def rollback(self) -> None:
         """Roll back (SQLite drops the transaction's pages: no waiting)."""
@@ -138,9 +147,15 @@ class InlineConnection:
     """A synchronous SQLAlchemy Connection to SQLite with AsyncConnection's methods: short
     statements run on the calling (loop) thread, what can take long on `executor`."""
 
-    def __init__(self, sync_connection: sa.Connection, executor: ThreadPoolExecutor) -> None:
+    def __init__(
+        self,
+        sync_connection: sa.Connection,
+        executor: ThreadPoolExecutor,
+        on_commit: Callable[[], None] = lambda: None,
+    ) -> None:
         self.sync_connection = sync_connection
         self._executor = executor
+        self._on_commit = on_commit
         self._turned = time.perf_counter()  # when its statements last let the loop turn
 
     @property
@@ -150,6 +165,12 @@ class InlineConnection:
     @property
     def sync_engine(self) -> sa.Engine:
         return self.sync_connection.engine
+
+    def committed(self, seconds: float) -> None:
+        """A COMMIT on the loop took `seconds`: said if slow; the engine counts it."""
+        if seconds > SLOW_ON_LOOP:
+            _held_the_loop(seconds, sa.text("COMMIT"), self.dialect)
+        self._on_commit()
 
     async def off_loop_call(self, fn: Callable[..., T], *args: Any) -> T:
         """fn(*args) on the database's thread (this connection is used by no one meanwhile:
@@ -267,6 +288,13 @@ class SQLiteDialect(SQLiteDialect_pysqlite):
 registry.register("sqlite.linli", __name__, "SQLiteDialect")
 
 
+def _said_if_failed(checkpoint: Future[None]) -> None:
+    # a checkpoint that failed (the disk full, say) leaves the pages in the log, where
+    # readers find them: the next one copies them
+    if not checkpoint.cancelled() and (exc := checkpoint.exception()) is not None:
+        log.warning("checkpointing the SQLite write-ahead log failed: %s", exc)
+
+
 class InlineEngine:
     """SQLite through SQLAlchemy's synchronous engine, with AsyncEngine's methods."""
 
@@ -282,12 +310,16 @@ class InlineEngine:
             max_overflow=-1,
         )
         self._executor: ThreadPoolExecutor | None = None
+        self._commits = 0  # since the last checkpoint was started
+        self.checkpoint: Future[None] | None = None  # the last one started
 
         @event.listens_for(self.sync_engine, "connect")
         def connected(dbapi_connection: Any, _record: Any) -> None:
             on_connect(dbapi_connection)
             # answer "busy" at once; InlineConnection.begin waits off the loop instead
             dbapi_connection.execute("PRAGMA busy_timeout=0")
+            # a COMMIT never checkpoints: _committed has it done off the loop
+            dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
 
     @property
     def url(self) -> sa.URL:
@@ -304,7 +336,7 @@ class InlineEngine:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="linli-sqlite")
         sync = self.sync_engine.connect()
         try:
-            yield InlineConnection(sync, self._executor)
+            yield InlineConnection(sync, self._executor, self._committed)
         finally:
             sync.close()
 
@@ -323,6 +355,23 @@ class InlineEngine:
             if transaction.is_active:
                 await transaction.commit()
 
+    def _committed(self) -> None:
+        self._commits += 1
+        if self._commits < CHECKPOINT_EVERY or self._executor is None:
+            return
+        if self.checkpoint is not None and not self.checkpoint.done():
+            return  # the next commit asks again
+        self._commits = 0
+        self.checkpoint = self._executor.submit(self._checkpoint)
+        self.checkpoint.add_done_callback(_said_if_failed)
+
+    def _checkpoint(self) -> None:
+        """The write-ahead log's pages copied into the database file, synced (on the
+        database's thread, a connection of its own). PASSIVE: it waits for nobody; pages
+        a reader still needs are copied by the next one."""
+        with self.sync_engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").close()
+
     async def dispose(self) -> None:
         """Close the pooled connections (new ones open on the next checkout)."""
         self.sync_engine.dispose()
@@ -330,10 +379,10 @@ class InlineEngine:
     def shutdown(self) -> None:
         """Close the connections and stop the database's thread (started again if the
         engine is used after)."""
-        self.sync_engine.dispose()
-        if self._executor is not None:
+        if self._executor is not None:  # a checkpoint under way finishes first
             self._executor.shutdown(wait=True)
             self._executor = None
+        self.sync_engine.dispose()  # the last connection closed checkpoints what is left
 
 
 # what the repositories hold

@@ -154,6 +154,63 @@ async def test_sqlite_runs_short_statements_on_the_loop_and_long_ones_off_it(
     assert turns == 1  # the loop ran while the off-loop statement did
 
 
+async def test_a_commit_stays_on_the_loop_and_the_log_is_checkpointed_off_it(
+    tmp_path: Path,
+) -> None:
+    """A COMMIT runs on the loop's thread and never checkpoints (wal_autocheckpoint 0); every
+    CHECKPOINT_EVERY commits the engine checkpoints the write-ahead log on the database's
+    thread: the rows reach the database file, and the log stops growing."""
+    path = tmp_path / "a.db"
+    wal = tmp_path / "a.db-wal"
+    async with Database(f"sqlite:///{path}") as db:
+        seen: list[tuple[int, str]] = []
+
+        @sa.event.listens_for(db.engine.sync_engine, "connect")
+        def traced(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.set_trace_callback(
+                lambda sql: seen.append((threading.get_ident(), sql))
+            )
+
+        await db.engine.dispose()
+        every = conn_module.CHECKPOINT_EVERY
+        ids = iter(range(10 * every))
+
+        async def commits(n: int) -> None:
+            for _ in range(n):
+                async with db.unit_of_work() as uow:
+                    key = str(next(ids))
+                    await uow.inbound.remember(platform="console", message_id=key, at=AT)
+
+        async def until_checkpoint() -> int:
+            """Commits until the engine starts a checkpoint (awaited): how many it took."""
+            before = db.engine.checkpoint
+            for n in range(1, every + 1):
+                await commits(1)
+                if db.engine.checkpoint is not before:
+                    assert db.engine.checkpoint is not None
+                    await asyncio.wrap_future(db.engine.checkpoint)
+                    return n
+            raise AssertionError(f"no checkpoint in {every} commits")
+
+        await until_checkpoint()  # the count began with the migrations' commits
+        seen.clear()
+        size = path.stat().st_size
+        assert await until_checkpoint() == every
+        assert path.stat().st_size > size  # the log's pages copied into the file
+        after_one = wal.stat().st_size
+        assert [await until_checkpoint() for _ in range(5)] == [every] * 5
+        # without checkpoints the log would hold six times as many transactions
+        assert wal.stat().st_size <= 2 * after_one
+        async with db.unit_of_work() as uow:
+            autocheckpoint = await uow.conn.scalar(sa.text("PRAGMA wal_autocheckpoint"))
+    loop = threading.get_ident()
+    commits_seen = [thread for thread, sql in seen if sql == "COMMIT"]
+    checkpoints = [thread for thread, sql in seen if sql == "PRAGMA wal_checkpoint(PASSIVE)"]
+    assert autocheckpoint == 0
+    assert len(commits_seen) >= 6 * every and set(commits_seen) == {loop}
+    assert len(checkpoints) == 6 and loop not in checkpoints
+
+
 async def test_a_write_lock_held_by_another_process_is_waited_for_off_the_loop(
     tmp_path: Path,
 ) -> None:
