@@ -207,6 +207,7 @@ async def bot_process(
             "record",
             "-r",
             "250",
+            "--nonblocking",
             "--format",
             "raw",
             "-o",

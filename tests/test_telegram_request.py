@@ -4,6 +4,9 @@ it means with PTB's own request class."""
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import json
 import socket
 from collections.abc import AsyncIterator
 
@@ -12,7 +15,7 @@ from telegram import Bot
 from telegram.error import NetworkError, TimedOut
 
 from bot.adapters.telegram import failure
-from bot.adapters.telegram_request import AiohttpRequest, MaybeSent
+from bot.adapters.telegram_request import AiohttpRequest, MaybeSent, env_proxy
 from tests.fake_telegram import FakeBotApi, Upload
 
 pytestmark = pytest.mark.slow  # waits out real time-outs
@@ -106,3 +109,75 @@ async def test_the_proxy_of_the_environment_is_used(
     async with Bot("123:TEST", base_url="http://api.telegram.invalid/bot", request=request) as bot:
         assert bot.username
     assert fake.sent("getMe")
+
+
+async def _recording_proxy(heads: list[str]) -> asyncio.Server:
+    """A proxy that writes down each request's head and answers getMe itself."""
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        heads.append((await reader.readuntil(b"\r\n\r\n")).decode())
+        me = {"id": 1, "is_bot": True, "first_name": "小区助手", "username": "proxied_bot"}
+        body = json.dumps({"ok": True, "result": me}).encode()
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            + f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
+        await writer.drain()
+        writer.close()
+
+    return await asyncio.start_server(serve, "127.0.0.1", 0)
+
+
+async def test_a_proxys_credentials_reach_it_and_no_proxy_is_honoured(
+    fake: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The proxy's user and password (in HTTP_PROXY, percent-encoded) go to the proxy as
+    Proxy-Authorization (in the request it forwards, or in the CONNECT of a tunnel to an
+    https:// Bot API), never to the Bot API; a host in NO_PROXY is reached directly."""
+    heads: list[str] = []
+    async with await _recording_proxy(heads) as proxy:
+        port = proxy.sockets[0].getsockname()[1]
+        monkeypatch.setenv("HTTP_PROXY", f"http://linli:p%40ss@127.0.0.1:{port}")
+        for name in ("NO_PROXY", "no_proxy", "http_proxy", "https_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        request = AiohttpRequest(pool=1, timeout=5)
+        async with Bot(
+            "123:TEST", base_url="http://api.telegram.invalid/bot", request=request
+        ) as bot:
+            assert bot.username == "proxied_bot"
+        assert len(heads) == 1
+        head = heads[0]
+        assert head.startswith("POST http://api.telegram.invalid/bot123:TEST/getMe ")
+        secret = base64.b64encode(b"linli:p@ss").decode()
+        assert f"Proxy-Authorization: Basic {secret}\r\n" in head
+
+        # to an https:// Bot API, through a tunnel: the credentials go in the CONNECT (the
+        # recording proxy then answers no TLS: the call fails, as through a broken proxy)
+        monkeypatch.setenv("HTTPS_PROXY", f"http://linli:p%40ss@127.0.0.1:{port}")
+        request = AiohttpRequest(pool=1, timeout=5)
+        with pytest.raises(NetworkError):
+            async with Bot(
+                "123:TEST", base_url="https://api.telegram.invalid/bot", request=request
+            ):
+                pass
+        assert heads[1].startswith("CONNECT api.telegram.invalid:443 ")
+        assert f"Proxy-Authorization: Basic {secret}\r\n" in heads[1]
+
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")  # the fake Bot API, reached directly
+        request = AiohttpRequest(pool=1, timeout=5)
+        async with Bot("123:TEST", base_url=fake.base_url, request=request) as bot:
+            assert bot.username != "proxied_bot"
+        assert len(heads) == 2 and fake.sent("getMe")
+
+
+def test_the_environments_proxy_as_urllib_reads_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """HTTPS_PROXY for https, HTTP_PROXY for http; an https:// proxy is ignored, as aiohttp's
+    own trust_env ignores one; none named, none used."""
+    for name in ("NO_PROXY", "no_proxy", "http_proxy", "https_proxy", "HTTP_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "http://10.0.0.1:3128")
+    assert env_proxy("https://api.telegram.org/bot1:X/getMe") == ("http://10.0.0.1:3128", None)
+    assert env_proxy("http://api.telegram.org/bot1:X/getMe") == (None, None)
+    monkeypatch.setenv("HTTPS_PROXY", "https://10.0.0.1:3128")
+    assert env_proxy("https://api.telegram.org/bot1:X/getMe") == (None, None)
