@@ -15,6 +15,7 @@ import socket
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from bot.adapters.base import Adapter, DeliveryFailed, Outbound, Part
 from bot.backoff import SEND
@@ -129,6 +130,12 @@ class Sender:
         self._beaten = False
         self._inflight: dict[tuple[str, str], asyncio.Task[list[_Send]]] = {}
         self._next_due: datetime | None = None
+        # whether run's next round looks at the outbox (due rows, claims, the next due
+        # moment) or only records the sends that ended: a send's end is worth a look only
+        # when its chat has rows behind it (_more) or due rows were left for want of room
+        self._look = True
+        self._more: set[tuple[str, str]] = set()
+        self._look_on_end = False
         # nothing pending in the outbox at the last look (and nothing in flight): no beats,
         # and the next look when woken or after `idle_look_seconds`
         self.idle = False
@@ -175,11 +182,18 @@ class Sender:
             log.warning("worker %s stopped beating: taken for dead", worker)
         if freed:
             log.warning("outbox: %d rows of dead workers freed", freed)
-            self._wake.set()
+            self.wake()
         return freed
 
     def wake(self) -> None:
         """Something was queued: look at the outbox now."""
+        self._look = True
+        self._wake.set()
+
+    def _ended(self, key: tuple[str, str], _task: object) -> None:
+        """A chat's send ended: record it; look again if the chat may go on."""
+        if key in self._more or self._look_on_end:
+            self._look = True
         self._wake.set()
 
     @staticmethod
@@ -201,8 +215,9 @@ class Sender:
         this worker holds). Only rows nobody else holds are taken; any claimed and not
         used are freed at once."""
         if not self._mergeable(row):
+            self._more.add((row.platform, row.chat_id))  # not looked behind it
             return [row]
-        queued = await uow.outbox.followers(
+        queued, more = await uow.outbox.followers(
             head=row, worker=self.worker, now=now, limit=MERGE_MAX - 1
         )
         wanted, size = [], len(_rendered(row))
@@ -211,6 +226,8 @@ class Sender:
                 break
             wanted.append(nxt)
             size += 2 + len(_rendered(nxt))
+        if more or len(wanted) < len(queued):
+            self._more.add((row.platform, row.chat_id))
         if not wanted:
             return [row]
         got = set(
@@ -221,6 +238,7 @@ class Sender:
         merged = [row]
         for part in wanted:
             if part.id not in got:
+                self._more.add((row.platform, row.chat_id))
                 break
             merged.append(part)
         unused = sorted(got - {p.id for p in merged})
@@ -248,9 +266,14 @@ class Sender:
                     now=now, platforms=list(self._adapters), limit=self._batch, worker=self.worker
                 )
             picked: list[tuple[Delivery, Slot | None]] = []
+            if len(rows) >= self._batch:
+                self._look_on_end = True  # more chats may be due than were read
             for row in rows:
                 key = (row.platform, row.chat_id)
-                if key in self._inflight or key in skip:
+                if key in self._inflight:
+                    self._more.add(key)  # its next row, behind the send in flight
+                    continue
+                if key in skip:
                     continue
                 pacer = self._adapters[row.platform].pacer
                 slot = None
@@ -262,6 +285,7 @@ class Sender:
                     slot = pacer.take(row.chat_id, row.is_group)  # held while claiming
                 picked.append((row, slot))
                 if len(picked) >= free:
+                    self._look_on_end = True  # due chats left for want of room
                     break
             got = set()
             if picked:
@@ -280,6 +304,7 @@ class Sender:
                         adapter.pacer.cancel(slot)
                     continue
                 key = (row.platform, row.chat_id)
+                self._more.discard(key)  # what is behind this run, it says below
                 if row.is_group:
                     merged = await self._merge(uow, row, adapter, now)
                     runs.append([_Send(key, merged, adapter, slot, now)])
@@ -292,7 +317,7 @@ class Sender:
             key = run[0].key
             task = asyncio.create_task(self._send_run(run), name=f"send {run[0].rows[0].id}")
             self._inflight[key] = task
-            task.add_done_callback(lambda _t: self._wake.set())  # its chat may go on
+            task.add_done_callback(partial(self._ended, key))  # its chat may go on
             skip.add(key)
             tasks.append(task)
         return tasks
@@ -309,10 +334,14 @@ class Sender:
             pacer is None or pacer.ready_at(head.chat_id, False, now) <= now
         ):
             slots.append(pacer.take(head.chat_id, False) if pacer is not None else None)
+        if not slots:  # its limits let nothing more go now: whatever is behind waits
+            self._more.add(run[0].key)
         if slots:
-            queued = await uow.outbox.followers(
+            queued, more = await uow.outbox.followers(
                 head=head, worker=self.worker, now=now, limit=len(slots)
             )
+            if more:
+                self._more.add(run[0].key)
             got = set()
             if queued:
                 got = set(
@@ -325,6 +354,7 @@ class Sender:
                 )
             for row in queued:
                 if row.id not in got:
+                    self._more.add(run[0].key)
                     break
                 run.append(_Send(run[0].key, [row], adapter, slots[len(run) - 1], now))
             unused = sorted(got - {s.rows[0].id for s in run})
@@ -396,6 +426,8 @@ class Sender:
                 else "retry",
             )
             failed.append((send, self._retry_at(send, now)))
+        if failed or untried:  # their chats wait for a retry: when, the next look says
+            self._look = True
         try:
             async with self._db.unit_of_work() as uow:
                 sent = [r.id for s in sends if s.ok for r in s.rows]
@@ -414,6 +446,7 @@ class Sender:
         except Exception:  # the database, most likely: the rows stay claimed by this
             # worker, which sees its own claims and tries them again on its next look
             log.exception("recording %d sends failed", len(sends))
+            self._look = True
             return []
         for send, _ in failed:
             exc = send.failure
@@ -499,15 +532,28 @@ class Sender:
         when a send ends; beating the worker's heartbeat all along."""
         beats = asyncio.create_task(self._beat(), name="heartbeat")
         try:
+            woken = True
+            last = self._clock.now()  # when the outbox was last looked at
             while True:
                 self._wake.clear()  # before looking, so a row queued meanwhile wakes us again
-                self._next_due = None
                 looked = False
                 try:
                     await self._record()
-                    await self._start_due(set(), look_ahead=True)
-                    looked = True
+                    now = self._clock.now()
+                    # a retry or a paced chat that fell due since the last look (one due
+                    # before it is in flight, or held by another worker)
+                    timers = (self._next_due, self.next_ready)
+                    fell_due = any(t is not None and last < t <= now for t in timers)
+                    # woken only by sends that ended with nothing behind them: recorded,
+                    # nothing to look for (a wait that ran out always looks)
+                    if self._look or not woken or fell_due:
+                        self._look = self._look_on_end = False
+                        self._next_due = None
+                        last = now
+                        await self._start_due(set(), look_ahead=True)
+                        looked = True
                 except Exception:
+                    self._look, self.idle = True, False
                     log.exception("outbox delivery failed; trying again shortly")
                 now = self._clock.now()
                 candidates = [
@@ -520,16 +566,19 @@ class Sender:
                     wait = min(wait, max(0.01, (min(candidates) - now).total_seconds()))
                 # an empty outbox: woken when something is queued here; another worker's
                 # rows (should it die holding them) are looked at within `idle_look_seconds`
-                self.idle = (
-                    looked and self._next_due is None and not self.next_ready and not self._inflight
-                )
+                if looked:
+                    self.idle = (
+                        self._next_due is None and not self.next_ready and not self._inflight
+                    )
                 if self.idle:
                     wait = self._idle_look
                 # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
                 # cancellation that meets a wake-up, and this loop would never end
+                woken = False
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(wait):
                         await self._wake.wait()
+                        woken = True
         finally:
             beats.cancel()
             for task in list(self._inflight.values()):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -121,6 +121,13 @@ _MARK_SENT = (
         claimed_until=None,
     )
 )
+
+
+class Followers(NamedTuple):
+    """A chat's rows queued after its head that may go with it, and whether more wait."""
+
+    rows: list[Delivery]
+    more: bool
 
 
 class OutboxRepository:
@@ -267,9 +274,10 @@ class OutboxRepository:
 
     async def followers(
         self, *, head: Delivery, worker: str, now: datetime, limit: int
-    ) -> list[Delivery]:
+    ) -> Followers:
         """The pending rows queued after `head` in its chat that this worker may send with
-        it: in order, up to the first one that is not due yet or that someone else holds."""
+        it: in order, up to the first one that is not due yet or that someone else holds,
+        `limit` at most; and whether any row is queued behind them."""
         rows = await self._conn.execute(
             _FOLLOWERS,
             {
@@ -278,16 +286,16 @@ class OutboxRepository:
                 "platform": head.platform,
                 "chat_id": head.chat_id,
                 "after": head.id,
-                "limit": limit,
+                "limit": limit + 1,  # one more: is anything left behind them?
             },
         )
         listed = list(rows)
         run = []
-        for r in listed:
+        for r in listed[:limit]:
             if not r.available:
                 break
             run.append(r)
-        return self._deliveries(run)
+        return Followers(self._deliveries(run), more=len(listed) > len(run))
 
     @staticmethod
     def _deliveries(rows: Iterable[Any]) -> list[Delivery]:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import event
 
 import bot.app as app_module
@@ -18,6 +19,8 @@ from bot.sender import Sender
 from handlers.context import Context
 from handlers.feature import Due
 from handlers.registry import Command, Registry
+from storage.outbox import PENDING
+from storage.schema import outbox
 from tests.fakes import Bot, incoming, until
 
 
@@ -160,6 +163,67 @@ async def test_an_idle_sender_neither_beats_nor_looks_until_something_is_queued(
         await bot.app.handle(incoming("王辉", "帮助", at=bot.clock.now(), private=True))
         sender.wake()  # as the app wakes its own sender
         await until(lambda: len(bot.adapter.sent) == 1)
+    finally:
+        event.remove(bot.db.engine.sync_engine, "before_cursor_execute", count)
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+
+
+async def test_a_send_ending_with_nothing_behind_it_is_recorded_without_a_look(bot: Bot) -> None:
+    """The sender looks at the outbox when something is queued, not after every send: a send
+    whose chat has nothing behind it is only marked sent. A chat with rows behind its send
+    goes on as soon as the send ends (its heartbeat and idle look are an hour away here, so
+    nothing but the send's end can move it)."""
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        statements.append(statement)
+
+    sender = Sender(
+        bot.db, bot.clock, bot.app.adapters, heartbeat_seconds=3600, idle_look_seconds=3600
+    )
+
+    async def queue(n: int, chat: str) -> None:
+        async with bot.db.unit_of_work() as uow:
+            for i in range(n):
+                await uow.outbox.enqueue(
+                    platform="console",
+                    chat_id=chat,
+                    is_group=False,
+                    text=f"第{i}条",
+                    buttons=(),
+                    photo=None,
+                    mention=None,
+                    person_id=None,
+                    at=bot.clock.now(),
+                )
+        sender.wake()  # as the app wakes its own sender
+
+    async def pending() -> int:
+        async with bot.db.unit_of_work() as uow:
+            found = await uow.conn.scalar(
+                sa.select(sa.func.count()).select_from(outbox).where(outbox.c.status == PENDING)
+            )
+        return int(found or 0)
+
+    running = asyncio.create_task(sender.run())
+    event.listen(bot.db.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        await until(lambda: sender.idle)
+        statements.clear()
+        await queue(1, "p1")
+        await until(lambda: len(bot.adapter.sent) == 1 and not sender._inflight)
+        await until(lambda: any(s.startswith("UPDATE outbox SET status") for s in statements))
+        looks = [s for s in statements if s.startswith("SELECT min(outbox.not_before)")]
+        assert len(looks) == 1  # the look the queuing woke; the send's end only recorded
+        assert await pending() == 0
+        # 20 rows to one chat: a run takes 8 (CHAT_RUN) at a time; each run's end goes on
+        await queue(20, "p2")
+        await until(lambda: len(bot.adapter.sent) == 21)
+        assert [m.text for m in bot.adapter.sent[1:]] == [f"第{i}条" for i in range(20)]
+        await until(lambda: not sender._inflight)
+        assert await pending() == 0
     finally:
         event.remove(bot.db.engine.sync_engine, "before_cursor_execute", count)
         running.cancel()
