@@ -18,7 +18,7 @@ from alembic.script import ScriptDirectory
 
 from storage import Database, NotFound
 from storage import conn as conn_module
-from storage.conn import BUSY_TIMEOUT_MS, off_loop
+from storage.conn import BUSY_TIMEOUT_MS, InlineEngine, off_loop
 from storage.db import MIGRATIONS
 from storage.errors import is_storage_failure
 
@@ -181,14 +181,16 @@ async def test_a_commit_stays_on_the_loop_and_the_log_is_checkpointed_off_it(
                     key = str(next(ids))
                     await uow.inbound.remember(platform="console", message_id=key, at=AT)
 
+        engine = db.engine
+        assert isinstance(engine, InlineEngine)
+
         async def until_checkpoint() -> int:
             """Commits until the engine starts a checkpoint (awaited): how many it took."""
-            before = db.engine.checkpoint
+            before = engine.checkpoint
             for n in range(1, every + 1):
                 await commits(1)
-                if db.engine.checkpoint is not before:
-                    assert db.engine.checkpoint is not None
-                    await asyncio.wrap_future(db.engine.checkpoint)
+                if engine.checkpoint is not before and engine.checkpoint is not None:
+                    await asyncio.wrap_future(engine.checkpoint)
                     return n
             raise AssertionError(f"no checkpoint in {every} commits")
 
