@@ -256,8 +256,10 @@ class Sender:
         now = self._clock.now()
         self.next_ready = None
         free = self._concurrency - len(self._inflight)
-        if free <= 0 and not look_ahead:
-            return []
+        if free <= 0:
+            self._look_on_end = True  # whatever is due waits for room: a send's end
+            if not look_ahead:
+                return []
         runs: list[list[_Send]] = []
         async with self._db.unit_of_work() as uow:
             rows = []
@@ -538,7 +540,13 @@ class Sender:
                 self._wake.clear()  # before looking, so a row queued meanwhile wakes us again
                 looked = False
                 try:
-                    await self._record()
+                    recorded = await self._record()
+                    # a chat the last look found rows behind, or due chats it left for
+                    # want of room (decided here, after the look: a send may end during it)
+                    if recorded and (
+                        self._look_on_end or any(s.key in self._more for s in recorded)
+                    ):
+                        self._look = True
                     now = self._clock.now()
                     # a retry or a paced chat that fell due since the last look (one due
                     # before it is in flight, or held by another worker)

@@ -13,7 +13,8 @@ the database's own thread what can take long:
 - waiting for SQLite's write lock while another process holds it (the connections answer
   "busy" at once, and BEGIN IMMEDIATE is then retried off the loop with SQLite's busy
   timeout);
-- the write-ahead log's checkpoint, every CHECKPOINT_EVERY commits: it copies the log's
+- the write-ahead log's checkpoint, every CHECKPOINT_EVERY commits (or the first commit
+  CHECKPOINT_AFTER seconds after the last one): it copies the log's
   pages into the database file and fsyncs it. SQLite would run it inside the COMMIT that
   fills the log (wal_autocheckpoint); here the connections never do, so a COMMIT only
   appends the transaction's pages to the log (synchronous NORMAL: no fsync) and stays on
@@ -61,6 +62,8 @@ SLOW_ON_LOOP = 0.02  # seconds: a statement on the loop's thread longer than thi
 SAY_AGAIN = 3600.0  # seconds: the same slow statement logged at most this often
 TURN_EVERY = 0.005  # seconds: statements in a row on the loop let it turn at least this often
 CHECKPOINT_EVERY = 100  # commits between two checkpoints of the write-ahead log (off the loop)
+CHECKPOINT_AFTER = 300.0  # seconds: a commit this long after the last checkpoint starts one
+WAL_KEPT_BYTES = 64 * 1024 * 1024  # the log file is cut back to this once checkpointed
 BUSY_TIMEOUT_MS = 10000  # how long BEGIN IMMEDIATE waits (off the loop) for another process
 
 
@@ -311,6 +314,7 @@ class InlineEngine:
         )
         self._executor: ThreadPoolExecutor | None = None
         self._commits = 0  # since the last checkpoint was started
+        self._checkpointed = time.monotonic()  # when it was started
         self.checkpoint: Future[None] | None = None  # the last one started
 
         @event.listens_for(self.sync_engine, "connect")
@@ -320,6 +324,8 @@ class InlineEngine:
             dbapi_connection.execute("PRAGMA busy_timeout=0")
             # a COMMIT never checkpoints: _committed has it done off the loop
             dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
+            # a huge transaction (an import) grows the log file; cut it back once copied
+            dbapi_connection.execute(f"PRAGMA journal_size_limit={WAL_KEPT_BYTES}")
 
     @property
     def url(self) -> sa.URL:
@@ -356,12 +362,15 @@ class InlineEngine:
                 await transaction.commit()
 
     def _committed(self) -> None:
+        # every CHECKPOINT_EVERY commits, or a quiet bot's first commit in five minutes (a
+        # timer would run statements while idle)
         self._commits += 1
-        if self._commits < CHECKPOINT_EVERY or self._executor is None:
+        quiet = time.monotonic() - self._checkpointed >= CHECKPOINT_AFTER
+        if (self._commits < CHECKPOINT_EVERY and not quiet) or self._executor is None:
             return
         if self.checkpoint is not None and not self.checkpoint.done():
             return  # the next commit asks again
-        self._commits = 0
+        self._commits, self._checkpointed = 0, time.monotonic()
         self.checkpoint = self._executor.submit(self._checkpoint)
         self.checkpoint.add_done_callback(_said_if_failed)
 

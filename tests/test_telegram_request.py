@@ -179,5 +179,7 @@ def test_the_environments_proxy_as_urllib_reads_it(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("HTTPS_PROXY", "http://10.0.0.1:3128")
     assert env_proxy("https://api.telegram.org/bot1:X/getMe") == ("http://10.0.0.1:3128", None)
     assert env_proxy("http://api.telegram.org/bot1:X/getMe") == (None, None)
+    monkeypatch.setenv("HTTPS_PROXY", "10.0.0.1:3128")  # no scheme: http, as httpx took it
+    assert env_proxy("https://api.telegram.org/bot1:X/getMe") == ("http://10.0.0.1:3128", None)
     monkeypatch.setenv("HTTPS_PROXY", "https://10.0.0.1:3128")
     assert env_proxy("https://api.telegram.org/bot1:X/getMe") == (None, None)

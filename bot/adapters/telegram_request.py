@@ -37,6 +37,8 @@ def env_proxy(url: str) -> Proxy:
     named = getproxies().get(parts.scheme)
     if not named:
         return None, None
+    if "://" not in named:  # host:port alone, as httpx took it: an http:// proxy
+        named = f"http://{named}"
     proxy = urlsplit(named)
     if proxy.scheme != "http":  # what aiohttp's own trust_env does with one
         log.warning("%s proxies are not supported, ignoring one", proxy.scheme.upper())
