@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 import time
 import weakref
 import zlib
@@ -41,6 +42,27 @@ def async_url(url: str) -> str:
     return url
 
 
+WAL_SWITCH_SECONDS = 10.0  # how long a new file's switch to WAL mode is retried
+
+
+def _into_wal(cursor: Any) -> None:
+    """The file in WAL mode. Only a file not yet in it needs the switch, which takes an
+    exclusive lock and answers "locked" at once, without SQLite's busy handler, while
+    another connection so much as reads: several workers started together on a new file
+    do. So it is asked only when needed, and retried (a first start, at most seconds)."""
+    if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
+        return
+    deadline = time.monotonic() + WAL_SWITCH_SECONDS
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
 def _sqlite_connected(dbapi_connection: Any) -> None:
     """A new sqlite3 connection's settings. sqlite3's own (legacy) transaction handling begins
     lazily and cannot do savepoints properly; SQLAlchemy's documented recipe ("Enabling
@@ -49,7 +71,7 @@ def _sqlite_connected(dbapi_connection: Any) -> None:
     for the write lock from the start instead of failing to upgrade a read lock."""
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    _into_wal(cursor)
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
