@@ -15,7 +15,6 @@ import socket
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 
 from bot.adapters.base import Adapter, DeliveryFailed, Outbound, Part
 from bot.backoff import SEND
@@ -190,12 +189,6 @@ class Sender:
         self._look = True
         self._wake.set()
 
-    def _ended(self, key: tuple[str, str], _task: object) -> None:
-        """A chat's send ended: record it; look again if the chat may go on."""
-        if key in self._more or self._look_on_end:
-            self._look = True
-        self._wake.set()
-
     @staticmethod
     def _mergeable(row: Delivery) -> bool:
         # a row whose try got no answer may have reached the chat: merged into a new
@@ -319,7 +312,7 @@ class Sender:
             key = run[0].key
             task = asyncio.create_task(self._send_run(run), name=f"send {run[0].rows[0].id}")
             self._inflight[key] = task
-            task.add_done_callback(partial(self._ended, key))  # its chat may go on
+            task.add_done_callback(lambda _t: self._wake.set())  # recorded, run decides
             skip.add(key)
             tasks.append(task)
         return tasks
