@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from storage.conn import Conn
+from storage.conn import Conn, insert
 from storage.schema import inbound, voice_jobs
 
 # built once (the hot path: every message), executed with its parameters; by dialect
@@ -29,11 +29,12 @@ class InboundRepository:
         One statement: two workers may receive the same update at once, and the primary
         key decides which of them handles it (ON CONFLICT DO NOTHING inserts no row for
         the other)."""
-        result = await self._conn.execute(
+        done = await insert(
+            self._conn,
             _REMEMBER[self._conn.dialect.name == "postgresql"],
             {"platform": platform, "message_id": message_id, "received_at": at},
         )
-        return bool(result.rowcount)
+        return bool(done.rows)
 
     async def keep_voice(
         self, *, platform: str, message_id: str, incoming: str, at: datetime

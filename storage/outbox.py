@@ -9,8 +9,8 @@ from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
-from storage.conn import Conn
-from storage.schema import inserted_id, outbox
+from storage.conn import Conn, insert, new_id
+from storage.schema import outbox
 
 PENDING = "pending"
 SENT = "sent"
@@ -151,7 +151,8 @@ class OutboxRepository:
         mention_id: str | None = None,
     ) -> int:
         """Add a message to send; returns its row id."""
-        result = await self._conn.execute(
+        done = await insert(
+            self._conn,
             _ENQUEUE,
             {
                 "platform": platform,
@@ -172,7 +173,7 @@ class OutboxRepository:
                 "created_at": at,
             },
         )
-        return inserted_id(result)
+        return new_id(done)
 
     @staticmethod
     def _free(now: datetime, worker: str | None) -> sa.ColumnElement[bool]:

@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from storage.conn import Conn
+from storage.conn import Conn, insert, new_id
 from storage.directory import Account as Account
 from storage.directory import DirectoryView, person_of
 from storage.directory import Grid as Grid
@@ -141,13 +141,15 @@ class PeopleRepository:
         self, *, platform: str, native_id: str, display_name: str, at: datetime
     ) -> Person:
         """Create a resident for an account seen for the first time."""
-        pid = inserted_id(
-            await self._conn.execute(
+        pid = new_id(
+            await insert(
+                self._conn,
                 _REGISTER_PERSON,
                 {"name": display_name, "elderly": False, "lives_alone": False, "created_at": at},
             )
         )
-        await self._conn.execute(
+        await insert(
+            self._conn,
             _REGISTER_ACCOUNT,
             {
                 "platform": platform,

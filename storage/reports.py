@@ -7,11 +7,10 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from storage.conn import Conn, off_loop
+from storage.conn import Conn, insert, new_id, off_loop
 from storage.errors import NotFound
 from storage.schema import (
     UtcDateTime,
-    inserted_id,
     report_events,
     report_followers,
     report_ratings,
@@ -119,8 +118,9 @@ class ReportRepository:
         filed_by_id: int | None = None,
     ) -> Report:
         """File a new report, open and unacknowledged, with its first event."""
-        rid = inserted_id(
-            await self._conn.execute(
+        rid = new_id(
+            await insert(
+                self._conn,
                 _FILE,
                 {
                     "reporter_id": reporter_id,
@@ -401,7 +401,8 @@ class ReportRepository:
         self, *, report_id: int, kind: str, actor_id: int | None, at: datetime, note: str | None
     ) -> None:
         """Append to a report's audit trail."""
-        await self._conn.execute(
+        await insert(
+            self._conn,
             _ADD_EVENT,
             {"report_id": report_id, "kind": kind, "actor_id": actor_id, "at": at, "note": note},
         )
