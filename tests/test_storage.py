@@ -417,3 +417,40 @@ async def test_two_databases_on_one_file_take_turns_in_one_process(tmp_path: Pat
         async with a.unit_of_work() as uow:
             assert not await uow.inbound.remember(platform="console", message_id="b", at=AT)
     assert order == ["first", "second"]
+
+
+async def test_savepoints_nest_roll_back_alone_and_end_with_their_transaction(
+    tmp_path: Path,
+) -> None:
+    async def remember(conn: Any, message_id: str) -> None:
+        await conn.execute(
+            sa.text("INSERT INTO inbound (platform, message_id, received_at) VALUES ('t', :m, 0)"),
+            {"m": message_id},
+        )
+
+    async with Database(f"sqlite:///{tmp_path / 's.db'}") as db:
+        async with db.engine.connect() as conn:
+            with pytest.raises(sa.exc.InvalidRequestError):
+                await conn.begin_nested()  # outside a transaction: refused, not begun silently
+        async with db.engine.begin() as conn:
+            outer = await conn.begin_nested()
+            await remember(conn, "1")
+            inner = await conn.begin_nested()
+            await remember(conn, "2")
+            assert conn.get_nested_transaction() is inner
+            await outer.rollback()  # the inner one with it
+            assert not (outer.is_active or inner.is_active)
+            assert conn.get_nested_transaction() is None
+            await inner.rollback()  # no longer active: nothing happens
+            await remember(conn, "3")  # the transaction goes on
+            kept = await conn.begin_nested()
+            await remember(conn, "4")
+            await kept.commit()
+            with pytest.raises(sa.exc.InvalidRequestError):
+                await kept.commit()
+            left_open = await conn.begin_nested()
+            await remember(conn, "5")
+        assert not left_open.is_active  # ended with its transaction, committed with it
+        async with db.engine.connect() as conn:
+            ids = (await conn.scalars(sa.text("SELECT message_id FROM inbound"))).all()
+    assert sorted(ids) == ["3", "4", "5"]
