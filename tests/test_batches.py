@@ -41,25 +41,23 @@ WORKER = {"3栋": LINA, "4栋": LINA, "2栋": LINA, "5栋": CHENGANG, "6栋": CH
 
 @contextlib.contextmanager
 def transactions(db: Database) -> Iterator[Counter[str]]:
-    """Counts the transactions ("begin") and the SAVEPOINT statements run on `db` in the
-    block (on SQLite linli issues them itself, without SQLAlchemy's savepoint event)."""
+    """Counts the transactions ("begin") and savepoints begun on `db` in the block."""
     seen: Counter[str] = Counter()
 
     def began(*_: Any) -> None:
         seen["begin"] += 1
 
-    def statement(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
-        if sql.startswith("SAVEPOINT"):
-            seen["savepoint"] += 1
+    def savepoint(*_: Any) -> None:
+        seen["savepoint"] += 1
 
     engine = db.engine.sync_engine
     sa.event.listen(engine, "begin", began)
-    sa.event.listen(engine, "before_cursor_execute", statement)
+    sa.event.listen(engine, "savepoint", savepoint)
     try:
         yield seen
     finally:
         sa.event.remove(engine, "begin", began)
-        sa.event.remove(engine, "before_cursor_execute", statement)
+        sa.event.remove(engine, "savepoint", savepoint)
 
 
 async def test_units_of_work_in_a_batch_are_savepoints_of_one_transaction(bot: Bot) -> None:
