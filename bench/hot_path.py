@@ -9,12 +9,17 @@ the CPU of handling a group report from a new resident.
 - `transaction`: a unit of work of one INSERT (BEGIN IMMEDIATE, the statement, COMMIT),
   2,000 of them one after the other on a SQLite file, as the sender and a paced bot run
   them: CPU and wall microseconds a transaction (the checkpoints of the log included).
+- `insert`: an outbox row (the statement a message runs most), 1,000 times in a transaction,
+  through `Connection.execute` and through `storage.conn.insert` (its SQL compiled once,
+  run by `exec_driver_sql`), interleaved in rounds in the one process, the best round of
+  each; and a savepoint (SAVEPOINT and RELEASE, as the commit in which it is run has them).
+  CPU microseconds each.
 - `reports`: 1,000 `/report` messages from 1,000 new residents (duplicate merging off: each
   its own report, group answer and alert), handed to `App.handle_batch` 100 at a time, as
   the Telegram adapter hands over a getUpdates answer; the process's CPU a message, the
   sends not included (the outbox rows are committed; a RecordingAdapter takes them).
 
-    .venv/bin/python -m bench.hot_path            # all three
+    .venv/bin/python -m bench.hot_path            # all four
     .venv/bin/python -m bench.hot_path reports    # the handler's only
 """
 
@@ -35,6 +40,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bot.app import App
 from handlers.clock import ManualClock
 from storage import Database
+from storage.conn import InlineConnection, insert
+from storage.outbox import _ENQUEUE
 from tests.fakes import RecordingAdapter, config_from, example_raw, incoming
 
 _META = sa.MetaData()
@@ -86,6 +93,58 @@ async def transaction(n: int = 2000) -> dict[str, float]:
     return {"cpu_us": round(1e6 * cpu / n, 1), "wall_us": round(1e6 * wall / n, 1)}
 
 
+async def direct(n: int = 1000, rounds: int = 7) -> dict[str, float]:
+    """CPU µs an outbox INSERT and a savepoint: SQLAlchemy's way against storage.conn's."""
+    at = datetime(2026, 11, 26, 8, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    row = {
+        "platform": "telegram",
+        "chat_id": "-1001",
+        "is_group": True,
+        "person_id": None,
+        "text": "收到，已转给3栋网格员",
+        "buttons": [["已处理", "done 1"]],
+        "photo": None,
+        "mention": None,
+        "mention_id": None,
+        "pin": False,
+        "document": None,
+        "status": "pending",
+        "attempts": 0,
+        "not_before": at,
+        "created_at": at,
+    }
+    best: dict[str, float] = {}
+
+    def keep(name: str, seconds: float) -> None:
+        best[name] = min(best.get(name, seconds), seconds)
+
+    async def execute(conn: InlineConnection) -> None:
+        await conn.execute(_ENQUEUE, row)
+
+    async def direct(conn: InlineConnection) -> None:
+        await insert(conn, _ENQUEUE, row)
+
+    async def savepoint(conn: InlineConnection) -> None:
+        await (await conn.begin_nested()).commit()
+
+    ways = {"insert_execute_us": execute, "insert_direct_us": direct, "savepoint_us": savepoint}
+    with tempfile.TemporaryDirectory() as tmp:
+        async with Database(f"sqlite:///{Path(tmp) / 'bench.db'}") as db:
+            for _ in range(rounds):
+                for name, way in ways.items():
+                    # each way in a transaction of its own, rolled back: the same file
+                    async with db.engine.connect() as conn:
+                        assert isinstance(conn, InlineConnection)
+                        transaction = await conn.begin()
+                        c0 = time.process_time()
+                        for _ in range(n):
+                            await way(conn)
+                        keep(name, time.process_time() - c0)
+                        await transaction.rollback()
+    # the best round of each: the least disturbed by the rest of the machine
+    return {name: round(1e6 * seconds / n, 1) for name, seconds in best.items()}
+
+
 async def reports(n: int = 1000, batch: int = 100) -> dict[str, float]:
     """CPU ms a report from a new resident, handled in batches (sends not included)."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -114,11 +173,13 @@ async def reports(n: int = 1000, batch: int = 100) -> dict[str, float]:
 
 
 async def main(argv: list[str]) -> None:
-    which = argv or ["statement", "transaction", "reports"]
+    which = argv or ["statement", "transaction", "insert", "reports"]
     if "statement" in which:
         print("statement", await statement(), flush=True)
     if "transaction" in which:
         print("transaction", await transaction(), flush=True)
+    if "insert" in which:
+        print("insert   ", await direct(), flush=True)
     if "reports" in which:
         print("reports  ", await reports(), flush=True)
 

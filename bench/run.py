@@ -34,6 +34,7 @@ async def main(quick: bool) -> dict[str, Any]:
     print("hot path …", flush=True)
     results["sql_statement"] = await hot_path.statement()
     results["sql_transaction"] = await hot_path.transaction()
+    results["sql_insert_and_savepoint"] = await hot_path.direct()
     results["report_new_resident"] = await hot_path.reports()
     print("inbound …", flush=True)
     results["inbound"] = await inbound.throughput(n)
