@@ -28,7 +28,8 @@ async def my(ctx: Context, args: str) -> None:
 COMMANDS = (
     Command(
         name="my",
-        keywords=("我的",),
+        # what residents say for it: 我的上报 and 我的工单 for their reports, 我的报餐 …
+        keywords=("我的", "我的上报", "我的工单", "我的报餐", "我的活动", "我的预约"),
         slash=("my",),
         handler=my,
         summary="我的 —— 查看我未办结的上报、报的餐、报名的活动",

@@ -137,6 +137,10 @@ async def test_my_lists_open_reports(bot: Bot) -> None:
     await bot.say("王辉", "@小区助手 上报 三号楼 灭火器过期")
     text = (await bot.dm("王辉", "我的"))[0].text
     assert "H1" in text and "H2" in text and "待接单" in text
+    # as residents say it: the same list, not the help text
+    for said in ("我的上报", "我的工单", "我的报餐", "我的活动", "我的预约"):
+        assert (await bot.dm("王辉", said))[0].text == text
+    assert "保存的您的信息" in (await bot.dm("王辉", "我的信息"))[0].text  # still privacy
 
 
 async def test_unacknowledged_report_escalates_to_the_community(bot: Bot) -> None:
