@@ -68,6 +68,7 @@ TURN_EVERY = 0.005  # seconds: statements in a row on the loop let it turn at le
 CHECKPOINT_EVERY = 100  # commits between two checkpoints of the write-ahead log (off the loop)
 CHECKPOINT_AFTER = 300.0  # seconds: a commit this long after the last checkpoint starts one
 WAL_KEPT_BYTES = 64 * 1024 * 1024  # the log file is cut back to this once checkpointed
+DIRECT_KEPT = 256  # INSERTs kept compiled (`insert`): the modules' constants, a few dozen
 BUSY_TIMEOUT_MS = 10000  # how long BEGIN IMMEDIATE waits (off the loop) for another process
 
 
@@ -127,21 +128,24 @@ class _Direct:
     given: tuple[bool, ...] = ()  # each from the row (True) or a column's constant default
     values: tuple[Any, ...] = ()  # the constant defaults (where not given)
     processors: tuple[Callable[[Any], Any] | None, ...] = ()  # each type's bind processor
-    has_id: bool = False  # the table's primary key is one integer column (SQLite's rowid)
+    has_id: bool = False  # the table has an autoincrement integer key (SQLite's rowid)
 
 
 def _prepare(statement: sa.Insert, keys: tuple[str, ...], dialect: Dialect) -> _Direct:
     """Compile an INSERT of these keys once, with documented APIs only: the SQL string and
     parameter order of its Compiled form, each column type's bind processor for the dialect,
-    constant Python-side defaults; anything else (a default computed per row, an unknown
-    key) is left to SQLAlchemy's own execution."""
-    if len(statement.exported_columns):  # an INSERT's exported columns: its RETURNING
-        raise ValueError("insert() runs an INSERT without RETURNING (execute() returns rows)")
+    constant Python-side defaults. Anything else is left to SQLAlchemy's own execution: a
+    default computed per row, values given in the statement (`.values()`), execution options
+    (`off_loop`), a key that is not a column."""
     compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+    # an INSERT's exported columns are its RETURNING; return_defaults() adds one as well
+    if len(statement.exported_columns) or compiled.effective_returning:
+        raise ValueError("insert() runs an INSERT without RETURNING (execute() returns rows)")
     names = compiled.positiontup
     table = statement.table
     if (
         not isinstance(table, sa.Table)
+        or statement.get_execution_options()
         or names is None
         or len(set(names)) != len(names)
         or not set(keys) <= set(names)
@@ -151,6 +155,9 @@ def _prepare(statement: sa.Insert, keys: tuple[str, ...], dialect: Dialect) -> _
     values: list[Any] = []
     processors: list[Callable[[Any], Any] | None] = []
     for name in names:
+        bind = compiled.binds[name]
+        if bind.key != name or bind.unique:  # a value the statement itself carries
+            return _Direct(statement, None)
         if name in keys:
             given.append(True)
             values.append(None)
@@ -160,9 +167,7 @@ def _prepare(statement: sa.Insert, keys: tuple[str, ...], dialect: Dialect) -> _
                 return _Direct(statement, None)
             given.append(False)
             values.append(default.arg)
-        processors.append(compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
-    pk = list(table.primary_key.columns)
-    has_id = len(pk) == 1 and isinstance(pk[0].type, sa.Integer)
+        processors.append(bind.type.dialect_impl(dialect).bind_processor(dialect))
     return _Direct(
         statement,
         compiled.string,
@@ -170,7 +175,8 @@ def _prepare(statement: sa.Insert, keys: tuple[str, ...], dialect: Dialect) -> _
         tuple(given),
         tuple(values),
         tuple(processors),
-        has_id,
+        # SQLite's rowid is this column: what lastrowid gives
+        has_id=table.autoincrement_column is not None,
     )
 
 
@@ -334,17 +340,21 @@ class InlineConnection:
         direct = self._direct.get((id(statement), keys))
         if direct is None or direct.statement is not statement:
             direct = _prepare(statement, keys, self.dialect)
-            self._direct[(id(statement), keys)] = direct
+            if len(self._direct) < DIRECT_KEPT:  # statements built anew each call: not kept
+                self._direct[(id(statement), keys)] = direct
         if direct.sql is None:
             return _inserted(await self.execute(statement, dict(row)))
-        parameters = tuple(
-            (row[name] if given else value)
-            if process is None
-            else process(row[name] if given else value)
-            for name, given, value, process in zip(
-                direct.names, direct.given, direct.values, direct.processors, strict=True
+        try:
+            parameters = tuple(
+                (row[name] if given else value)
+                if process is None
+                else process(row[name] if given else value)
+                for name, given, value, process in zip(
+                    direct.names, direct.given, direct.values, direct.processors, strict=True
+                )
             )
-        )
+        except Exception as exc:  # a value its type refuses: said as SQLAlchemy says it
+            raise sa.exc.StatementError(str(exc), direct.sql, dict(row), exc) from exc
         began = time.perf_counter()
         result = self.sync_connection.exec_driver_sql(direct.sql, parameters)
         await self._ran(statement, began)

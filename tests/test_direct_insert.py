@@ -3,19 +3,22 @@ exactly what SQLAlchemy's own execution writes, on both backends."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta, timezone
+from functools import partial
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.dialects import sqlite
 
 from storage import Database
-from storage.conn import Inserted, insert, new_id
+from storage.conn import Inserted, insert, new_id, off_loop
 from storage.inbound import _REMEMBER
 from storage.outbox import _ENQUEUE
 from storage.people import _REGISTER_ACCOUNT, _REGISTER_PERSON
 from storage.reports import _ADD_EVENT, _FILE
-from storage.schema import outbox, people, report_events, reports
+from storage.schema import UtcDateTime, outbox, people, report_events, reports
 
 BOTH_BACKENDS = True
 
@@ -154,3 +157,74 @@ async def test_a_direct_insert_is_seen_by_the_statement_events(tmp_path: Any) ->
         "INSERT INTO inbound (platform, message_id, received_at) VALUES (?, ?, ?)"
         " ON CONFLICT (platform, message_id) DO NOTHING"
     ]
+
+
+_META = sa.MetaData()
+_T = sa.Table(
+    "t",
+    _META,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("n", sa.Integer, nullable=False, default=0),
+    sa.Column("v", sa.String, nullable=False, unique=True),
+    sa.Column("at", UtcDateTime),
+)
+
+
+class _IntId(sa.TypeDecorator[int]):
+    impl = sa.Integer
+    cache_ok = True
+
+
+_U = sa.Table("u", _META, sa.Column("id", _IntId, primary_key=True), sa.Column("v", sa.String))
+
+
+async def test_at_the_edges_it_does_what_execute_does(tmp_path: Any) -> None:
+    """Found by a review, each failing before: a statement's own values, an integer key
+    through a TypeDecorator, ON CONFLICT after an insert (SQLite keeps the last rowid), the
+    off_loop mark, a value its type refuses; return_defaults() is refused like RETURNING."""
+    async with Database(f"sqlite:///{tmp_path / 'g.db'}") as db, db.engine.begin() as conn:
+        await conn.run_sync(_META.create_all)
+        own = _T.insert().values(n=5)
+        await insert(conn, own, {"v": "direct"})
+        await conn.execute(own, {"v": "execute"})
+        got = dict((await conn.execute(sa.select(_T.c.v, _T.c.n))).all())
+        assert got == {"direct": 5, "execute": 5}
+
+        key = (await conn.execute(_U.insert(), {"v": "a"})).inserted_primary_key
+        assert key is not None and (await insert(conn, _U.insert(), {"v": "b"})).id == key[0] + 1
+
+        fresh = await insert(conn, _T.insert(), {"v": "x"})
+        met = await insert(conn, sqlite.insert(_T).on_conflict_do_nothing(), {"v": "x"})
+        assert fresh.rows == 1 and fresh.id is not None and met == Inserted(0, None)
+
+        with pytest.raises(ValueError, match="RETURNING"):
+            await insert(conn, _T.insert().return_defaults(), {"v": "y"})
+
+        threads: list[str] = []
+
+        def record(*_: Any) -> None:
+            threads.append(threading.current_thread().name)
+
+        sa.event.listen(db.engine.sync_engine, "before_cursor_execute", record)
+        try:
+            await insert(conn, off_loop(_T.insert()), {"v": "far"})
+        finally:
+            sa.event.remove(db.engine.sync_engine, "before_cursor_execute", record)
+        assert threads == ["linli-sqlite_0"]  # on the database's thread, as execute runs it
+
+        naive = {"v": "naive", "at": datetime(2026, 1, 1)}
+        for way in (conn.execute, partial(insert, conn)):
+            savepoint = await conn.begin_nested()
+            with pytest.raises(sa.exc.StatementError, match="naive"):
+                await way(_T.insert(), naive)
+            await savepoint.rollback()
+
+
+async def test_times_are_stored_as_the_same_text(tmp_path: Any) -> None:
+    """Not only read back alike: SQLite compares stored times as text."""
+    async with Database(f"sqlite:///{tmp_path / 'h.db'}") as db, db.engine.begin() as conn:
+        await conn.run_sync(_META.create_all)
+        await insert(conn, _T.insert(), {"v": "direct", "at": AT})
+        await conn.execute(_T.insert(), {"v": "execute", "at": AT})
+        stored = (await conn.execute(sa.text("SELECT at FROM t ORDER BY id"))).scalars().all()
+    assert stored[0] == stored[1] == "2026-11-26 01:30:15.123456"
