@@ -42,7 +42,7 @@ from handlers.clock import ManualClock
 from storage import Database
 from storage.conn import InlineConnection, insert
 from storage.outbox import _ENQUEUE
-from tests.fakes import RecordingAdapter, config_from, example_raw, incoming
+from tests.fakes import RecordingAdapter, config_from, example_raw, incoming, outbox_row
 
 _META = sa.MetaData()
 _ROWS = sa.Table(
@@ -96,23 +96,7 @@ async def transaction(n: int = 2000) -> dict[str, float]:
 async def direct(n: int = 1000, rounds: int = 7) -> dict[str, float]:
     """CPU µs an outbox INSERT and a savepoint: SQLAlchemy's way against storage.conn's."""
     at = datetime(2026, 11, 26, 8, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
-    row = {
-        "platform": "telegram",
-        "chat_id": "-1001",
-        "is_group": True,
-        "person_id": None,
-        "text": "收到，已转给3栋网格员",
-        "buttons": [["已处理", "done 1"]],
-        "photo": None,
-        "mention": None,
-        "mention_id": None,
-        "pin": False,
-        "document": None,
-        "status": "pending",
-        "attempts": 0,
-        "not_before": at,
-        "created_at": at,
-    }
+    row = outbox_row(at)
     best: dict[str, float] = {}
 
     def keep(name: str, seconds: float) -> None:

@@ -46,6 +46,29 @@ async def until(ready: Callable[[], bool], timeout: float = 15.0) -> None:
         await asyncio.sleep(0.01)
 
 
+def outbox_row(at: datetime) -> dict[str, Any]:
+    """The parameters of one outbox INSERT (`storage.outbox._ENQUEUE`) as the repository
+    passes them: a group answer with buttons, one of them an answer to a question; the
+    column `maybe_sent` left to its default."""
+    return {
+        "platform": "telegram",
+        "chat_id": "-100",
+        "is_group": True,
+        "person_id": None,
+        "text": "收到，已转给网格员",
+        "buttons": [["已处理", "done 1"], ["是", "yes 1", True]],
+        "photo": None,
+        "mention": None,
+        "mention_id": None,
+        "pin": False,
+        "document": None,
+        "status": "pending",
+        "attempts": 0,
+        "not_before": at,
+        "created_at": at,
+    }
+
+
 def example_config(db_path: Path) -> Config:
     """The demo config, on a SQLite file of the test's own."""
     return config_from(example_raw(), db_path)

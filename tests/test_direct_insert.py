@@ -19,6 +19,7 @@ from storage.outbox import _ENQUEUE
 from storage.people import _REGISTER_ACCOUNT, _REGISTER_PERSON
 from storage.reports import _ADD_EVENT, _FILE
 from storage.schema import UtcDateTime, outbox, people, report_events, reports
+from tests.fakes import outbox_row
 
 BOTH_BACKENDS = True
 
@@ -81,23 +82,7 @@ async def test_every_hot_insert_writes_what_sqlalchemy_writes(database_url: str)
         assert _without(got[0], "id") == _without(got[1], "id")
 
         # outbox rows leave maybe_sent to the column's default: the direct path applies it
-        row = {
-            "platform": "telegram",
-            "chat_id": "-100",
-            "is_group": True,
-            "person_id": None,
-            "text": "收到，已转给网格员",
-            "buttons": [["已处理", "done 1"], ["是", "yes 1", True]],
-            "photo": None,
-            "mention": None,
-            "mention_id": None,
-            "pin": False,
-            "document": None,
-            "status": "pending",
-            "attempts": 0,
-            "not_before": AT,
-            "created_at": AT,
-        }
+        row = outbox_row(AT)
         o1 = new_id(await insert(conn, _ENQUEUE, row))
         await conn.execute(_ENQUEUE, row)
         got = (await conn.execute(outbox.select().order_by(outbox.c.id))).all()
