@@ -19,7 +19,7 @@ from alembic.script import ScriptDirectory
 from storage import Database, NotFound
 from storage import conn as conn_module
 from storage.conn import BUSY_TIMEOUT_MS, InlineEngine, off_loop
-from storage.db import MIGRATIONS
+from storage.db import MIGRATIONS, WAL_SWITCH_SECONDS
 from storage.errors import is_storage_failure
 
 AT = datetime(2026, 11, 26, 1, 0, tzinfo=UTC)
@@ -417,3 +417,51 @@ async def test_two_databases_on_one_file_take_turns_in_one_process(tmp_path: Pat
         async with a.unit_of_work() as uow:
             assert not await uow.inbound.remember(platform="console", message_id="b", at=AT)
     assert order == ["first", "second"]
+
+
+def _a_reader_holding(path: Path) -> sqlite3.Connection:
+    """Another connection reading a file still in rollback-journal mode: its shared lock
+    keeps a switch to WAL mode from taking the file."""
+    setup = sqlite3.connect(path, isolation_level=None)
+    setup.execute("CREATE TABLE t (x)")
+    setup.close()
+    reader = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    reader.execute("BEGIN")
+    reader.execute("SELECT * FROM t").fetchall()
+    return reader
+
+
+@pytest.mark.slow
+async def test_a_new_file_held_by_a_reader_is_switched_to_wal_once_it_lets_go(
+    tmp_path: Path,
+) -> None:
+    """Soak, real time: the switch to WAL mode is refused while the reader holds the file,
+    retried, and made once it lets go (here after 2 s of the 10 s the switch is retried)."""
+    path = tmp_path / "a.db"
+    reader = _a_reader_holding(path)
+    threading.Timer(2.0, reader.execute, ["COMMIT"]).start()
+    started = time.monotonic()
+    async with Database(f"sqlite:///{path}") as db, db.engine.connect() as conn:
+        mode = await conn.scalar(sa.text("PRAGMA journal_mode"))
+    reader.close()
+    assert mode == "wal" and time.monotonic() - started >= 1.9
+
+
+@pytest.mark.slow
+async def test_a_new_file_held_past_the_switch_deadline_fails_to_open_saying_so(
+    tmp_path: Path,
+) -> None:
+    """Soak, real time: a reader that holds a new file longer than WAL_SWITCH_SECONDS (10 s)
+    makes the database fail to open with SQLite's "locked", not hang."""
+    path = tmp_path / "a.db"
+    reader = _a_reader_holding(path)
+    started = time.monotonic()
+    try:
+        with pytest.raises((sqlite3.OperationalError, sa.exc.OperationalError), match="locked"):
+            async with Database(f"sqlite:///{path}"):
+                pass
+        waited = time.monotonic() - started
+    finally:
+        reader.execute("COMMIT")
+        reader.close()
+    assert WAL_SWITCH_SECONDS <= waited < WAL_SWITCH_SECONDS + 5
